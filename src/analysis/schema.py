@@ -1,0 +1,171 @@
+"""Column contracts of the tables that flow between stages.
+
+Every table the pipeline writes is described here once, by name, column and
+dtype, and checked where it enters and leaves a stage (``check``). The same
+column names are used end to end: ``rec_id`` is ``rec_id`` in the reader's
+output, in the classifier's, in the overlap table and in the charts.
+
+Why a hand-written contract and not pandera: the checks we need are few
+(presence, dtype family, uniqueness of keys, allowed values) and the error
+must name the table and column in plain words for an analyst; a 60-line
+module does that without another dependency.
+
+List-valued columns (``footnotes``, ``themes`` …) hold Python lists in the
+DataFrame and Parquet; the CSV writer joins them with ``|``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+#: Paragraph kinds, in the codebook's vocabulary.
+PARAGRAPH_KINDS = (
+    "preamble",
+    "operative",
+    "annex_title",
+    "intro",
+    "heading",
+    "recommendation",
+    "footnote",
+)
+
+#: Kinds whose rows are recommendations (one row per recommendation).
+RECOMMENDATION_KINDS = ("operative", "recommendation")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    dtype: str  # "str", "int", "float", "bool", "list", "str?" (nullable str) …
+    doc: str
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+    allowed: dict = field(default_factory=dict)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+_PARAGRAPH_COLUMNS = (
+    Column("para_id", "str", "unique id of the paragraph: <resolution>:<part>:<label or kind+n>"),
+    Column("rec_id", "str?", "codebook rec_id for operative/recommendation rows, empty otherwise"),
+    Column("resolution", "str", "resolution number, e.g. 11/2"),
+    Column("resolution_title", "str", "title of the resolution"),
+    Column("acting_body", "str", "the body that adopts it, e.g. 联合国打击跨国有组织犯罪公约缔约方会议"),
+    Column("part", "str", "body, or the annex as a Roman numeral (I, II …), fn for footnotes"),
+    Column("label", "str", "1, a, 4(a) for recommendations; footnote number for footnotes; empty otherwise"),
+    Column("kind", "str", "one of PARAGRAPH_KINDS"),
+    Column("seq", "int", "order of the paragraph in its document (0-based)"),
+    Column("section", "str?", "annex section heading the row falls under (empty in the body)"),
+    Column("annex_title", "str?", "title of the annex the row falls under"),
+    Column("opening_verb", "str?", "preamble/operative opening verb (注意到, 回顾, 核可 …)"),
+    Column("chapeau", "str?", "for sub-items of a body paragraph: the chapeau text they inherit"),
+    Column("is_chapeau", "bool", "operative paragraph represented by its lettered sub-items"),
+    Column("text", "str", "normalised text, without the label and without footnote marks"),
+    Column("char_start", "int", "offset of text in the document's normalised text"),
+    Column("char_end", "int", "end offset (exclusive): normalised[char_start:char_end] == text"),
+    Column("line_start", "int", "first source line (1-based) the paragraph comes from"),
+    Column("line_end", "int", "last source line (1-based)"),
+    Column("footnotes", "list", "footnote numbers the paragraph cites, as strings, in order"),
+    Column("source_file", "str", "file name of the input"),
+    Column("source_sha256", "str", "sha256 of the input file's bytes"),
+)
+
+PARAGRAPHS = Table(
+    "paragraphs",
+    _PARAGRAPH_COLUMNS,
+    key=("para_id",),
+    allowed={"kind": PARAGRAPH_KINDS},
+)
+
+RECOMMENDATIONS = Table(
+    "recommendations",
+    _PARAGRAPH_COLUMNS,
+    key=("rec_id",),
+    allowed={"kind": RECOMMENDATION_KINDS},
+)
+
+DOCUMENTS = Table(
+    "documents",
+    (
+        Column("source_file", "str", "file name of the input"),
+        Column("source_path", "str", "path as given on the command line"),
+        Column("source_sha256", "str", "sha256 of the input bytes"),
+        Column("source_format", "str", "txt, docx, pdf or html"),
+        Column("encoding", "str", "detected text encoding (txt), or the container format"),
+        Column("converted", "str?", "script conversion applied (e.g. opencc t2s), empty if none"),
+        Column("resolution", "str", "resolution number"),
+        Column("resolution_title", "str", "title"),
+        Column("acting_body", "str", "acting body"),
+        Column("n_lines", "int", "lines in the decoded input"),
+        Column("n_debris", "int", "lines removed as page debris (headers, job numbers, page numbers)"),
+        Column("n_unplaced", "int", "lines the reader could not place"),
+        Column("text", "str", "the normalised text that char_start/char_end point into"),
+    ),
+    key=("source_sha256",),
+)
+
+UNPLACED = Table(
+    "unplaced",
+    (
+        Column("source_file", "str", "file name"),
+        Column("line", "int", "1-based source line"),
+        Column("text", "str", "the text that could not be placed"),
+        Column("reason", "str", "why it could not be placed"),
+    ),
+)
+
+_DTYPE_CHECKS = {
+    "str": lambda s: s.map(lambda v: isinstance(v, str)).all(),
+    "str?": lambda s: s.map(lambda v: v is None or isinstance(v, str) or pd.isna(v)).all(),
+    "int": lambda s: pd.api.types.is_integer_dtype(s),
+    "float": lambda s: pd.api.types.is_float_dtype(s) or pd.api.types.is_integer_dtype(s),
+    "bool": lambda s: pd.api.types.is_bool_dtype(s),
+    "list": lambda s: s.map(lambda v: isinstance(v, (list, tuple))).all(),
+}
+
+
+class SchemaError(ValueError):
+    """A table does not match its contract."""
+
+
+def check(df: pd.DataFrame, table: Table, *, extra_ok: bool = True) -> pd.DataFrame:
+    """Check ``df`` against ``table`` and return it unchanged.
+
+    Raises SchemaError naming the table and the offending column. Extra
+    columns are allowed (later stages add theirs) unless ``extra_ok`` is False.
+    """
+    missing = [c for c in table.names if c not in df.columns]
+    if missing:
+        raise SchemaError(f"{table.name}: missing column(s) {', '.join(missing)}")
+    if not extra_ok:
+        extra = [c for c in df.columns if c not in table.names]
+        if extra:
+            raise SchemaError(f"{table.name}: unexpected column(s) {', '.join(extra)}")
+    if len(df):
+        for col in table.columns:
+            if not _DTYPE_CHECKS[col.dtype](df[col.name]):
+                raise SchemaError(f"{table.name}: column {col.name!r} is not of type {col.dtype}")
+    for name, values in table.allowed.items():
+        bad = sorted(set(df[name]) - set(values))
+        if bad:
+            raise SchemaError(f"{table.name}: column {name!r} has unexpected value(s) {bad}")
+    if table.key and len(df):
+        dup = df[df.duplicated(list(table.key), keep=False)]
+        if len(dup):
+            first = dup.iloc[0][list(table.key)].tolist()
+            raise SchemaError(f"{table.name}: key {table.key} is not unique (e.g. {first})")
+    return df
+
+
+def empty(table: Table) -> pd.DataFrame:
+    """An empty DataFrame with the table's columns."""
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in table.names})

@@ -1,0 +1,45 @@
+"""Shared fixtures: the seed resolution and a helper to write input files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "data" / "raw" / "cop11_res11-2_technical_assistance_zh.txt"
+
+
+@pytest.fixture(scope="session")
+def seed_path() -> Path:
+    return SEED
+
+
+@pytest.fixture(scope="session")
+def seed_text() -> str:
+    return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture()
+def write(tmp_path):
+    """write(name, text_or_bytes, encoding="utf-8") -> Path in a fresh folder."""
+
+    def _write(name: str, content, encoding: str = "utf-8") -> Path:
+        p = tmp_path / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            p.write_bytes(content)
+        else:
+            p.write_bytes(content.encode(encoding))
+        return p
+
+    return _write
+
+
+@pytest.fixture()
+def seed_folder(tmp_path, seed_path) -> Path:
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    shutil.copy(seed_path, folder / seed_path.name)
+    return folder
