@@ -32,10 +32,46 @@ def _print_summary(result) -> None:
 def cmd_run(args) -> int:
     from .pipeline import RunSettings, run
 
-    settings = RunSettings(overrides=Path(args.overrides) if args.overrides else None)
+    settings = RunSettings(overrides=Path(args.overrides) if args.overrides else None, cache=not args.no_cache)
     result = run(args.inputs or ["data/raw"], args.out, settings)
     _print_summary(result)
-    print(f"wrote {len(result.written)} files to {Path(args.out).resolve()}")
+    for w in result.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    recs = result.tables["recommendations"]
+    for col, what in (("actor_group", "actor"), ("strength_family", "strength"), ("primary_theme", "theme")):
+        if col in recs and recs[col].isna().any():
+            print(f"note: {int(recs[col].isna().sum())} of {len(recs)} recommendations have no {what}")
+    if "needs_review" in recs:
+        print(f"{int(recs['needs_review'].sum())} of {len(recs)} recommendations need review (review_queue.csv)")
+    print(f"{len(result.tables['overlap'])} overlapping pairs, {result.tables['clusters']['cluster_id'].nunique() if len(result.tables['clusters']) else 0} groups, "
+          f"{len(result.tables['citations'])} citations")
+    reused = f" ({result.reused} of {len(result.corpus.documents)} inputs unchanged, reused)" if result.reused else ""
+    print(f"wrote {len(result.written)} files to {Path(args.out).resolve()}{reused}")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from .report import build_report
+
+    target = build_report(args.out, execute=not args.no_notebooks)
+    print(f"report: {target.resolve()}")
+    print(f"figures: {(Path(args.out) / 'figures').resolve()}")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from .evaluate import write_evaluation
+
+    paths = write_evaluation(args.out)
+    print(f"evaluation: {paths}")
+    return 0
+
+
+def cmd_brief(args) -> int:
+    from .brief import write_brief
+
+    target = write_brief(args.input, corpus=args.corpus, out_dir=args.out)
+    print(f"brief: {target.resolve()}")
     return 0
 
 
@@ -48,7 +84,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="data/processed", help="output folder (default: data/processed)")
     p.add_argument("--overrides", default="data/overrides.csv",
                    help="analyst corrections applied on every run (default: data/overrides.csv)")
+    p.add_argument("--no-cache", action="store_true", help="recompute every input (ignore the cache)")
     p.set_defaults(func=cmd_run)
+    p = sub.add_parser("report", help="charts (PNG/SVG/PDF), executed notebooks and report.html from a run")
+    p.add_argument("--out", default="data/processed", help="the run's output folder (default: data/processed)")
+    p.add_argument("--no-notebooks", action="store_true", help="charts and report page only")
+    p.set_defaults(func=cmd_report)
+    p = sub.add_parser("evaluate", help="score the classifier against the gold annotation")
+    p.add_argument("--out", default="data/processed", help="where evaluation.md goes (default: data/processed)")
+    p.set_defaults(func=cmd_evaluate)
+    p = sub.add_parser("brief", help="one-page HTML brief for one resolution against the corpus so far")
+    p.add_argument("input", help="the resolution file (e.g. data/raw/<file>)")
+    p.add_argument("--corpus", default="data/raw", help="the corpus to compare with (default: data/raw)")
+    p.add_argument("--out", default="data/processed", help="output folder (default: data/processed)")
+    p.set_defaults(func=cmd_brief)
     return parser
 
 

@@ -135,9 +135,16 @@ def _resolution_line(path: Path) -> int | None:
 
 @dataclass(frozen=True)
 class RunSettings:
-    """Settings of ``run``; the defaults are what ``cop-analysis run`` uses."""
+    """Settings of ``run``; the defaults are what ``cop-analysis run`` uses.
+
+    ``overrides``: the analysts' corrections (CSV), applied on every run;
+    ``cache``: reuse each input's read/segment/classify results while its
+    bytes and the code, lexicons and annotations are unchanged.
+    """
 
     overrides: Path | None = Path("data/overrides.csv")
+    cache: bool = True
+    progress: bool = True
 
 
 @dataclass
@@ -146,6 +153,8 @@ class RunResult:
     tables: dict[str, pd.DataFrame]
     written: list[Path]
     manifest: dict
+    warnings: list[str] = field(default_factory=list)
+    reused: int = 0
 
 
 def package_versions() -> dict[str, str]:
@@ -166,42 +175,190 @@ def package_versions() -> dict[str, str]:
 
 def lexicon_versions() -> dict[str, str]:
     """Version of every rule/dictionary file, as recorded with each output."""
+    from .lexicon import lexicon_version
     from .segment import structure_rules
 
-    versions = {"structure": structure_rules().version}
-    try:
-        from .lexicon import lexicon_version
-    except ImportError:
-        return versions
-    versions["lexicon"] = lexicon_version()
-    return versions
+    return {"structure": structure_rules().version, "lexicon": lexicon_version()}
 
 
-def build_manifest(corpus: Corpus, tables: dict[str, pd.DataFrame]) -> dict:
+_PACKAGE_DIR = Path(__file__).resolve().parent
+_PROJECT_DIR = _PACKAGE_DIR.parents[1]
+
+
+def code_fingerprint() -> str:
+    """sha256 over the package's code, rule files and gold annotations: what a
+    cached result depends on besides its input's bytes."""
+    import hashlib
+
+    h = hashlib.sha256()
+    files = sorted(_PACKAGE_DIR.rglob("*.py")) + sorted((_PACKAGE_DIR / "lexicon").glob("*"))
+    files += sorted((_PROJECT_DIR / "data" / "annotations").glob("*.csv"))
+    for f in files:
+        if f.is_file() and "__pycache__" not in f.parts:
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+@dataclass
+class FileResult:
+    """Everything computed from one input alone (cached per content hash)."""
+
+    doc_row: dict
+    paragraphs: pd.DataFrame
+    unplaced: pd.DataFrame
+    summary: dict
+    recommendations: pd.DataFrame
+    provisions: pd.DataFrame
+
+
+def process_file(path: Path) -> FileResult:
+    """Read, segment and classify one input."""
+    from .classify import classify_recommendations
+
+    doc_row, paras, unplaced, summary = read_one(path)
+    recs, provisions = classify_recommendations(recommendations(paras))
+    return FileResult(doc_row, paras, unplaced, summary, recs, provisions)
+
+
+def _cached_process(path: Path, cache_dir: Path | None, fingerprint: str) -> tuple[FileResult, bool]:
+    import pickle
+
+    from .read import file_sha256
+
+    if cache_dir is None:
+        return process_file(path), False
+    key = f"{file_sha256(path)[:24]}-{fingerprint[:16]}.pkl"
+    target = cache_dir / key
+    if target.exists():
+        try:
+            with open(target, "rb") as fh:
+                result: FileResult = pickle.load(fh)
+            # the same bytes may sit under another name or folder
+            result.doc_row = {**result.doc_row, "source_file": path.name, "source_path": str(path)}
+            for df in (result.paragraphs, result.recommendations, result.unplaced):
+                if "source_file" in df:
+                    df["source_file"] = path.name
+            result.summary = {**result.summary, "file": path.name}
+            return result, True
+        except Exception as exc:  # a damaged cache entry is recomputed, not fatal
+            logger.warning("cache entry %s unreadable (%s); recomputing", target.name, exc)
+    result = process_file(path)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(target)
+    return result, False
+
+
+def process_corpus(paths, out_dir: Path, settings: RunSettings) -> tuple[Corpus, pd.DataFrame, pd.DataFrame, int]:
+    """Per-file stages for every input (reusing cached results); refuse the
+    whole set on bad input. Returns the corpus, classified recommendations,
+    provisions and how many files came from the cache."""
+    from tqdm.auto import tqdm
+
+    files = discover_inputs(list(paths))
+    cache_dir = out_dir / ".cache" if settings.cache else None
+    fingerprint = code_fingerprint() if settings.cache else ""
+    results: list[FileResult] = []
+    seen: dict[str, str] = {}
+    reused = 0
+    for f in tqdm(files, desc="resolutions", unit="file", disable=not settings.progress or len(files) < 5):
+        res_result, hit = _cached_process(f, cache_dir, fingerprint)
+        reused += hit
+        res = res_result.doc_row["resolution"]
+        if res in seen:
+            raise InputError(f, f"resolution {res} is also in {seen[res]}; keep one copy of each resolution "
+                             "in the input folder", line=_resolution_line(f))
+        seen[res] = str(f)
+        results.append(res_result)
+    documents = pd.DataFrame([r.doc_row for r in results], columns=schema.DOCUMENTS.names)
+    paragraphs = pd.concat([r.paragraphs for r in results], ignore_index=True)
+    unplaced = pd.concat([r.unplaced for r in results], ignore_index=True)
+    recs = pd.concat([r.recommendations for r in results], ignore_index=True)
+    provisions = pd.concat([r.provisions for r in results], ignore_index=True)
+    schema.check(documents, schema.DOCUMENTS)
+    schema.check(paragraphs, schema.PARAGRAPHS)
+    schema.check(recs, schema.RECOMMENDATIONS)
+    corpus = Corpus(documents, paragraphs, recs, unplaced, [r.summary for r in results])
+    if cache_dir is not None:
+        _prune_cache(cache_dir, fingerprint)
+    logger.info("corpus: %d files (%d from cache), %d paragraphs, %d recommendations",
+                len(files), reused, len(paragraphs), len(recs))
+    return corpus, recs, provisions, reused
+
+
+def _prune_cache(cache_dir: Path, fingerprint: str) -> None:
+    """Drop cache entries made by other code or rule versions."""
+    for f in cache_dir.glob("*.pkl"):
+        if not f.stem.endswith(fingerprint[:16]):
+            f.unlink(missing_ok=True)
+
+
+def build_manifest(corpus: Corpus, tables: dict[str, pd.DataFrame], notes: list[str] | None = None) -> dict:
     from datetime import datetime, timezone
 
     return {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "inputs": [
             {"file": r.source_file, "path": r.source_path, "sha256": r.source_sha256,
-             "resolution": r.resolution, "format": r.source_format, "converted": r.converted}
+             "resolution": r.resolution, "format": r.source_format, "encoding": r.encoding,
+             "converted": r.converted}
             for r in corpus.documents.itertuples()
         ],
+        "code_fingerprint": code_fingerprint(),
         "lexicon_versions": lexicon_versions(),
         "package_versions": package_versions(),
+        "warnings": notes or [],
         "tables": {name: {"rows": int(len(df)), "columns": list(map(str, df.columns))}
                    for name, df in tables.items()},
     }
 
 
-def build_tables(corpus: Corpus, settings: RunSettings = RunSettings()) -> dict[str, pd.DataFrame]:
-    """Every table of a run, from the corpus (no disk I/O but the rule files)."""
-    return {
+def corpus_tables(corpus: Corpus, recs: pd.DataFrame, provisions: pd.DataFrame,
+                  settings: RunSettings = RunSettings()) -> tuple[dict[str, pd.DataFrame], list[str], object]:
+    """The corpus-level stages: overrides, overlap, citations, term counts.
+
+    Returns the tables, the warnings to show, and the citation graph."""
+    from .citations import citation_graph, extract_citations
+    from .overlap import overlap_clusters, overlap_pairs
+    from .overrides import apply_overrides, read_overrides, review_queue
+    from .tokenise import term_frequencies
+
+    warnings: list[str] = []
+    if settings.overrides is not None and Path(settings.overrides).exists():
+        recs, warnings = apply_overrides(recs, read_overrides(settings.overrides))
+    pairs = overlap_pairs(recs)
+    clusters = overlap_clusters(recs, pairs)
+    citations = extract_citations(corpus.paragraphs)
+    graph = citation_graph(citations)
+    tables = {
         "documents": corpus.documents,
         "paragraphs": corpus.paragraphs,
-        "recommendations": corpus.recommendations,
+        "recommendations": recs,
+        "provisions": provisions,
         "unplaced": corpus.unplaced,
+        "review_queue": review_queue(recs),
+        "overlap": pairs,
+        "clusters": clusters,
+        "citations": citations,
+        "term_frequencies": term_frequencies(recs, by="resolution"),
     }
+    _report_unmatched(recs)
+    return tables, warnings, graph
+
+
+def _report_unmatched(recs: pd.DataFrame) -> None:
+    """Say what matched nothing instead of dropping it."""
+    n = len(recs)
+    if not n:
+        return
+    for col, what in (("actor_group", "actor"), ("strength_family", "strength"), ("primary_theme", "theme")):
+        if col in recs:
+            missing = int(recs[col].isna().sum())
+            if missing:
+                logger.warning("%d of %d recommendations have no %s", missing, n, what)
 
 
 def run(paths: list[str | Path] | str | Path = "data/raw", out_dir: str | Path = "data/processed",
@@ -209,11 +366,32 @@ def run(paths: list[str | Path] | str | Path = "data/raw", out_dir: str | Path =
     """Read, classify, relate and write everything; refuse bad input before writing."""
     import json
 
+    import networkx as nx
+
     from .outputs import write_tables
 
-    corpus = read_corpus(paths)
-    tables = build_tables(corpus, settings)
-    manifest = build_manifest(corpus, tables)
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    out_dir = Path(out_dir)
+    corpus, recs, provisions, reused = process_corpus(paths, out_dir, settings)
+    tables, warnings, graph = corpus_tables(corpus, recs, provisions, settings)
+    corpus.recommendations = tables["recommendations"]
+    manifest = build_manifest(corpus, tables, warnings)
+    graphml = "<?xml version='1.0' encoding='utf-8'?>\n" + "\n".join(nx.generate_graphml(_graphml_ready(graph)))
     written = write_tables(tables, out_dir, extra_files={
-        "manifest.json": json.dumps(manifest, ensure_ascii=False, indent=2)})
-    return RunResult(corpus, tables, written, manifest)
+        "manifest.json": json.dumps(manifest, ensure_ascii=False, indent=2),
+        "citations.graphml": graphml,
+    })
+    return RunResult(corpus, tables, written, manifest, warnings, reused)
+
+
+def _graphml_ready(graph):
+    """GraphML holds scalars only: lists and dicts become text."""
+    g = graph.copy()
+    for _, data in list(g.nodes(data=True)) + [(None, d) for *_, d in g.edges(data=True)]:
+        for k, v in list(data.items()):
+            if v is None:
+                del data[k]
+            elif not isinstance(v, (str, int, float, bool)):
+                data[k] = "|".join(map(str, v)) if isinstance(v, (list, tuple, set)) else str(v)
+    return g

@@ -1,0 +1,897 @@
+"""Helpers the notebooks call: load a run's tables, filter, highlight, explore.
+
+Contract
+--------
+``load(processed)`` reads the tables ``cop-analysis run`` wrote (Parquet) into
+a ``Run`` (missing tables are empty, and logged). ``filter_recommendations``
+filters by resolution, actor group, strength family, theme and a text search.
+``highlight`` and ``evidence_html`` render a recommendation with the spans
+that produced its labels marked, for the notebooks to display.
+``explorer`` builds the interactive (ipywidgets) filter; headless it is
+still a valid widget and the notebooks show a static table beside it.
+
+Notebooks hold no functions of their own: anything two notebooks would both
+need lives here.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .outputs import read_table
+
+logger = logging.getLogger(__name__)
+
+TABLES = ("documents", "paragraphs", "recommendations", "unplaced", "provisions", "overlap", "clusters",
+          "citations", "review_queue", "term_frequencies")
+
+
+@dataclass
+class Run:
+    """The tables of one run, by name (``run.recommendations`` …)."""
+
+    processed: Path
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    manifest: dict = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        tables = self.__dict__.get("tables", {})
+        if name in tables:
+            return tables[name]
+        raise AttributeError(name)
+
+    @property
+    def resolutions(self) -> list[str]:
+        from .coverage import resolution_key
+
+        return sorted(self.tables["documents"]["resolution"].unique(), key=resolution_key)
+
+
+def load(processed: str | Path = "data/processed") -> Run:
+    """Read the tables of a run; say clearly when the run has not been made."""
+    processed = Path(processed)
+    if not (processed / "recommendations.parquet").exists():
+        raise FileNotFoundError(f"{processed} holds no run: run `cop-analysis run` first")
+    run = Run(processed)
+    for name in TABLES:
+        path = processed / f"{name}.parquet"
+        if path.exists():
+            run.tables[name] = read_table(processed, name)
+        else:
+            logger.info("%s: no %s table", processed, name)
+            run.tables[name] = pd.DataFrame()
+    manifest = processed / "manifest.json"
+    if manifest.exists():
+        run.manifest = json.loads(manifest.read_text(encoding="utf-8"))
+    return run
+
+
+def _as_list(v) -> list:
+    if v is None:
+        return []
+    if isinstance(v, float) and pd.isna(v):
+        return []
+    if isinstance(v, str):
+        return [x for x in v.split("|") if x]
+    return list(v)
+
+
+def filter_recommendations(recs: pd.DataFrame, *, resolution: str | None = None, actor_group: str | None = None,
+                           strength_family: str | None = None, theme: str | None = None,
+                           search: str | None = None) -> pd.DataFrame:
+    """Rows matching every given filter (``None`` or ``"(all)"`` means no filter).
+
+    >>> df = pd.DataFrame({"resolution": ["1/1", "1/2"], "actor_group": ["States", "UNODC"],
+    ...                    "strength_family": ["应", "鼓励"], "themes": [["TA"], ["LEG", "TA"]],
+    ...                    "text": ["各国应提供培训", "请毒罪办更新"]})
+    >>> filter_recommendations(df, theme="LEG")["resolution"].tolist()
+    ['1/2']
+    >>> filter_recommendations(df, search="培训")["resolution"].tolist()
+    ['1/1']
+    """
+    mask = pd.Series(True, index=recs.index)
+    for col, value in (("resolution", resolution), ("actor_group", actor_group),
+                       ("strength_family", strength_family)):
+        if value not in (None, "", "(all)") and col in recs:
+            mask &= recs[col].astype(str) == str(value)
+    if theme not in (None, "", "(all)") and "themes" in recs:
+        mask &= recs["themes"].map(lambda v: theme in _as_list(v))
+    if search:
+        mask &= recs["text"].str.contains(search, regex=False, na=False)
+    return recs[mask]
+
+
+def highlight(text: str, spans: list[tuple[int, int, str]]) -> str:
+    """HTML of ``text`` with ``(start, end, label)`` spans marked.
+
+    Overlapping spans are merged into the first; labels show on hover.
+
+    >>> highlight("各国应考虑培训", [(0, 2, "actor"), (2, 5, "strength")])
+    '<span class="ev ev-actor" title="actor">各国</span><span class="ev ev-strength" title="strength">应考虑</span>培训'
+    """
+    out, pos = [], 0
+    for start, end, label in sorted((s for s in spans if s[1] > s[0]), key=lambda s: (s[0], -s[1])):
+        if start < pos:
+            continue
+        out.append(html.escape(text[pos:start]))
+        cls = html.escape(label.split(":")[0])
+        out.append(f'<span class="ev ev-{cls}" title="{html.escape(label)}">{html.escape(text[start:end])}</span>')
+        pos = end
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+EVIDENCE_CSS = """<style>
+.ev{border-radius:3px;padding:0 1px}
+.ev-actor{background:#cfe3f7;border-bottom:2px solid #0072B2}
+.ev-strength{background:#fbe3c4;border-bottom:2px solid #D55E00}
+.ev-condition{background:#eeeeee;border-bottom:2px dotted #555}
+.ev-theme{background:#d9f0e3;border-bottom:2px solid #009E73}
+.ev-shared{background:#fff3a8}
+.chapeau{color:#666}
+table.recs td{vertical-align:top;text-align:left}
+</style>"""
+
+
+_EVIDENCE_STR = re.compile(r"^(?P<label>[^:@]+):(?P<term>.*)@(?P<start>\d+)-(?P<end>\d+)$")
+
+
+def evidence_spans(row, source: str = "text") -> list[tuple[int, int, str]]:
+    """Spans behind a classified row's labels, from its evidence columns.
+
+    ``source`` picks the string the spans point into: ``"text"`` (the
+    default) or ``"chapeau"``: the classifier reads the actor and the cue of
+    a sub-item ``4(a)`` from its chapeau (``actor_source == "chapeau"``), and
+    those offsets are offsets into the chapeau, not into ``text``.
+
+    >>> row = {"actor_span": [0, 2], "actor_source": "text", "strength_span": [0, 1],
+    ...        "strength_source": "chapeau", "theme_evidence": ["TA:培训@5-7"]}
+    >>> evidence_spans(row)
+    [(0, 2, 'actor'), (5, 7, 'theme:培训 (TA)')]
+    >>> evidence_spans(row, "chapeau")
+    [(0, 1, 'strength')]
+    """
+    spans: list[tuple[int, int, str]] = []
+    get = row.get if hasattr(row, "get") else (lambda k, d=None: getattr(row, k, d))
+
+    def add(value, label):
+        for item in _evidence_items(value):
+            if isinstance(item, str):
+                m = _EVIDENCE_STR.match(item)
+                if m:  # ``CODE:word@start-end`` (the classifier's theme evidence)
+                    spans.append((int(m["start"]), int(m["end"]), f"{label}:{m['term']} ({m['label']})"))
+            elif isinstance(item, dict) and "start" in item and "end" in item:
+                spans.append((int(item["start"]), int(item["end"]), f"{label}:{item.get('term', item.get('text', ''))}"
+                              + (f" ({item['theme']})" if item.get("theme") else "")))
+            elif isinstance(item, (list, tuple)) and len(item) >= 2:
+                spans.append((int(item[0]), int(item[1]), label))
+
+    def source_of(field_source):
+        v = get(field_source)
+        return "text" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
+
+    if source_of("actor_source") == source:
+        add(get("actor_span"), "actor")
+    if source_of("strength_source") == source:
+        add(get("strength_span"), "strength")
+    if source == "text":
+        add(get("condition_spans"), "condition")
+        add(get("theme_evidence"), "theme")
+    return spans
+
+
+def _evidence_items(value):
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return []
+    if isinstance(value, str):
+        if _EVIDENCE_STR.match(value):
+            return [value]
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return [x for x in value.split("|") if _EVIDENCE_STR.match(x)]
+    if isinstance(value, dict):
+        if "start" in value:
+            return [value]
+        items = []
+        for theme, hits in value.items():
+            for h in _evidence_items(hits):
+                if isinstance(h, dict):
+                    h = {**h, "theme": h.get("theme", theme)}
+                items.append(h)
+        return items
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        if len(value) == 2 and all(isinstance(v, (int, float)) for v in value):
+            return [value] if len(value) and value[1] > value[0] else []
+        return [v for v in value if v is not None]
+    return []
+
+
+def evidence_html(recs: pd.DataFrame, columns=("rec_id", "actor_group", "strength", "primary_theme")) -> str:
+    """An HTML table: labels, then the text with its evidence highlighted.
+
+    A sub-item whose actor or cue comes from its chapeau shows the chapeau
+    (in grey, its evidence marked) before its own text.
+    """
+    rows = []
+    for _, r in recs.iterrows():
+        cells = "".join(f"<td>{html.escape(_cell(r.get(c, '')))}</td>" for c in columns)
+        chapeau = r.get("chapeau")
+        lead = ""
+        if isinstance(chapeau, str) and chapeau:
+            lead = f'<span class="chapeau">{highlight(chapeau, evidence_spans(r, "chapeau"))}</span> '
+        rows.append(f"<tr>{cells}<td>{lead}{highlight(str(r['text']), evidence_spans(r))}</td></tr>")
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in (*columns, "text"))
+    return f'{EVIDENCE_CSS}<table class="recs"><tr>{head}</tr>{"".join(rows)}</table>'
+
+
+def _cell(v) -> str:
+    """A table cell as text: lists joined with |, missing values empty.
+
+    >>> _cell(["TA", "LEG"]), _cell(None), _cell(pd.NA), _cell(3)
+    ('TA|LEG', '', '', '3')
+    """
+    if hasattr(v, "tolist") and not isinstance(v, str):
+        v = v.tolist()
+    if isinstance(v, (list, tuple)):
+        return "|".join(map(str, v))
+    if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)):
+        return ""
+    return str(v)
+
+
+def pairs_html(overlap: pd.DataFrame, recs: pd.DataFrame, n: int = 10) -> str:
+    """The closest pairs side by side, their shared spans marked."""
+    if overlap is None or overlap.empty:
+        return "<p>No pairs of similar recommendations. / 没有相似的建议对。</p>"
+    text = recs.set_index("rec_id")["text"]
+    rows = []
+    for _, p in overlap.sort_values("similarity", ascending=False).head(n).iterrows():
+        cells = []
+        for rid in (p["rec_id_a"], p["rec_id_b"]):
+            t = text.get(rid, "")
+            spans = []
+            for s in _as_list(p.get("shared_spans")):
+                s = str(s)
+                start = t.find(s)
+                if s and start >= 0:
+                    spans.append((start, start + len(s), "shared"))
+            cells.append(f"<td><b>{html.escape(rid)}</b><br>{highlight(t, spans)}</td>")
+        terms = "、".join(map(str, _as_list(p.get("shared_terms"))[:8]))
+        rows.append(f"<tr><td>{p['similarity']:.2f}<br><small>{html.escape(terms)}</small></td>{''.join(cells)}</tr>")
+    return (f'{EVIDENCE_CSS}<table class="recs"><tr><th>similarity / shared terms</th><th>A</th><th>B</th></tr>'
+            f'{"".join(rows)}</table>')
+
+
+def explorer(recs: pd.DataFrame, columns=("rec_id", "actor_group", "strength", "strength_family", "primary_theme",
+                                          "text")):
+    """An ipywidgets filter over the recommendations (resolution, actor group,
+    strength family, theme, text search). Returns the widget box."""
+    import ipywidgets as w
+    from IPython.display import HTML, display
+
+    def options(col, listed=False):
+        if col not in recs:
+            return ["(all)"]
+        values = {x for v in recs[col] for x in (_as_list(v) if listed else [v]) if x is not None and x == x}
+        return ["(all)", *sorted(map(str, values))]
+
+    res = w.Dropdown(options=options("resolution"), description="决议")
+    actor = w.Dropdown(options=options("actor_group"), description="行为方")
+    strength = w.Dropdown(options=options("strength_family"), description="强度")
+    theme = w.Dropdown(options=options("themes", listed=True), description="主题")
+    search = w.Text(description="搜索")
+    out = w.Output()
+
+    def refresh(*_):
+        out.clear_output()
+        with out:
+            shown = filter_recommendations(recs, resolution=res.value, actor_group=actor.value,
+                                           strength_family=strength.value, theme=theme.value, search=search.value)
+            display(HTML(f"<p>{len(shown)} / {len(recs)}</p>"))
+            display(HTML(evidence_html(shown, columns=[c for c in columns if c != "text" and c in shown])))
+
+    for widget in (res, actor, strength, theme, search):
+        widget.observe(refresh, names="value")
+    refresh()
+    return w.VBox([w.HBox([res, actor, strength]), w.HBox([theme, search]), out])
+
+
+# --------------------------------------------------------------------------
+# What a run holds (notebook 1)
+# --------------------------------------------------------------------------
+
+#: Columns the classifier adds that the classification, coverage and brief
+#: notebooks read. A run made before classification was wired lacks them.
+CLASSIFIED = ("actor_group", "strength", "strength_family", "strength_score", "themes", "primary_theme")
+
+
+def missing_columns(df: pd.DataFrame, columns=CLASSIFIED) -> list[str]:
+    """The ``columns`` that ``df`` lacks (all of them for an empty frame without columns).
+
+    >>> missing_columns(pd.DataFrame({"themes": [], "actor_group": []}), ["themes", "strength"])
+    ['strength']
+    """
+    return [c for c in columns if c not in df.columns]
+
+
+def is_classified(recs: pd.DataFrame) -> bool:
+    """Whether the recommendations carry the classifier's labels."""
+    return not missing_columns(recs, CLASSIFIED)
+
+
+def tables_overview(run: Run) -> pd.DataFrame:
+    """One row per table a run can hold: ``[table, rows, columns, written]``.
+
+    ``written`` is False for a table the run did not write (an earlier stage
+    of the project, or a stage that was skipped); the notebooks then say so
+    instead of failing.
+    """
+    rows = []
+    for name in TABLES:
+        path = run.processed / f"{name}.parquet"
+        df = run.tables.get(name, pd.DataFrame())
+        rows.append({"table": name, "rows": len(df), "columns": len(df.columns), "written": path.exists()})
+    return pd.DataFrame(rows, columns=["table", "rows", "columns", "written"])
+
+
+def _unit(resolution, part, lang: str = "zh") -> str:
+    from .coverage import unit_label
+
+    return unit_label(resolution, part, lang)
+
+
+def structure(paragraphs: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """Each resolution's parts and sections in document order, with counts.
+
+    One row per (resolution, part, section): ``unit`` (``11/2 附件一``),
+    ``section`` (annex section heading, empty where there is none), then the
+    number of paragraphs of each kind (``preamble``, ``operative``,
+    ``recommendation`` …), ``recommendations`` (rows with a ``rec_id``) and
+    ``footnote_marks`` (footnote marks cited from those paragraphs).
+    Footnote bodies are not part of any unit (see ``footnotes``).
+
+    >>> p = pd.DataFrame({"resolution": ["1/1"] * 4, "part": ["body", "body", "I", "I"],
+    ...                   "section": [None, None, "甲", "甲"], "rec_id": [None, "1/1:body:1", None, "1/1:I:a"],
+    ...                   "kind": ["preamble", "operative", "heading", "recommendation"],
+    ...                   "footnotes": [["1"], [], [], []]})
+    >>> structure(p)[["unit", "section", "recommendations", "footnote_marks"]].values.tolist()
+    [['1/1 正文', '', 1, 1], ['1/1 附件一', '甲', 1, 0]]
+    """
+    cols = ["resolution", "unit", "part", "section"]
+    if paragraphs.empty:
+        return pd.DataFrame(columns=[*cols, "recommendations", "footnote_marks"])
+    p = paragraphs[paragraphs["kind"] != "footnote"].copy()
+    p["section"] = p["section"].map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v))
+    p["unit"] = [_unit(r, part, lang) for r, part in zip(p["resolution"], p["part"])]
+    p["_marks"] = p["footnotes"].map(lambda v: len(_as_list(v)))
+    p["_rec"] = p["rec_id"].notna()
+    keys = ["resolution", "unit", "part", "section"]
+    order = p[keys].drop_duplicates().reset_index(drop=True)
+    kinds = pd.crosstab([p[k] for k in keys], p["kind"])
+    kind_order = [k for k in ("preamble", "operative", "annex_title", "intro", "heading", "recommendation")
+                  if k in kinds.columns] + sorted(set(kinds.columns) - {"preamble", "operative", "annex_title",
+                                                                        "intro", "heading", "recommendation"})
+    totals = p.groupby(keys, sort=False).agg(recommendations=("_rec", "sum"), footnote_marks=("_marks", "sum"))
+    out = order.join(kinds[kind_order], on=keys).join(totals, on=keys)
+    for c in (*kind_order, "recommendations", "footnote_marks"):
+        out[c] = out[c].fillna(0).astype(int)
+    return out
+
+
+def footnotes(paragraphs: pd.DataFrame) -> pd.DataFrame:
+    """Footnote bodies with the paragraphs citing them: ``[resolution, label, text, cited_by]``.
+
+    A footnote nobody cites has an empty ``cited_by`` (the reader logs it as
+    a warning too).
+    """
+    cols = ["resolution", "label", "text", "cited_by"]
+    if paragraphs.empty:
+        return pd.DataFrame(columns=cols)
+    notes = paragraphs[paragraphs["kind"] == "footnote"]
+    body = paragraphs[paragraphs["kind"] != "footnote"]
+    cited: dict[tuple[str, str], list[str]] = {}
+    for res, pid, marks in zip(body["resolution"], body["para_id"], body["footnotes"]):
+        for m in _as_list(marks):
+            cited.setdefault((str(res), str(m)), []).append(str(pid))
+    rows = [{"resolution": r, "label": lab, "text": t, "cited_by": cited.get((str(r), str(lab)), [])}
+            for r, lab, t in zip(notes["resolution"], notes["label"], notes["text"])]
+    return pd.DataFrame(rows, columns=cols)
+
+
+# --------------------------------------------------------------------------
+# Tokens and terms (notebook 2)
+# --------------------------------------------------------------------------
+
+def _groups(recs: pd.DataFrame, by: str | None) -> list[list[str]]:
+    if by is None:
+        return [["all"]] * len(recs)
+    if by not in recs.columns:
+        raise KeyError(f"no column {by!r} in the table")
+    return [[str(x) for x in _as_list(v)] if not isinstance(v, str) else [v] for v in recs[by]]
+
+
+def token_view(recs: pd.DataFrame, n: int = 3, tokeniser=None) -> pd.DataFrame:
+    """The first ``n`` recommendations as jieba cuts them and as the content
+    tokens counted everywhere else: ``[rec_id, cut, tokens]`` (words joined
+    with `` / ``), to see what the dictionary, the synonyms and the stopwords do."""
+    from .tokenise import get_tokeniser
+
+    tok = tokeniser or get_tokeniser()
+    head = recs.head(n)
+    return pd.DataFrame({"rec_id": head["rec_id"].tolist(),
+                         "cut": [" / ".join(tok.cut(str(t))) for t in head["text"]],
+                         "tokens": [" / ".join(tok.tokens(str(t))) for t in head["text"]]})
+
+
+def terms_wide(freq: pd.DataFrame, n: int = 10) -> pd.DataFrame:
+    """A ``[group, term, count, rank]`` table (``tokenise.term_frequencies``,
+    ``coverage.top_terms``) as one column per group, ``term (count)`` by rank.
+
+    >>> f = pd.DataFrame({"group": ["A", "A", "B"], "term": ["培训", "资源", "数据"],
+    ...                   "count": [3, 1, 2], "rank": [1, 2, 1]})
+    >>> terms_wide(f).to_dict("list")
+    {'A': ['培训 (3)', '资源 (1)'], 'B': ['数据 (2)', '']}
+    """
+    if freq is None or freq.empty:
+        return pd.DataFrame()
+    f = freq[freq["rank"] <= n].copy()
+    f["cell"] = f["term"].astype(str) + " (" + f["count"].astype(str) + ")"
+    out = f.pivot(index="rank", columns="group", values="cell").fillna("")
+    out = out[sorted(out.columns, key=_group_key)]
+    out.columns.name = None
+    return out
+
+
+def dictionary_coverage(recs: pd.DataFrame, by: str | None = "resolution", tokeniser=None) -> pd.DataFrame:
+    """How much of the text the domain dictionary accounts for, per group.
+
+    ``[group, tokens, dictionary_tokens, share, terms, dictionary_terms]``:
+    content tokens (``analysis.tokenise``: synonyms folded, stopwords and
+    punctuation dropped) and distinct terms, overall and among the domain
+    dictionary's words (``userdict.txt`` plus every synonym and canonical
+    form). ``by`` as in ``tokenise.term_frequencies`` (a list column such as
+    ``themes`` counts a row in each of its groups).
+    """
+    from .tokenise import get_tokeniser, tokens_column
+
+    tok = tokeniser or get_tokeniser()
+    words = set(tok.words)
+    cols = ["group", "tokens", "dictionary_tokens", "share", "terms", "dictionary_terms"]
+    if recs.empty:
+        return pd.DataFrame(columns=cols)
+    counts: dict[str, Counter] = {}
+    for groups, toks in zip(_groups(recs, by), tokens_column(recs, tok)):
+        for g in groups:
+            counts.setdefault(g, Counter()).update(_as_list(toks))
+    rows = []
+    for g in sorted(counts, key=_group_key):
+        c = counts[g]
+        total = sum(c.values())
+        in_dict = sum(n for t, n in c.items() if t in words)
+        rows.append({"group": g, "tokens": total, "dictionary_tokens": in_dict,
+                     "share": in_dict / total if total else 0.0, "terms": len(c),
+                     "dictionary_terms": sum(1 for t in c if t in words)})
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _group_key(g: str):
+    from .coverage import resolution_key
+
+    return resolution_key(g)
+
+
+def out_of_dictionary(recs: pd.DataFrame, n: int = 20, min_chars: int = 2, tokeniser=None) -> pd.DataFrame:
+    """The most frequent content tokens the domain dictionary does not list.
+
+    ``[term, count, recommendations]``: candidates for ``userdict.txt``
+    (a domain term jieba happens to keep whole today may be split in
+    another context) or for ``stopwords.txt``. Single characters are left
+    out (``min_chars``).
+    """
+    from .tokenise import get_tokeniser, tokens_column
+
+    tok = tokeniser or get_tokeniser()
+    words = set(tok.words)
+    count: Counter = Counter()
+    docs: Counter = Counter()
+    if not recs.empty:
+        for toks in tokens_column(recs, tok):
+            toks = [t for t in _as_list(toks) if len(t) >= min_chars and t not in words]
+            count.update(toks)
+            docs.update(set(toks))
+    ranked = sorted(count.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+    return pd.DataFrame([{"term": t, "count": c, "recommendations": docs[t]} for t, c in ranked],
+                        columns=["term", "count", "recommendations"])
+
+
+def synonyms_folded(recs: pd.DataFrame, tokeniser=None) -> pd.DataFrame:
+    """The synonym variants found in the texts and what they were folded to.
+
+    ``[variant, canonical, occurrences, recommendations, rec_ids]``, most
+    frequent first. Variants are matched as the tokeniser folds them:
+    longest first, on the text.
+    """
+    from .lexicon import alternation
+    from .tokenise import get_tokeniser
+
+    tok = tokeniser or get_tokeniser()
+    synonyms = dict(tok.lexicon.synonyms)
+    cols = ["variant", "canonical", "occurrences", "recommendations", "rec_ids"]
+    if not synonyms or recs.empty:
+        return pd.DataFrame(columns=cols)
+    pattern = re.compile(alternation(synonyms))
+    hits: Counter = Counter()
+    where: dict[str, list[str]] = {}
+    for rid, text in zip(recs["rec_id"], recs["text"]):
+        for m in pattern.finditer(str(text)):
+            v = m.group(0)
+            hits[v] += 1
+            ids = where.setdefault(v, [])
+            if not ids or ids[-1] != rid:
+                ids.append(str(rid))
+    rows = [{"variant": v, "canonical": synonyms[v], "occurrences": c, "recommendations": len(where[v]),
+             "rec_ids": where[v]} for v, c in sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return pd.DataFrame(rows, columns=cols)
+
+
+# --------------------------------------------------------------------------
+# Classification (notebook 3)
+# --------------------------------------------------------------------------
+
+def coverage_wide(cov: pd.DataFrame, value: str = "count") -> pd.DataFrame:
+    """A ``coverage.theme_coverage`` table as theme rows x unit columns, units
+    in document order (``unit_order``), themes in the table's order.
+
+    >>> cov = pd.DataFrame({"unit": ["1/1 正文", "1/1 附件一"] * 2, "theme": ["TA", "TA", "LEG", "LEG"],
+    ...                     "count": [1, 2, 0, 3], "unit_order": [0, 1, 0, 1]})
+    >>> coverage_wide(cov).values.tolist()
+    [[1, 2], [0, 3]]
+    """
+    if cov is None or cov.empty:
+        return pd.DataFrame()
+    units = cov.sort_values("unit_order")["unit"].drop_duplicates().tolist() if "unit_order" in cov else list(
+        dict.fromkeys(cov["unit"]))
+    themes = list(dict.fromkeys(cov["theme"]))
+    out = cov.pivot_table(index="theme", columns="unit", values=value, aggfunc="sum", sort=False)
+    out = out.reindex(index=themes, columns=units)
+    out.columns.name = None
+    return out
+
+
+def unlabelled(recs: pd.DataFrame) -> pd.DataFrame:
+    """What the classifier matched nothing for: ``[label, without, of, share]``.
+
+    ("3 of 28 recommendations have no theme"), rather than dropping them.
+
+    >>> df = pd.DataFrame({"actor_group": ["States", None], "strength_family": ["应", "应"],
+    ...                    "themes": [["TA"], []], "needs_review": [False, True]})
+    >>> unlabelled(df)[["label", "without"]].values.tolist()
+    [['actor_group', 1], ['strength_family', 0], ['themes', 1], ['needs_review', 1]]
+    """
+    rows = []
+    n = len(recs)
+    for col in ("actor_group", "strength_family", "themes", "needs_review"):
+        if col not in recs:
+            continue
+        if col == "themes":
+            k = int(recs[col].map(lambda v: not _as_list(v)).sum())
+        elif col == "needs_review":
+            k = int(recs[col].fillna(False).astype(bool).sum())
+        else:
+            k = int(recs[col].map(lambda v: v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v))).sum())
+        rows.append({"label": col, "without": k, "of": n, "share": k / n if n else 0.0})
+    out = pd.DataFrame(rows, columns=["label", "without", "of", "share"])
+    return out
+
+
+def evaluation():
+    """The classifier scored against the gold annotation (``analysis.evaluate``),
+    or None (logged) when the module or the annotation files are not there."""
+    try:
+        from . import evaluate
+    except ImportError:
+        logger.info("no analysis.evaluate module: no evaluation")
+        return None
+    try:
+        gold = evaluate.load_gold()
+    except (FileNotFoundError, ValueError) as exc:
+        logger.info("no gold annotation: %s", exc)
+        return None
+    if gold is None or not len(gold):
+        logger.info("the gold annotation is empty: no evaluation")
+        return None
+    return evaluate.evaluate(gold)
+
+
+def evaluation_headline(ev) -> pd.DataFrame:
+    """Accuracy of each label, real resolutions and written probes apart:
+    ``[subset, label, correct, rows, accuracy]``."""
+    rows = []
+    for (subset, fld), t in getattr(ev, "label_tables", {}).items():
+        acc = t[t["label"] == "accuracy"]
+        if len(acc):
+            a = acc.iloc[0]
+            rows.append({"subset": subset, "label": fld, "correct": int(round(a["f1"] * a["support"])),
+                         "rows": int(a["support"]), "accuracy": float(a["f1"])})
+    extra = getattr(ev, "extra_accuracy", None)
+    out = pd.DataFrame(rows, columns=["subset", "label", "correct", "rows", "accuracy"])
+    if extra is not None and len(extra):
+        out = pd.concat([out, extra[["subset", "label", "correct", "rows", "accuracy"]]], ignore_index=True)
+    return out.sort_values(["subset", "label"]).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------
+# Overlap and citations (notebook 5)
+# --------------------------------------------------------------------------
+
+def clusters_table(clusters: pd.DataFrame, recs: pd.DataFrame) -> pd.DataFrame:
+    """Cluster members with their text: ``[cluster_id, cluster_label, size, rec_id, resolution, text]``."""
+    cols = ["cluster_id", "cluster_label", "size", "rec_id", "resolution", "text"]
+    if clusters is None or clusters.empty:
+        return pd.DataFrame(columns=cols)
+    info = recs.set_index("rec_id")[["resolution", "text"]] if len(recs) else pd.DataFrame(
+        columns=["resolution", "text"])
+    out = clusters.join(info, on="rec_id")
+    return out[[c for c in cols if c in out.columns]].sort_values(["cluster_id", "rec_id"]).reset_index(drop=True)
+
+
+def with_overlap(recs: pd.DataFrame, overlap: pd.DataFrame | None = None,
+                 clusters: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``recs`` plus each recommendation's nearest neighbour and cluster:
+    ``nearest``, ``nearest_similarity``, ``cluster_id``, ``cluster_label``."""
+    out = recs.copy()
+    best: dict[str, tuple[str, float]] = {}
+    if overlap is not None and len(overlap):
+        for a, b, s in zip(overlap["rec_id_a"], overlap["rec_id_b"], overlap["similarity"]):
+            for x, y in ((a, b), (b, a)):
+                if x not in best or s > best[x][1]:
+                    best[x] = (y, float(s))
+    out["nearest"] = out["rec_id"].map(lambda r: best.get(r, (None, None))[0])
+    out["nearest_similarity"] = out["rec_id"].map(lambda r: best.get(r, (None, None))[1])
+    if clusters is not None and len(clusters):
+        c = clusters.drop_duplicates("rec_id").set_index("rec_id")
+        out["cluster_id"] = out["rec_id"].map(c["cluster_id"]).astype("Int64")
+        out["cluster_label"] = out["rec_id"].map(c["cluster_label"])
+    else:
+        out["cluster_id"] = pd.array([pd.NA] * len(out), dtype="Int64")
+        out["cluster_label"] = None
+    return out
+
+
+def citation_summary(citations: pd.DataFrame) -> pd.DataFrame:
+    """What each resolution cites, once per item: ``[resolution, cited_kind,
+    cited, cited_body, times, citation_types, paragraphs]``, resolutions and
+    documents first."""
+    cols = ["resolution", "cited_kind", "cited", "cited_body", "times", "citation_types", "paragraphs"]
+    if citations is None or citations.empty:
+        return pd.DataFrame(columns=cols)
+    kind_order = {k: i for i, k in enumerate(("resolution", "document", "treaty", "article", "date"))}
+    c = citations.copy()
+    c["cited_body"] = c["cited_body"].map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else v)
+    g = c.groupby(["resolution", "cited_kind", "cited", "cited_body"], sort=False, dropna=False)
+    out = g.agg(times=("cited", "size"),
+                citation_types=("citation_type", lambda s: sorted({str(x) for x in s if isinstance(x, str)})),
+                paragraphs=("para_id", lambda s: list(dict.fromkeys(map(str, s))))).reset_index()
+    out["_k"] = out["cited_kind"].map(lambda k: kind_order.get(k, 99))
+    out["_r"] = out["resolution"].map(_group_key)
+    out["_c"] = out["cited"].map(_group_key)
+    out = out.sort_values(["_r", "_k", "_c"])
+    return out[cols].reset_index(drop=True)
+
+
+def filter_pairs(overlap: pd.DataFrame, recs: pd.DataFrame, *, resolution: str | None = None,
+                 across_only: bool = False, min_similarity: float = 0.0, search: str | None = None) -> pd.DataFrame:
+    """Pairs involving ``resolution`` (either side), across resolutions only,
+    at least ``min_similarity``, or whose texts contain ``search``.
+
+    >>> pairs = pd.DataFrame({"rec_id_a": ["1/1:I:a", "1/1:I:a"], "rec_id_b": ["1/1:I:b", "2/1:I:a"],
+    ...                       "similarity": [0.8, 0.4], "same_resolution": [True, False]})
+    >>> recs = pd.DataFrame({"rec_id": ["1/1:I:a", "1/1:I:b", "2/1:I:a"], "resolution": ["1/1", "1/1", "2/1"],
+    ...                      "text": ["培训", "资源", "培训课程"]})
+    >>> filter_pairs(pairs, recs, resolution="2/1")["rec_id_b"].tolist()
+    ['2/1:I:a']
+    >>> filter_pairs(pairs, recs, search="资源", min_similarity=0.5)["rec_id_b"].tolist()
+    ['1/1:I:b']
+    """
+    if overlap is None or overlap.empty:
+        return pd.DataFrame(columns=list(overlap.columns) if overlap is not None else [])
+    res = recs.set_index("rec_id")["resolution"].astype(str) if len(recs) else pd.Series(dtype=str)
+    text = recs.set_index("rec_id")["text"].astype(str) if len(recs) else pd.Series(dtype=str)
+    mask = overlap["similarity"] >= min_similarity
+    if resolution not in (None, "", "(all)"):
+        mask &= (overlap["rec_id_a"].map(res) == resolution) | (overlap["rec_id_b"].map(res) == resolution)
+    if across_only:
+        mask &= ~overlap["same_resolution"].astype(bool)
+    if search:
+        mask &= (overlap["rec_id_a"].map(text).str.contains(search, regex=False, na=False)
+                 | overlap["rec_id_b"].map(text).str.contains(search, regex=False, na=False))
+    return overlap[mask]
+
+
+def pairs_explorer(overlap: pd.DataFrame, recs: pd.DataFrame, n: int = 15):
+    """An ipywidgets filter over the closest pairs (resolution, across
+    resolutions only, minimum similarity, text search), shown side by side."""
+    import ipywidgets as w
+    from IPython.display import HTML, display
+
+    resolutions = sorted(map(str, recs["resolution"].unique()), key=_group_key) if len(recs) else []
+    res = w.Dropdown(options=["(all)", *resolutions], description="决议")
+    across = w.Checkbox(value=False, description="仅跨决议")
+    sim = w.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.05, description="相似度≥")
+    search = w.Text(description="搜索")
+    out = w.Output()
+
+    def refresh(*_):
+        out.clear_output()
+        with out:
+            shown = filter_pairs(overlap, recs, resolution=res.value, across_only=across.value,
+                                 min_similarity=sim.value, search=search.value)
+            display(HTML(f"<p>{len(shown)} / {0 if overlap is None else len(overlap)}</p>"))
+            display(HTML(pairs_html(shown, recs, n=n)))
+
+    for widget in (res, across, sim, search):
+        widget.observe(refresh, names="value")
+    refresh()
+    return w.VBox([w.HBox([res, across]), w.HBox([sim, search]), out])
+
+
+# --------------------------------------------------------------------------
+# One resolution (notebook 6)
+# --------------------------------------------------------------------------
+
+def subset(run: Run, resolution: str) -> Run:
+    """The tables of ``run`` restricted to one resolution.
+
+    Overlap pairs are kept when either side belongs to the resolution (the
+    pairs across resolutions are what a brief is after); clusters when one
+    member does. Raises ``KeyError`` listing the run's resolutions when
+    ``resolution`` is not among them.
+    """
+    resolution = str(resolution)
+    if resolution not in run.resolutions:
+        raise KeyError(f"resolution {resolution} is not in {run.processed} "
+                       f"(it holds {', '.join(run.resolutions) or 'none'})")
+    recs = run.tables.get("recommendations", pd.DataFrame())
+    own = set(recs.loc[recs["resolution"].astype(str) == resolution, "rec_id"]) if len(recs) else set()
+    docs = run.tables.get("documents", pd.DataFrame())
+    files = set(docs.loc[docs["resolution"].astype(str) == resolution, "source_file"]) if len(docs) else set()
+    tables = {}
+    for name, df in run.tables.items():
+        if df.empty:
+            tables[name] = df
+        elif name == "overlap" and {"rec_id_a", "rec_id_b"} <= set(df.columns):
+            tables[name] = df[df["rec_id_a"].isin(own) | df["rec_id_b"].isin(own)].reset_index(drop=True)
+        elif name == "clusters" and "rec_id" in df.columns:
+            ids = set(df.loc[df["rec_id"].isin(own), "cluster_id"])
+            tables[name] = df[df["cluster_id"].isin(ids)].reset_index(drop=True)
+        elif name == "term_frequencies" and "group" in df.columns:
+            tables[name] = df[df["group"].astype(str) == resolution].reset_index(drop=True)
+        elif "resolution" in df.columns:
+            tables[name] = df[df["resolution"].astype(str) == resolution].reset_index(drop=True)
+        elif "rec_id" in df.columns:
+            tables[name] = df[df["rec_id"].isin(own)].reset_index(drop=True)
+        elif "source_file" in df.columns:
+            tables[name] = df[df["source_file"].isin(files)].reset_index(drop=True)
+        else:
+            tables[name] = df
+    return Run(run.processed, tables, run.manifest)
+
+
+_BRIEF = {
+    "heading": ("第 {r} 号决议：{title}", "Resolution {r}: {title}"),
+    "body": ("通过机构：{body}。来源文件：`{file}`（sha256 `{sha}`）。",
+             "Adopted by: {body}. Source file: `{file}` (sha256 `{sha}`)."),
+    "counts": ("{p} 段序言、{o} 段执行部分；共 {n} 条建议：{parts}。",
+               "{p} preambular and {o} operative paragraphs; {n} recommendations: {parts}."),
+    "sections": ("附件各节：{s}。", "Annex sections: {s}."),
+    "who": ("谁被要求采取行动：{w}。", "Who is asked to act: {w}."),
+    "strongest": ("语气最强（分值 ≥ 4）的建议 {k} 条：{ids}。",
+                  "Strongest asks (score ≥ 4): {k}: {ids}."),
+    "themes": ("主题：{t}。", "Themes: {t}."),
+    "no_theme": ("{k} 条建议没有主题。", "{k} recommendation(s) have no theme."),
+    "review": ("{k} 条建议需要人工复核：{ids}。", "{k} recommendation(s) need review: {ids}."),
+    "not_classified": ("本次运行没有分类结果（行为方、语气、主题），请重新运行 `cop-analysis run`。",
+                       "This run holds no classification (actor, strength, theme): rerun `cop-analysis run`."),
+    "cites": ("引用：{c}。", "Cites: {c}."),
+    "no_cites": ("没有识别出引用。", "No citations found."),
+    "related": ("其他决议中最相近的建议：{pairs}。", "Closest recommendations in other resolutions: {pairs}."),
+    "no_related": ("其他决议中没有相近的建议。", "No close recommendation in other resolutions."),
+    "unplaced": ("阅读器未能归位的行：{k}。", "Lines the reader could not place: {k}."),
+    "sep": ("；", "; "),
+    "list": ("、", ", "),
+}
+
+
+def _b(key: str, lang: str, **kw) -> str:
+    return _BRIEF[key][0 if lang == "zh" else 1].format(**kw)
+
+
+def _names(table: dict, key, lang: str) -> str:
+    if key in table:
+        return table[key][0 if lang == "zh" else 1]
+    return str(key)
+
+
+def brief_markdown(run: Run, resolution: str, lang: str = "zh") -> str:
+    """A short markdown brief of one resolution: what it is, its structure,
+    who is asked to do what and how strongly, its themes, what it cites and
+    its closest recommendations in other resolutions."""
+    from . import charts
+    from .coverage import as_list
+
+    sub = subset(run, resolution)
+    docs, paras, recs = sub.documents, sub.paragraphs, sub.recommendations
+    doc = docs.iloc[0]
+    sep, lst = _b("sep", lang), _b("list", lang)
+    out = [f"## {_b('heading', lang, r=resolution, title=doc['resolution_title'])}", "",
+           _b("body", lang, body=doc["acting_body"], file=doc["source_file"], sha=str(doc["source_sha256"])[:12])]
+    kinds = paras["kind"].value_counts() if len(paras) else pd.Series(dtype=int)
+    parts = []
+    for part, g in recs.groupby("part", sort=False):
+        parts.append(f"{_unit(resolution, part, lang).split(' ', 1)[-1]} {len(g)}")
+    out += ["", "- " + _b("counts", lang, p=int(kinds.get("preamble", 0)), o=int(kinds.get("operative", 0)),
+                            n=len(recs), parts=lst.join(parts) or "0")]
+    sections = [s for s in dict.fromkeys(recs["section"]) if isinstance(s, str) and s] if len(recs) else []
+    if sections:
+        counts = recs["section"].value_counts()
+        out.append("- " + _b("sections", lang, s=lst.join(f"{s}（{counts[s]}）" if lang == "zh" else f"{s} ({counts[s]})"
+                                                       for s in sections)))
+    if is_classified(recs) and len(recs):
+        groups = []
+        for g, gdf in recs.groupby(recs["actor_group"].map(lambda v: v if isinstance(v, str) else None),
+                                   dropna=False, sort=False):
+            fams = gdf["strength_family"].map(lambda v: _names(charts.STRENGTH_FAMILIES, v if isinstance(v, str)
+                                                              else None, lang)).value_counts()
+            detail = lst.join(f"{f} {c}" for f, c in fams.items())
+            groups.append((len(gdf), f"{_names(charts.ACTOR_GROUPS, g, lang)} {len(gdf)}（{detail}）"
+                           if lang == "zh" else f"{_names(charts.ACTOR_GROUPS, g, lang)} {len(gdf)} ({detail})"))
+        out.append("- " + _b("who", lang, w=sep.join(t for _, t in sorted(groups, key=lambda x: -x[0]))))
+        strong = recs[pd.to_numeric(recs["strength_score"], errors="coerce").fillna(0) >= 4]
+        if len(strong):
+            out.append("- " + _b("strongest", lang, k=len(strong), ids=lst.join(strong["rec_id"].head(12))
+                                 + ("…" if len(strong) > 12 else "")))
+        names = charts.theme_names()
+        theme_counts = Counter(t for v in recs["themes"] for t in as_list(v))
+        if theme_counts:
+            out.append("- " + _b("themes", lang, t=lst.join(
+                f"{_names(names, t, lang)} {c}" for t, c in sorted(theme_counts.items(), key=lambda kv: (-kv[1], kv[0])))))
+        none = int(recs["themes"].map(lambda v: not as_list(v)).sum())
+        if none:
+            out.append("- " + _b("no_theme", lang, k=none))
+        if "needs_review" in recs:
+            rev = recs[recs["needs_review"].fillna(False).astype(bool)]
+            if len(rev):
+                out.append("- " + _b("review", lang, k=len(rev), ids=lst.join(rev["rec_id"])))
+    else:
+        out.append("- " + _b("not_classified", lang))
+    cites = citation_summary(sub.citations)
+    cites = cites[cites["cited_kind"].isin(["resolution", "document", "treaty"])] if len(cites) else cites
+    if len(cites):
+        items = [f"{c}" + (f"（{b}）" if b and lang == "zh" else f" ({b})" if b else "")
+                 for c, b in zip(cites["cited"], cites["cited_body"])]
+        out.append("- " + _b("cites", lang, c=lst.join(items)))
+    else:
+        out.append("- " + _b("no_cites", lang))
+    pairs = sub.overlap
+    if len(pairs) and "same_resolution" in pairs:
+        across = pairs[~pairs["same_resolution"].astype(bool)].sort_values("similarity", ascending=False).head(5)
+        if len(across):
+            out.append("- " + _b("related", lang, pairs=lst.join(
+                f"{a} ↔ {b} ({s:.2f})" for a, b, s in zip(across["rec_id_a"], across["rec_id_b"],
+                                                          across["similarity"]))))
+        elif len(run.resolutions) > 1:
+            out.append("- " + _b("no_related", lang))
+    if len(sub.unplaced):
+        out.append("- " + _b("unplaced", lang, k=len(sub.unplaced)))
+    return "\n".join(out)
