@@ -43,3 +43,11 @@ def seed_folder(tmp_path, seed_path) -> Path:
     folder.mkdir()
     shutil.copy(seed_path, folder / seed_path.name)
     return folder
+
+
+def pytest_configure(config):
+    # Charts: matplotlib only *warns* when a character has no glyph in any
+    # font of the fallback list ("Glyph … missing from font(s) …") and draws
+    # an empty box. In this suite that warning is an error, wherever it comes
+    # from (charts, notebooks run in-process, reports).
+    config.addinivalue_line("filterwarnings", "error:Glyph .* missing from font:UserWarning")

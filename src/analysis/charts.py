@@ -1,0 +1,1388 @@
+"""Briefing-ready charts of the coverage, overlap and citation tables.
+
+Contract
+--------
+Every ``plot_*`` function takes a table (a DataFrame in the shape written by
+``analysis.coverage`` / the overlap and citation stages, see the column list
+in each docstring), draws one chart and returns the matplotlib ``Axes`` it
+drew on, or the ``Figure`` when the chart needs several axes
+(``plot_top_terms``). They never write files and never call ``savefig``:
+``save_figure`` writes PNG (300 dpi), SVG and PDF of a figure, with a small
+source line (resolutions covered, lexicon version, date) under the chart.
+
+* ``lang="zh"`` or ``"en"``: titles, axis labels, legends and category names
+  (actor groups, strength families, theme names, annex/body in unit labels)
+  in Chinese or English. Data values (terms, section headings, document
+  symbols) are shown as written.
+* ``ax=None`` creates a figure sized to the data (rows × columns); with an
+  ``ax`` the chart draws into it and leaves its size alone.
+* Empty tables give an empty chart saying so, not an exception: a resolution
+  without citations is a result.
+* Rows the coverage tables file under their explicit "no category" label
+  (``未分类`` / ``(none)``, see ``coverage.NONE_LABELS``) or under None are
+  drawn as their own category ("未分类" / "Unclassified", "No theme"),
+  never dropped.
+* Citation maps take the ``citations`` table or the graph of
+  ``citations.citation_graph``; node identity (body + number) is decided
+  there, not here.
+
+Why it is built this way
+------------------------
+One style definition (``STYLE_RC``, the palettes below) so every chart of a
+briefing looks alike. Categories use the Okabe–Ito palette (distinguishable
+with every common colour-vision deficiency); ordered categories (strength
+families) and heatmaps use one hue whose lightness carries the order, so the
+charts survive greyscale printing; text on a coloured cell switches to white
+on dark cells. Fonts come from ``analysis.fonts`` (Chinese renders without
+any system CJK font; PDFs use TrueType outlines only). Theme names are read
+from the lexicon (``lexicon/themes.yaml``) when it is there, so the charts
+follow the codebook an analyst edits; ``THEMES`` is the codebook's table,
+kept equal to the lexicon file by a test.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from functools import wraps
+from pathlib import Path
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import networkx as nx
+import numpy as np
+import pandas as pd
+from cycler import cycler
+from matplotlib.axes import Axes
+from matplotlib.colors import Normalize, to_rgb
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+
+from analysis import __version__
+from analysis.fonts import pdf_font_context, setup_fonts
+
+logger = logging.getLogger(__name__)
+
+LANGS = ("zh", "en")
+LEXICON_DIR = Path(__file__).with_name("lexicon")
+THEMES_YAML = LEXICON_DIR / "themes.yaml"
+
+# --------------------------------------------------------------------------
+# Style
+# --------------------------------------------------------------------------
+
+#: Okabe & Ito (2008) colour-blind-safe palette.
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+}
+#: Unordered categories (resolutions, kinds): Okabe–Ito without black/yellow
+#: first (yellow vanishes on white paper).
+CATEGORICAL = [OKABE_ITO[k] for k in ("blue", "orange", "bluish_green", "reddish_purple",
+                                      "vermillion", "sky_blue", "yellow", "black")]
+#: Node shapes paired with CATEGORICAL (networkx/matplotlib marker codes).
+NODE_SHAPES = "osD^vph8"
+GREY = "#9A9A9A"
+LIGHT_GREY = "#D9D9D9"
+INK = "#222222"
+
+#: Actor groups: categorical, one Okabe–Ito colour each.
+ACTOR_COLORS = {
+    "States": OKABE_ITO["blue"],
+    "UNODC": OKABE_ITO["orange"],
+    "COP": OKABE_ITO["bluish_green"],
+    "Other": OKABE_ITO["reddish_purple"],
+    None: GREY,
+}
+#: Strength families are ordered (应 strongest): one hue, darker = stronger,
+#: so the order survives greyscale; 其他 (no modal scale) is grey and hatched.
+FAMILY_COLORS = {"应": "#08306B", "鼓励": "#4A90C8", "不妨": "#C6DBEF", "其他": "#F0F0F0", None: "#FFFFFF"}
+FAMILY_HATCH = {"其他": "///", None: "..."}
+#: Heatmaps: single-hue sequential map, white at zero.
+SEQUENTIAL_CMAP = "Blues"
+
+STYLE_RC = {
+    "figure.dpi": 100,
+    "savefig.dpi": 300,
+    "font.size": 9,
+    "axes.titlesize": 11,
+    "axes.titlelocation": "left",
+    "axes.titlepad": 8,
+    "axes.labelsize": 9,
+    "axes.labelcolor": INK,
+    "axes.edgecolor": "#555555",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.prop_cycle": cycler(color=CATEGORICAL),
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "xtick.color": INK,
+    "ytick.color": INK,
+    "legend.fontsize": 8,
+    "legend.frameon": False,
+    "legend.title_fontsize": 8,
+    "image.cmap": SEQUENTIAL_CMAP,
+    "hatch.color": "#555555",
+    "hatch.linewidth": 0.6,
+}
+
+# --------------------------------------------------------------------------
+# Names (codebook)
+# --------------------------------------------------------------------------
+
+#: Codebook §4: theme code -> (中文, English), in codebook order.
+THEMES = {
+    "LEG": ("立法、判例与知识管理", "Legislation, case law and knowledge management"),
+    "TA": ("技术援助与能力建设", "Technical assistance and capacity-building"),
+    "COOP": ("国际合作", "International cooperation"),
+    "ML": ("洗钱与犯罪所得", "Money laundering and proceeds of crime"),
+    "EVID": ("侦查与证据", "Investigation and evidence"),
+    "PROS": ("起诉与案件管理", "Prosecution and case management"),
+    "VICT": ("被害人与证人保护", "Victims and witnesses"),
+    "GHR": ("性别与人权", "Gender and human rights"),
+    "PREV": ("预防与国家战略", "Prevention and national strategies"),
+    "DATA": ("数据、研究与分析", "Data, research and analysis"),
+    "REV": ("审议机制与后续行动", "Review mechanism and follow-up"),
+    "RES": ("资源与供资", "Resources and funding"),
+}
+#: How the coverage tables write "no category" (``coverage.NONE_LABELS``,
+#: both languages); the charts show these rows under their own label.
+NONE_VALUES = frozenset({"未分类", "(none)", ""})
+#: Label of recommendations without a theme.
+THEME_NONE = ("未分类", "No theme")
+_NONE_KEY = "__none__"  # internal key of the no-theme row (never a theme code)
+
+#: Codebook §2 actor groups; None = no actor identified.
+ACTOR_GROUPS = {
+    "States": ("各国", "States"),
+    "UNODC": ("毒品和犯罪问题办公室", "UNODC"),
+    "COP": ("缔约方会议", "COP"),
+    "Other": ("其他行为体", "Other"),
+    None: ("未分类", "Unclassified"),
+}
+#: Codebook §3 strength families, strongest first.
+STRENGTH_FAMILIES = {
+    "应": ("应", "should"),
+    "鼓励": ("鼓励", "encourages"),
+    "不妨": ("不妨", "may wish to"),
+    "其他": ("其他", "other"),
+    None: ("未分类", "unclassified"),
+}
+#: Codebook §3 strength scores with their cues.
+STRENGTH_SCORES = {
+    5: ("应、必须", "should / shall"),
+    4: ("请、吁请、促请", "requests / calls upon"),
+    3: ("应考虑、应努力", "should consider"),
+    2: ("鼓励、邀请", "encourages / invites"),
+    1: ("不妨、可", "may (wish to)"),
+}
+#: Citing/cited nodes of the citation graph.
+CITED_KINDS = {
+    "corpus": ("本语料中的决议", "Resolution in the corpus"),
+    "resolution": ("所引决议", "Cited resolution"),
+    "document": ("所引文件", "Cited document"),
+    "treaty": ("所引条约", "Cited treaty"),
+    "article": ("所引条款", "Cited article"),
+    "date": ("所引日期", "Cited date"),
+}
+#: Bodies whose resolutions are cited, for English labels.
+#: The corpus's acting body as ``citations`` names it (lexicon/citation_bodies.yaml).
+OWN_BODY = "缔约方会议"
+BODIES_EN = {
+    "缔约方会议": "COP",
+    "联合国反腐败公约缔约国会议": "UNCAC COSP",
+    "妇女地位委员会": "CSW",
+    "人权委员会": "Commission on Human Rights",
+    "预防犯罪和刑事司法委员会": "CCPCJ",
+    "麻醉药品委员会": "CND",
+    "大会": "General Assembly",
+    "联合国大会": "General Assembly",
+    "经济及社会理事会": "ECOSOC",
+    "安全理事会": "Security Council",
+    "人权理事会": "Human Rights Council",
+}
+
+_TEXT = {
+    "coverage_title": ("主题覆盖（建议条数）", "Theme coverage (number of recommendations)"),
+    "coverage_share": ("占该单元建议的比例", "Share of the unit's recommendations"),
+    "coverage_count": ("建议条数", "Recommendations"),
+    "actor_title": ("谁被要求采取行动，语气多强", "Who is asked to act, and how strongly"),
+    "recommendations": ("建议条数", "Recommendations"),
+    "share": ("比例", "Share"),
+    "family": ("义务强度", "Strength"),
+    "strength_title": ("各行为体的义务强度分值", "Strength score by actor group"),
+    "score_axis": ("义务强度分值（1 = 不妨 … 5 = 应）", "Strength score (1 = may … 5 = should)"),
+    "no_score": ("无分值\n（其他）", "no score\n(other)"),
+    "mean": ("平均分值", "mean score"),
+    "n_recs": ("圆圈面积 = 建议条数", "circle area = recommendations"),
+    "overlap_title": ("建议之间的相似度（按聚类排序）", "Similarity between recommendations (ordered by cluster)"),
+    "similarity": ("相似度", "Similarity"),
+    "top_of": ("相似度最高的 {k} 条（共 {n} 条）", "top {k} of {n} by similarity"),
+    "cluster_box": ("方框 = 聚类", "boxes = clusters"),
+    "network_title": ("相似度最高的建议对", "Most similar pairs of recommendations"),
+    "same_res": ("同一决议内", "same resolution"),
+    "cross_res": ("跨决议", "across resolutions"),
+    "pairs_of": ("最强的 {k} 对（共 {n} 对）", "strongest {k} of {n} pairs"),
+    "citation_title": ("引用关系：决议 → 所引决议和文件", "Citations: resolution → cited resolutions and documents"),
+    "terms_title": ("高频词", "Top terms"),
+    "by_theme": ("（按主题）", " by theme"),
+    "by_group": ("", ""),
+    "count": ("次数", "Count"),
+    "no_data": ("无数据", "No data"),
+    "source": ("资料来源：", "Source: "),
+    "resolution_1": ("第{r}号决议", "resolution {r}"),
+    "resolution_n": ("决议 {r}", "resolutions {r}"),
+    "lexicon": ("词典版本 {v}", "lexicon {v}"),
+    "generated": ("生成日期 {d}", "generated {d}"),
+    "sep": ("；", "; "),
+    "list_sep": ("、", ", "),
+}
+
+
+def _lang(lang: str) -> int:
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {LANGS}, not {lang!r}")
+    return LANGS.index(lang)
+
+
+def _t(key: str, lang: str, **kw) -> str:
+    return _TEXT[key][_lang(lang)].format(**kw)
+
+
+def _name(table: Mapping, key, lang: str) -> str:
+    if key is not None and not isinstance(key, str) and pd.isna(key):
+        key = None
+    if key in table:
+        return table[key][_lang(lang)]
+    return str(key)
+
+
+def load_theme_names(path: str | Path = THEMES_YAML) -> dict[str, tuple[str, str]]:
+    """Theme code -> (zh, en) read from the lexicon's themes file.
+
+    Accepts the theme entries at the top level or under ``themes:``, as a
+    mapping keyed by code or a list of entries with ``code``; names as
+    ``zh``/``en`` keys of the entry (or of its ``name``/``names``). Raises
+    ValueError naming the file and the entry when a name is missing.
+    """
+    import yaml
+
+    path = Path(path)
+    with path.open(encoding="utf-8") as fh:
+        doc = yaml.safe_load(fh)
+    entries = doc.get("themes", doc) if isinstance(doc, dict) else doc
+    if isinstance(entries, list):
+        items = []
+        for i, entry in enumerate(entries):
+            if not isinstance(entry, dict) or "code" not in entry:
+                raise ValueError(f"{path}: theme entry #{i + 1} has no 'code'")
+            items.append((entry["code"], entry))
+    elif isinstance(entries, dict):
+        items = [(k, v) for k, v in entries.items() if isinstance(v, dict)]
+    else:
+        raise ValueError(f"{path}: expected a mapping or list of themes, got {type(entries).__name__}")
+    names: dict[str, tuple[str, str]] = {}
+    for code, entry in items:
+        holder = entry
+        for key in ("name", "names", "label", "labels"):
+            if isinstance(entry.get(key), dict):
+                holder = entry[key]
+        zh, en = holder.get("zh"), holder.get("en")
+        if not (isinstance(zh, str) and zh.strip() and isinstance(en, str) and en.strip()):
+            raise ValueError(f"{path}: theme {code!r} needs non-empty 'zh' and 'en' names")
+        names[str(code)] = (zh.strip(), en.strip())
+    if not names:
+        raise ValueError(f"{path}: no themes found")
+    return names
+
+
+_THEME_CACHE: dict[str, tuple[float, dict]] = {}
+
+
+def theme_names() -> dict[str, tuple[str, str]]:
+    """Theme names from the lexicon when ``themes.yaml`` exists, else the
+    codebook's ``THEMES`` (reread when the file changes)."""
+    if not THEMES_YAML.exists():
+        return dict(THEMES)
+    mtime = THEMES_YAML.stat().st_mtime
+    cached = _THEME_CACHE.get("themes")
+    if cached is None or cached[0] != mtime:
+        cached = _THEME_CACHE["themes"] = (mtime, load_theme_names(THEMES_YAML))
+    return dict(cached[1])
+
+
+def lexicon_version() -> str:
+    """Version of the lexicon files (their ``version:`` keys; the highest
+    when they differ), or the package version when none has one."""
+    import yaml
+
+    versions = set()
+    for path in sorted(LEXICON_DIR.glob("*.yaml")):
+        try:
+            with path.open(encoding="utf-8") as fh:
+                doc = yaml.safe_load(fh)
+        except (OSError, yaml.YAMLError):
+            continue
+        if isinstance(doc, dict) and doc.get("version") is not None:
+            versions.add(str(doc["version"]))
+    if not versions:
+        return f"analysis {__version__}"
+
+    def key(v: str):
+        return [int(p) if p.isdigit() else p for p in re.split(r"[.\-]", v)]
+
+    return max(versions, key=lambda v: (key(v), v))
+
+
+# --------------------------------------------------------------------------
+# Label helpers
+# --------------------------------------------------------------------------
+
+_ZH_DIGITS = "一二三四五六七八九"
+_ROMAN = [(10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
+
+
+def _zh_to_int(s: str) -> int:
+    """Chinese numeral up to 99 -> int. ``'十二'`` -> 12."""
+    if "十" in s:
+        tens, _, units = s.partition("十")
+        return (_ZH_DIGITS.index(tens) + 1 if tens else 1) * 10 + (_ZH_DIGITS.index(units) + 1 if units else 0)
+    return _ZH_DIGITS.index(s) + 1
+
+
+def _int_to_zh(n: int) -> str:
+    tens, units = divmod(n, 10)
+    out = (("" if tens == 1 else _ZH_DIGITS[tens - 1]) + "十") if tens else ""
+    return out + (_ZH_DIGITS[units - 1] if units else "")
+
+
+def _int_to_roman(n: int) -> str:
+    out = ""
+    for value, numeral in _ROMAN:
+        while n >= value:
+            out, n = out + numeral, n - value
+    return out
+
+
+def _roman_to_int(s: str) -> int:
+    values = {"I": 1, "V": 5, "X": 10, "L": 50}
+    total = 0
+    for a, b in zip(s, s[1:] + " "):
+        total += -values[a] if values.get(b, 0) > values[a] else values[a]
+    return total
+
+
+def unit_label(unit: str, lang: str) -> str:
+    """A coverage unit label in the chart's language: annex and body words
+    are translated, everything else (resolution number, section heading)
+    is kept.
+
+    >>> unit_label("11/2 附件二", "en")
+    '11/2 annex II'
+    >>> unit_label("11/2 annex XII", "zh")
+    '11/2 附件十二'
+    >>> unit_label("11/2 正文", "en")
+    '11/2 body'
+    """
+    _lang(lang)
+    unit = str(unit)
+    if lang == "en":
+        unit = re.sub(r"附件([一二三四五六七八九十]+)",
+                      lambda m: f"annex {_int_to_roman(_zh_to_int(m.group(1)))}", unit)
+        unit = unit.replace("附件", "annex").replace("正文", "body")
+        return re.sub(r"(?<=[\w/])(annex|body)", r" \1", unit)
+    unit = re.sub(r"\b[Aa]nnex ([IVXL]+)\b", lambda m: "附件" + _int_to_zh(_roman_to_int(m.group(1))), unit)
+    unit = re.sub(r"\b[Aa]nnex\b", "附件", unit)
+    unit = re.sub(r"\b[Bb]ody\b", "正文", unit)
+    return re.sub(r"(?<=\d) (?=附件|正文)", " ", unit)
+
+
+def _char_width(ch: str) -> int:
+    return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+
+
+def text_width(text: str) -> int:
+    """Display width in half-width columns (CJK = 2).
+
+    >>> text_width("11/2 附件一")
+    11
+    """
+    return sum(_char_width(c) for c in text)
+
+
+# Characters that must not start a line (Chinese line-breaking rule, kinsoku).
+_NO_LINE_START = set("，。、；：？！）》」』”’…—·,.;:?!)")
+# ... and must not end one (opening brackets).
+_NO_LINE_END = set("《（「『“‘(")
+
+
+def wrap_label(text: str, width: int = 24, max_lines: int = 3) -> str:
+    """Wrap a label to ``width`` columns (CJK counts 2): Latin text breaks at
+    spaces, CJK text between any two characters except before closing
+    punctuation and after opening brackets (kinsoku). Longer text is cut
+    with an ellipsis after ``max_lines``.
+
+    >>> wrap_label("Legislation, case law and knowledge management", 24)
+    'Legislation, case law\\nand knowledge management'
+    >>> wrap_label("立法、判例与知识管理", 8)
+    '立法、判\\n例与知识\\n管理'
+    """
+    text = str(text)
+    if text_width(text) <= width:
+        return text
+    tokens = re.findall(r"[A-Za-z0-9/()\-.,'’:;]+\s*|\s+|.", text)
+    lines, line = [], ""
+    for tok in tokens:
+        candidate = line + tok
+        if text_width(candidate.rstrip()) <= width or not line.strip():
+            line = candidate
+            continue
+        if tok[0] in _NO_LINE_START and line:
+            # Pull the last character down with the punctuation.
+            line, tok = line[:-1], line[-1] + tok
+        while len(line) > 1 and line.rstrip()[-1] in _NO_LINE_END:
+            # An opening bracket goes down with what it opens.
+            stripped = line.rstrip()
+            line, tok = stripped[:-1], stripped[-1] + tok
+        lines.append(line.rstrip())
+        line = tok.lstrip()
+    if line.strip():
+        lines.append(line.rstrip())
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        last = lines[-1]
+        while last and text_width(last) + 1 > width:
+            last = last[:-1]
+        lines[-1] = last.rstrip() + "…"
+    return "\n".join(lines)
+
+
+def rec_sort_key(rec_id: str) -> tuple:
+    """Reading order of rec_ids: resolution, body before annexes I, II …,
+    then label (``4(a)`` after ``4``, before ``5``).
+
+    >>> sorted(["11/2:II:a", "11/2:I:b", "11/2:body:10", "11/2:body:2", "9/1:I:a"], key=rec_sort_key)
+    ['9/1:I:a', '11/2:body:2', '11/2:body:10', '11/2:I:b', '11/2:II:a']
+    """
+    parts = str(rec_id).split(":")
+    res = parts[0] if parts else ""
+    part = parts[1] if len(parts) > 1 else ""
+    label = ":".join(parts[2:])
+    res_key = tuple(int(x) if x.isdigit() else 10**6 for x in re.split(r"\D+", res) if x != "")
+    if part == "body":
+        part_key = 0
+    elif re.fullmatch(r"[IVXL]+", part):
+        part_key = _roman_to_int(part)
+    else:
+        part_key = 10**6
+    label_key = tuple((int(x), "") if x.isdigit() else (10**6, x) for x in re.findall(r"\d+|[^\W\d_]+", label))
+    return (res_key, part_key, label_key, str(rec_id))
+
+
+def _resolution_of(rec_id: str) -> str:
+    return str(rec_id).split(":", 1)[0]
+
+
+# --------------------------------------------------------------------------
+# Plumbing
+# --------------------------------------------------------------------------
+
+
+def _styled(func):
+    """Run a plot function with the fonts set up and the house style on."""
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        _lang(kwargs.get("lang", "zh"))
+        setup_fonts()
+        with mpl.rc_context(STYLE_RC):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def _require(df: pd.DataFrame, columns: Iterable[str], what: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{what}: table lacks column(s) {', '.join(missing)} (has {', '.join(map(str, df.columns))})")
+
+
+def _new_axes(ax: Axes | None, width: float, height: float) -> Axes:
+    if ax is not None:
+        return ax
+    width = float(np.clip(width, 4.0, 18.0))
+    height = float(np.clip(height, 2.4, 24.0))
+    _, ax = plt.subplots(figsize=(width, height), layout="constrained")
+    return ax
+
+
+def _empty(ax: Axes, title: str, lang: str) -> Axes:
+    ax.set_title(title)
+    ax.text(0.5, 0.5, _t("no_data", lang), ha="center", va="center", transform=ax.transAxes, color=GREY)
+    ax.set_axis_off()
+    return ax
+
+
+def _text_color(rgb) -> str:
+    r, g, b = to_rgb(rgb)
+    return "white" if 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.5 else INK
+
+
+def _na_to_none(v):
+    """Missing values and the coverage tables' explicit "no category" labels -> None."""
+    if v is None or (not isinstance(v, (str, list, tuple, dict)) and pd.isna(v)):
+        return None
+    return None if isinstance(v, str) and v.strip() in NONE_VALUES else v
+
+
+# --------------------------------------------------------------------------
+# Coverage
+# --------------------------------------------------------------------------
+
+
+def _unit_tick(label: str, rotate: bool) -> str:
+    """Tick label of a coverage unit: the resolution/part prefix on the
+    first line, a section heading (after `` · `` or a line break) wrapped
+    below it; one line when the labels are rotated."""
+    parts = re.split(r"\s*·\s*|\n", label, maxsplit=1)
+    head, rest = parts[0], (parts[1] if len(parts) > 1 else "")
+    if rotate:
+        return wrap_label(f"{head} · {rest}" if rest else head, 40, 1)
+    return wrap_label(head, 18, 2) + ("\n" + wrap_label(rest, 18, 3) if rest else "")
+
+
+@_styled
+def plot_theme_coverage(data: pd.DataFrame, *, ax: Axes | None = None, lang: str = "zh",
+                        value: str = "share", title: str | None = None) -> Axes:
+    """Theme × unit heatmap with the number of recommendations in each cell.
+
+    ``data``: ``theme_coverage`` long form ``[unit, theme, count, share]``
+    with optional ``unit_order`` (units are ordered by it, else as they
+    come). Every codebook theme gets a row, covered or not: a blank row is a
+    finding. Cells are shaded by ``share`` (comparable across units of
+    different size) or by ``count`` (``value="count"``, or when there is no
+    share column) and annotated with the count.
+    """
+    title = _t("coverage_title", lang) if title is None else title
+    _require(data, ("unit", "theme", "count"), "plot_theme_coverage")
+    if value not in ("share", "count"):
+        raise ValueError(f"value must be 'share' or 'count', not {value!r}")
+    if value == "share" and "share" not in data.columns:
+        value = "count"
+    df = data.copy()
+    if "unit_order" in df.columns:
+        units = df.sort_values(["unit_order", "unit"], kind="stable")["unit"].drop_duplicates().tolist()
+    else:
+        units = df["unit"].drop_duplicates().tolist()
+    names = theme_names()
+    df["theme"] = [_NONE_KEY if _na_to_none(t) is None else str(t) for t in df["theme"]]
+    extra = set(df["theme"]) - set(names) - {_NONE_KEY}
+    themes = list(names) + sorted(extra) + ([_NONE_KEY] if _NONE_KEY in set(df["theme"]) else [])
+    counts = df.pivot_table(index="theme", columns="unit", values="count", aggfunc="sum", fill_value=0)
+    counts = counts.reindex(index=themes, columns=units, fill_value=0)
+    if value == "share":
+        shade = df.pivot_table(index="theme", columns="unit", values="share", aggfunc="sum", fill_value=0.0)
+        shade = shade.reindex(index=themes, columns=units, fill_value=0.0).astype(float)
+        top = float(shade.to_numpy().max(initial=0.0))
+        vmax = 1.0 if top <= 1.0 else top  # shares are ≤ 1 unless a caller counts otherwise
+    else:
+        shade = counts.astype(float)
+        vmax = max(1.0, float(shade.to_numpy().max(initial=0.0)))
+
+    n_units = len(units)
+    col_labels = [unit_label(u, lang) for u in units]
+    rotate = n_units > 8 and max(text_width(u) for u in col_labels) > 10
+    col_labels = [_unit_tick(u, rotate) for u in col_labels]
+    row_labels = [wrap_label(_name({**names, _NONE_KEY: THEME_NONE}, t, lang), 22 if lang == "en" else 20, 3)
+                  for t in themes]
+    col_w = 0.42 if rotate else max(0.75, 0.075 * max((text_width(x) for u in col_labels for x in u.split("\n")), default=8))
+    ax = _new_axes(ax, 3.4 + 1.2 + col_w * n_units, 1.9 + 0.36 * len(themes)
+                   + (0.09 * max((text_width(u) for u in col_labels), default=0) if rotate else 0))
+    if not n_units:
+        return _empty(ax, title, lang)
+
+    cmap = mpl.colormaps[SEQUENTIAL_CMAP]
+    norm = Normalize(0, vmax)
+    mesh = ax.pcolormesh(shade.to_numpy(), cmap=cmap, norm=norm, edgecolors="white", linewidth=1.5)
+    ax.set_xlim(0, n_units)
+    ax.set_ylim(len(themes), 0)
+    ax.set_xticks(np.arange(n_units) + 0.5, col_labels, rotation=90 if rotate else 0)
+    ax.set_yticks(np.arange(len(themes)) + 0.5, row_labels)
+    ax.tick_params(length=0)
+    ax.xaxis.tick_top()
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    for i, theme in enumerate(themes):
+        for j, unit in enumerate(units):
+            n = int(counts.iat[i, j])
+            if n:
+                ax.text(j + 0.5, i + 0.5, str(n), ha="center", va="center", fontsize=8,
+                        color=_text_color(cmap(norm(shade.iat[i, j]))))
+    # A rule between resolutions when units of several resolutions sit side by side.
+    prefixes = [str(u).split(" ", 1)[0] for u in units]
+    if len(set(prefixes)) > 1 and len(set(prefixes)) < n_units:
+        for j in range(1, n_units):
+            if prefixes[j] != prefixes[j - 1]:
+                ax.axvline(j, color=INK, linewidth=1.0)
+    bar = ax.figure.colorbar(mesh, ax=ax, shrink=min(1.0, 6 / len(themes) + 0.3), pad=0.02, aspect=25)
+    bar.set_label(_t("coverage_share" if value == "share" else "coverage_count", lang))
+    bar.outline.set_visible(False)
+    if value == "share":
+        bar.ax.yaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
+    ax.set_title(title)
+    logger.debug("theme coverage: %d themes × %d units", len(themes), n_units)
+    return ax
+
+
+def _tally(df: pd.DataFrame, keys: tuple[str, str]) -> dict[tuple, float]:
+    """Sum ``count`` by two key columns, missing keys as None (kept in plain
+    Python: pandas' string dtype would turn None back into NaN)."""
+    out: dict[tuple, float] = {}
+    for a, b, c in df[[keys[0], keys[1], "count"]].itertuples(index=False):
+        if c is None or pd.isna(c):
+            continue
+        b = _na_to_none(b)
+        if b is not None and not isinstance(b, str):
+            b = int(b)
+        key = (_na_to_none(a), b)
+        out[key] = out.get(key, 0.0) + float(c)
+    return out
+
+
+def _ordered(values: Iterable, reference: Mapping) -> list:
+    """Values in the order of ``reference`` (codebook order), unknown ones after."""
+    values = set(values)
+    return [v for v in reference if v in values] + sorted((v for v in values if v not in reference), key=str)
+
+
+@_styled
+def plot_actor_strength(data: pd.DataFrame, *, ax: Axes | None = None, lang: str = "zh",
+                        normalize: bool = False, title: str | None = None) -> Axes:
+    """Stacked horizontal bars: recommendations per actor group, split by
+    strength family (应 / 鼓励 / 不妨 / 其他; darker = stronger).
+
+    ``data``: ``actor_strength`` ``[actor_group, strength_family, count]``;
+    an empty/None actor group is shown as "not identified". ``normalize``
+    shows shares of each actor group's recommendations instead of counts.
+    """
+    title = _t("actor_title", lang) if title is None else title
+    _require(data, ("actor_group", "strength_family", "count"), "plot_actor_strength")
+    table = {k: v for k, v in _tally(data, ("actor_group", "strength_family")).items() if v > 0}
+    actors = _ordered({a for a, _ in table}, ACTOR_GROUPS)
+    families = _ordered({f for _, f in table}, STRENGTH_FAMILIES)
+    ax = _new_axes(ax, 7.0, 1.7 + 0.5 * max(len(actors), 1))
+    if not table:
+        return _empty(ax, title, lang)
+
+    totals = {a: sum(table.get((a, f), 0.0) for f in families) for a in actors}
+    y = np.arange(len(actors))
+    left = np.zeros(len(actors))
+    xmax = 1.0 if normalize else max(totals.values())
+    for f in families:
+        widths = np.array([table.get((a, f), 0.0) / (totals[a] if normalize else 1) for a in actors])
+        color = FAMILY_COLORS.get(f, LIGHT_GREY)
+        hatch = FAMILY_HATCH.get(f)
+        drawn = widths > 0  # a zero-width bar would still draw its edge as a stray line
+        bars = ax.barh(y[drawn], widths[drawn], left=left[drawn], color=color, height=0.62,
+                       edgecolor="#555555" if hatch else "white", linewidth=0.6, hatch=hatch,
+                       label=_name(STRENGTH_FAMILIES, f, lang))
+        for rect, w, a in zip(bars, widths[drawn], [a for a, d in zip(actors, drawn) if d]):
+            n = table.get((a, f), 0.0)
+            label = f"{w:.0%}" if normalize else f"{int(n)}"
+            if w >= (0.03 + 0.012 * len(label)) * xmax:  # room for the number
+                ax.text(rect.get_x() + w / 2, rect.get_y() + rect.get_height() / 2, label,
+                        ha="center", va="center", fontsize=8, color=_text_color(color),
+                        bbox=dict(boxstyle="square,pad=0.15", fc="white", ec="none") if hatch else None)
+        left += widths
+    if not normalize:
+        for yi, a in zip(y, actors):
+            ax.text(totals[a] + 0.01 * xmax, yi, f"{int(totals[a])}", va="center", ha="left", fontsize=8, color=INK)
+    ax.set_yticks(y, [_name(ACTOR_GROUPS, a, lang) for a in actors])
+    ax.invert_yaxis()
+    ax.set_xlim(0, xmax * (1.0 if normalize else 1.08))
+    if normalize:
+        ax.xaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
+    else:
+        ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
+    ax.set_xlabel(_t("share" if normalize else "recommendations", lang))
+    ax.tick_params(axis="y", length=0)
+    ax.spines["left"].set_visible(False)
+    ax.legend(title=_t("family", lang), ncols=len(families), loc="lower left", bbox_to_anchor=(0, 1.0),
+              alignment="left", handlelength=1.2, columnspacing=1.0, borderaxespad=0.2)
+    ax.set_title(title, pad=34)
+    return ax
+
+
+@_styled
+def plot_strength_by_actor(data: pd.DataFrame, *, ax: Axes | None = None, lang: str = "zh",
+                           title: str | None = None) -> Axes:
+    """Distribution of strength scores (1–5) per actor group as a bubble
+    grid: circle area = number of recommendations, the number is printed,
+    a diamond under the row marks the group's mean score. Rows without a
+    score (family 其他: 决定, 核可 …) get their own column on the left.
+
+    ``data``: ``strength_by_actor`` ``[actor_group, strength_score, count]``.
+    """
+    title = _t("strength_title", lang) if title is None else title
+    _require(data, ("actor_group", "strength_score", "count"), "plot_strength_by_actor")
+    grid = {}
+    for (a, s), c in _tally(data, ("actor_group", "strength_score")).items():
+        if c > 0:
+            key = (a, int(s) if s is not None else 0)  # 0 = no score
+            grid[key] = grid.get(key, 0.0) + c
+    actors = _ordered({a for a, _ in grid}, ACTOR_GROUPS)
+    ax = _new_axes(ax, 7.0, 1.9 + 0.6 * max(len(actors), 1))
+    if not grid:
+        return _empty(ax, title, lang)
+    biggest = max(grid.values())
+    has_unscored = any(x == 0 for _, x in grid)
+    for yi, a in enumerate(actors):
+        cells = {x: c for (aa, x), c in grid.items() if aa == a}
+        color = ACTOR_COLORS.get(a, GREY)
+        for x, c in cells.items():
+            size = 700 * c / biggest
+            face, edge = (color, color) if x else ("white", GREY)
+            ax.scatter([x], [yi], s=size, color=face, edgecolor=edge, linewidth=1.2, zorder=2)
+            r_pt = math.sqrt(size / math.pi)
+            inside = r_pt > 7
+            ax.annotate(f"{int(c)}", (x, yi), xytext=(0, 0) if inside else (r_pt + 2, r_pt + 1),
+                        textcoords="offset points", ha="center" if inside else "left",
+                        va="center" if inside else "bottom", fontsize=8, zorder=3,
+                        color=_text_color(face) if inside else INK)
+        scored = {x: c for x, c in cells.items() if x}
+        if scored:
+            mean = sum(x * c for x, c in scored.items()) / sum(scored.values())
+            ax.plot([mean], [yi + 0.36], marker="D", color=INK, markersize=4, zorder=3, linestyle="none")
+    xs = ([0] if has_unscored else []) + [1, 2, 3, 4, 5]
+    labels = ([_t("no_score", lang)] if has_unscored else []) + [
+        f"{s}\n{wrap_label(STRENGTH_SCORES[s][_lang(lang)], 14)}" for s in (1, 2, 3, 4, 5)]
+    ax.set_xticks(xs, labels)
+    if has_unscored:
+        ax.axvline(0.5, color=LIGHT_GREY, linewidth=0.8, zorder=0)
+    ax.set_xlim(min(xs) - 0.6, 5.6)
+    ax.set_yticks(range(len(actors)), [_name(ACTOR_GROUPS, a, lang) for a in actors])
+    ax.set_ylim(len(actors) - 0.45, -0.6)
+    ax.grid(axis="y", color="#EEEEEE", zorder=0)
+    ax.tick_params(length=0)
+    ax.spines["left"].set_visible(False)
+    ax.set_xlabel(_t("score_axis", lang))
+    handles = [Line2D([], [], marker="D", color=INK, linestyle="none", markersize=4, label=_t("mean", lang)),
+               Line2D([], [], marker="o", color=GREY, markerfacecolor="none", linestyle="none", markersize=8,
+                      label=_t("n_recs", lang))]
+    ax.legend(handles=handles, loc="lower right", bbox_to_anchor=(1, 1.0), ncols=2, borderaxespad=0.2)
+    ax.set_title(title, pad=22)
+    return ax
+
+
+# --------------------------------------------------------------------------
+# Overlap
+# --------------------------------------------------------------------------
+
+
+def _cluster_order(recs: list[str], clusters: pd.DataFrame | None) -> tuple[list[str], list[tuple[int, int, object]]]:
+    """Order rec_ids by cluster (larger clusters first), reading order inside;
+    return the order and the (start, stop, cluster_id) spans of clusters of 2+."""
+    member: dict[str, object] = {}
+    if clusters is not None and len(clusters):
+        _require(clusters, ("cluster_id", "rec_id"), "clusters")
+        for cid, rid in clusters[["cluster_id", "rec_id"]].itertuples(index=False):
+            member.setdefault(rid, cid)
+    groups: dict[object, list[str]] = {}
+    for r in recs:
+        groups.setdefault(member.get(r, ("_single", r)), []).append(r)
+    ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), rec_sort_key(min(kv[1], key=rec_sort_key))))
+    order, spans = [], []
+    for cid, members in ordered:
+        start = len(order)
+        order.extend(sorted(members, key=rec_sort_key))
+        if len(members) > 1:
+            spans.append((start, len(order), cid))
+    return order, spans
+
+
+@_styled
+def plot_overlap_heatmap(overlap: pd.DataFrame, clusters: pd.DataFrame | None = None, *, ax: Axes | None = None,
+                         lang: str = "zh", top_n: int = 40, title: str | None = None) -> Axes:
+    """Similarity matrix of recommendations, ordered by cluster (boxes mark
+    clusters of two or more).
+
+    ``overlap``: ``[rec_id_a, rec_id_b, similarity]`` (pairs missing from the
+    table count as 0); ``clusters``: ``[cluster_id, rec_id]``. With more than
+    ``top_n`` recommendations only the ``top_n`` with the highest best-pair
+    similarity are shown, and the title says so.
+    """
+    title = _t("overlap_title", lang) if title is None else title
+    _require(overlap, ("rec_id_a", "rec_id_b", "similarity"), "plot_overlap_heatmap")
+    pairs = overlap[["rec_id_a", "rec_id_b", "similarity"]].dropna()
+    pairs = pairs[pairs["rec_id_a"] != pairs["rec_id_b"]]
+    best = pd.concat([pairs.set_index("rec_id_a")["similarity"], pairs.set_index("rec_id_b")["similarity"]])
+    best = best.groupby(level=0).max()
+    n_total = len(best)
+    if n_total > top_n:
+        keep = best.sort_values(ascending=False, kind="stable")
+        keep = keep.iloc[:top_n].index.tolist()
+        title = f"{title}\n{_t('top_of', lang, k=top_n, n=n_total)}"
+    else:
+        keep = best.index.tolist()
+    order, spans = _cluster_order(keep, clusters)
+    n = len(order)
+    size = 3.2 + 0.16 * n
+    ax = _new_axes(ax, size + 1.6, size + 0.4)
+    if not n:
+        return _empty(ax, title, lang)
+    index = {r: i for i, r in enumerate(order)}
+    matrix = np.zeros((n, n))
+    for a, b, s in pairs.itertuples(index=False):
+        if a in index and b in index:
+            i, j = index[a], index[b]
+            matrix[i, j] = matrix[j, i] = max(matrix[i, j], float(s))
+    masked = np.ma.masked_where(np.eye(n, dtype=bool), matrix)
+    cmap = mpl.colormaps[SEQUENTIAL_CMAP].with_extremes(bad=LIGHT_GREY)  # the diagonal
+    vmax = max(float(matrix.max()), 1e-9)
+    mesh = ax.pcolormesh(masked, cmap=cmap, vmin=0, vmax=vmax, edgecolors="white", linewidth=0.3 if n <= 60 else 0)
+    ax.set_xlim(0, n)
+    ax.set_ylim(n, 0)
+    ax.set_aspect("equal")
+    fs = 8 if n <= 30 else 6.5 if n <= 50 else 5
+    ax.set_xticks(np.arange(n) + 0.5, order, rotation=90, fontsize=fs)
+    ax.set_yticks(np.arange(n) + 0.5, order, fontsize=fs)
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    for start, stop, _cid in spans:
+        ax.add_patch(Rectangle((start, start), stop - start, stop - start, fill=False, edgecolor=INK, linewidth=1.2))
+    bar = ax.figure.colorbar(mesh, ax=ax, shrink=0.6, pad=0.02, aspect=25)
+    bar.set_label(_t("similarity", lang))
+    bar.outline.set_visible(False)
+    if spans:
+        ax.set_xlabel(_t("cluster_box", lang), color=GREY, fontsize=8)
+    ax.set_title(title)
+    logger.debug("overlap heatmap: %d of %d recommendations, %d clusters", n, n_total, len(spans))
+    return ax
+
+
+
+def _packed_layout(graph: nx.Graph, *, seed: int = 7, spacing: float = 1.3) -> dict:
+    """Positions in layout units (about one node spacing each): every
+    connected component laid out on its own (Kamada–Kawai, even spacing;
+    seeded spring layout past 60 nodes), scaled so neighbouring nodes sit
+    ``spacing`` apart, then packed in rows, largest component first. A
+    single spring layout of the whole graph would fling small components
+    to the corners and crush the large ones."""
+    if graph.number_of_nodes() == 0:
+        return {}
+    comps = sorted(nx.connected_components(graph), key=lambda c: (-len(c), rec_sort_key(min(c, key=rec_sort_key))))
+    boxes = []
+    for comp in comps:
+        sub = graph.subgraph(sorted(comp, key=rec_sort_key))
+        m = len(comp)
+        if m == 1:
+            local = {next(iter(comp)): np.zeros(2)}
+        elif m == 2:
+            a, b = sorted(comp, key=rec_sort_key)
+            local = {a: np.array([0.0, 0.0]), b: np.array([spacing, 0.0])}
+        else:
+            raw = (nx.kamada_kawai_layout(sub) if m <= 60
+                   else nx.spring_layout(sub, seed=seed, weight="similarity"))
+            pts = np.array([raw[v] for v in sub])
+            d = np.sqrt(((pts[:, None, :] - pts[None, :, :]) ** 2).sum(-1))
+            np.fill_diagonal(d, np.inf)
+            nearest = float(np.median(d.min(axis=1))) or 1.0
+            local = {v: raw[v] * spacing / nearest for v in sub}
+        pts = np.array(list(local.values()))
+        lo = pts.min(axis=0)
+        local = {v: p - lo for v, p in local.items()}
+        boxes.append((local, pts.max(axis=0) - lo))
+    total = sum((w + spacing) * (h + spacing) for _, (w, h) in boxes)
+    row_width = max(max(w for _, (w, _h) in boxes), math.sqrt(total) * 1.3)
+    pos, x, y, row_h = {}, 0.0, 0.0, 0.0
+    for local, (w, h) in boxes:
+        if x > 0 and x + w > row_width:
+            x, y, row_h = 0.0, y - row_h - spacing, 0.0
+        for v, p in local.items():
+            pos[v] = (x + p[0], y - (h - p[1]))
+        x += w + spacing
+        row_h = max(row_h, h)
+    return pos
+
+
+@_styled
+def plot_overlap_network(overlap: pd.DataFrame, clusters: pd.DataFrame | None = None, *, ax: Axes | None = None,
+                         lang: str = "zh", top_n: int = 30, min_similarity: float = 0.0,
+                         title: str | None = None, seed: int = 7) -> Axes:
+    """Network of the ``top_n`` most similar pairs (at least
+    ``min_similarity``): nodes are recommendations labelled by rec_id and
+    coloured by resolution; edge width grows with similarity; pairs across
+    resolutions are drawn dashed. The layout is seeded, hence reproducible.
+
+    ``overlap``: ``[rec_id_a, rec_id_b, similarity]`` (``same_resolution``
+    is used when present, else derived from the rec_ids). ``clusters`` is
+    accepted so both overlap charts take the same arguments; the layout
+    groups connected recommendations by itself (one block per component).
+    """
+    title = _t("network_title", lang) if title is None else title
+    _require(overlap, ("rec_id_a", "rec_id_b", "similarity"), "plot_overlap_network")
+    pairs = overlap.dropna(subset=["similarity"])
+    pairs = pairs[(pairs["rec_id_a"] != pairs["rec_id_b"]) & (pairs["similarity"] >= min_similarity)]
+    # The same pair may come twice (a→b and b→a ranks): keep it once.
+    key = pairs.apply(lambda r: tuple(sorted((r["rec_id_a"], r["rec_id_b"]))), axis=1) if len(pairs) else []
+    pairs = pairs.assign(_key=key).sort_values("similarity", ascending=False, kind="stable")
+    pairs = pairs.drop_duplicates("_key")
+    n_pairs = len(pairs)
+    if n_pairs > top_n:
+        title = f"{title}\n{_t('pairs_of', lang, k=top_n, n=n_pairs)}"
+    pairs = pairs.head(top_n)
+    graph = nx.Graph()
+    for row in pairs.itertuples(index=False):
+        a, b, s = row.rec_id_a, row.rec_id_b, float(row.similarity)
+        same = getattr(row, "same_resolution", None)
+        if same is None or pd.isna(same):
+            same = _resolution_of(a) == _resolution_of(b)
+        graph.add_edge(a, b, similarity=s, same=bool(same))
+    n = graph.number_of_nodes()
+    # Deterministic node and edge order, so the layout is reproducible.
+    ordered = nx.Graph()
+    ordered.add_nodes_from(sorted(graph.nodes, key=rec_sort_key))
+    ordered.add_edges_from(sorted(graph.edges(data=True), key=lambda e: (rec_sort_key(e[0]), rec_sort_key(e[1]))))
+    graph = ordered
+    pos = _packed_layout(graph, seed=seed)
+    xs, ys = (zip(*pos.values())) if pos else ((0,), (0,))
+    unit = 0.8  # inches per layout unit (about one node spacing)
+    ax = _new_axes(ax, (max(xs) - min(xs) + 1.6) * unit + 2.4, (max(ys) - min(ys) + 1.6) * unit + 1.0)
+    if not n:
+        return _empty(ax, title, lang)
+    resolutions = sorted({_resolution_of(v) for v in graph}, key=lambda r: rec_sort_key(r + ":"))
+    res_color = {r: CATEGORICAL[i % len(CATEGORICAL)] for i, r in enumerate(resolutions)}
+    sims = [d["similarity"] for _, _, d in graph.edges(data=True)]
+    lo, hi = min(sims), max(sims)
+
+    def width(s):
+        return 0.8 + 3.2 * ((s - lo) / (hi - lo) if hi > lo else 1.0)
+
+    for style, same in (("solid", True), ("dashed", False)):
+        edges = [(u, v) for u, v, d in graph.edges(data=True) if d["same"] is same]
+        if edges:
+            nx.draw_networkx_edges(graph, pos, edgelist=edges, ax=ax, style=style, edge_color="#666666",
+                                   width=[width(graph.edges[e]["similarity"]) for e in edges], alpha=0.85)
+    # Colour and shape both mark the resolution: shapes survive greyscale print.
+    res_shape = {r: NODE_SHAPES[i % len(NODE_SHAPES)] for i, r in enumerate(resolutions)}
+    for r in resolutions:
+        nodes = [v for v in graph if _resolution_of(v) == r]
+        nx.draw_networkx_nodes(graph, pos, nodelist=nodes, ax=ax, node_color=res_color[r], node_size=90,
+                               node_shape=res_shape[r], edgecolors="white", linewidths=0.8)
+    fs = 8 if n <= 25 else 7 if n <= 45 else 6
+    for v, (x, y) in pos.items():
+        ax.annotate(v, (x, y), xytext=(0, 6), textcoords="offset points", ha="center", va="bottom", fontsize=fs,
+                    color=INK, bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.75), zorder=4)
+    ax.set_xlim(min(xs) - 0.8, max(xs) + 0.8)
+    ax.set_ylim(min(ys) - 0.6, max(ys) + 0.9)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_axis_off()
+    handles = [Line2D([], [], marker=res_shape[r], color=res_color[r], linestyle="none", markersize=7,
+                      label=_t("resolution_1", lang, r=r)) for r in resolutions]
+    kinds = {d["same"] for _, _, d in graph.edges(data=True)}
+    if True in kinds:
+        handles.append(Line2D([], [], color="#666666", linestyle="solid", label=_t("same_res", lang)))
+    if False in kinds:
+        handles.append(Line2D([], [], color="#666666", linestyle="dashed", label=_t("cross_res", lang)))
+    handles.append(Line2D([], [], color="#666666", linewidth=3, label=_t("similarity", lang) + f" {lo:.2f}–{hi:.2f}"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), borderaxespad=0.2)
+    ax.set_title(title)
+    return ax
+
+
+# --------------------------------------------------------------------------
+# Citations
+# --------------------------------------------------------------------------
+
+
+def citation_digraph(citations: pd.DataFrame, *,
+                     kinds: Iterable[str] = ("resolution", "document", "treaty")) -> nx.DiGraph:
+    """Citing resolution → cited item graph of a ``citations`` table.
+
+    A table from ``analysis.citations`` (it has the ``normalised`` column) is
+    handed to ``citations.citation_graph``, which decides node identity
+    (body + number), the citing body and self-citations. A minimal table
+    (``[resolution, cited_kind, cited]``, ``cited_body`` optional) gets the
+    same attributes here: nodes ``kind``, ``label``, ``body``, ``in_corpus``;
+    edges ``count``. A resolution without a body, or of the COP, is taken to
+    be the COP's (the acting body of the corpus).
+    """
+    _require(citations, ("resolution", "cited_kind", "cited"), "citation_digraph")
+    kinds = tuple(kinds)
+    if "normalised" in citations.columns and "cited_body" in citations.columns \
+            and "citation_type" in citations.columns:
+        from analysis.citations import citation_graph
+
+        return citation_graph(citations, kinds=kinds)
+    graph = nx.DiGraph()
+    corpus = {str(r) for r in citations["resolution"].dropna()}
+    for row in citations.itertuples(index=False):
+        if row.cited_kind not in kinds or _na_to_none(row.cited) is None:
+            continue
+        src, cited = str(row.resolution), str(row.cited)
+        body = _na_to_none(getattr(row, "cited_body", None))
+        if row.cited_kind == "resolution":
+            own = body in (None, OWN_BODY)
+            node = cited if own else f"{body} {cited}"
+            attrs = dict(kind="resolution", label=cited, body=body or "", in_corpus=own and cited in corpus)
+        else:
+            node = f"{row.cited_kind}:{cited}"
+            attrs = dict(kind=row.cited_kind, label=cited, body=body or "", in_corpus=False)
+        if node == src:
+            continue  # a resolution naming itself
+        graph.add_node(src, kind="resolution", label=src, body=OWN_BODY, in_corpus=True)
+        if node not in graph:
+            graph.add_node(node, **attrs)
+        if graph.has_edge(src, node):
+            graph.edges[src, node]["count"] += 1
+        else:
+            graph.add_edge(src, node, count=1)
+    return graph
+
+
+def _drawable_citations(graph: nx.DiGraph, lang: str) -> nx.DiGraph:
+    """Copy of a citation graph with the attributes the chart draws:
+    ``draw_kind`` (``corpus`` for resolutions of the corpus), ``text`` (the
+    label, with the adopting body when it is not the corpus's own) and edge
+    ``weight``. Accepts graphs from ``citations.citation_graph``, from
+    :func:`citation_digraph` or hand-made ones (nodes that cite count as
+    corpus)."""
+    g = graph.copy()
+    corpus_bodies = [d.get("body") for _, d in g.nodes(data=True) if d.get("in_corpus") and d.get("body")]
+    own = max(set(corpus_bodies), key=corpus_bodies.count) if corpus_bodies else OWN_BODY
+    for v, d in g.nodes(data=True):
+        kind = d.get("kind")
+        in_corpus = d.get("in_corpus", kind == "corpus" or (kind is None and g.out_degree(v) > 0))
+        d["draw_kind"] = "corpus" if in_corpus or kind == "corpus" else (kind or "resolution")
+        label = str(d.get("label") or v)
+        body = _na_to_none(d.get("body")) or None
+        if d["draw_kind"] in ("corpus", "resolution") and body and body != own:
+            label += "\n(" + (BODIES_EN.get(body, body) if lang == "en" else body) + ")"
+        d["text"] = label
+    for _, _, d in g.edges(data=True):
+        d["weight"] = d.get("weight", d.get("count", 1))
+    return g
+
+
+_NODE_STYLE = {
+    # kind: (box style, face, edge, text colour, line style)
+    "corpus": ("round,pad=0.35", OKABE_ITO["blue"], OKABE_ITO["blue"], "white", "solid"),
+    "resolution": ("round,pad=0.35", "white", OKABE_ITO["blue"], INK, "solid"),
+    "document": ("square,pad=0.35", "white", OKABE_ITO["vermillion"], INK, "dashed"),
+    "treaty": ("round4,pad=0.35", "#FFF3D6", OKABE_ITO["orange"], INK, "solid"),
+    "article": ("square,pad=0.35", "white", GREY, INK, "dotted"),
+    "date": ("square,pad=0.35", "white", GREY, INK, "dotted"),
+}
+
+
+def _two_column_order(graph: nx.DiGraph) -> tuple[list, list]:
+    """Citing resolutions (left column, reading order) and cited items
+    (right column: grouped by kind, then by the mean position of the
+    resolutions citing them, which keeps arrows from crossing where it can)."""
+    kind_rank = {k: i for i, k in enumerate(_NODE_STYLE)}
+
+    def name_key(v):
+        d = graph.nodes[v]
+        if d["draw_kind"] in ("corpus", "resolution"):
+            return (rec_sort_key(str(d.get("label") or v) + ":"), str(d.get("body") or ""))
+        return (((), 0, (), str(d.get("label") or v)), "")
+
+    left = sorted((v for v in graph if graph.nodes[v]["draw_kind"] == "corpus"), key=name_key)
+    row = {v: i for i, v in enumerate(left)}
+    right = [v for v in graph if graph.nodes[v]["draw_kind"] != "corpus"]
+
+    def barycentre(v):
+        ys = [row[u] for u in graph.predecessors(v) if u in row]
+        return sum(ys) / len(ys) if ys else len(left)
+
+    right.sort(key=lambda v: (kind_rank.get(graph.nodes[v]["draw_kind"], 99), barycentre(v), name_key(v)))
+    return left, right
+
+
+@_styled
+def plot_citation_graph(data: pd.DataFrame | nx.DiGraph, *, ax: Axes | None = None, lang: str = "zh",
+                        kinds: Iterable[str] = ("resolution", "document", "treaty"), max_nodes: int = 60,
+                        title: str | None = None) -> Axes:
+    """Citation map: the resolutions of the corpus in the left column, what
+    they cite (resolutions, documents, treaties) in the right column, an
+    arrow for each citing → cited link; a corpus resolution citing another
+    one is an arc on the left. Boxes are nodes (filled = resolution in the
+    corpus, outlined = cited resolution, dashed square = document, tinted =
+    treaty); arrow width and the number on it = how often.
+
+    ``data``: a ``citations`` table (see :func:`citation_digraph`) or a
+    ready ``networkx.DiGraph`` (node attributes ``kind``/``label`` and edge
+    ``weight`` optional; nodes citing something count as corpus). Dates and
+    articles are left out by default (``kinds``). Past ``max_nodes`` the
+    most cited nodes are kept and the title says so.
+    """
+    title = _t("citation_title", lang) if title is None else title
+    graph = _drawable_citations(data if isinstance(data, nx.DiGraph) else citation_digraph(data, kinds=kinds), lang)
+    if graph.number_of_nodes() > max_nodes:
+        rank = sorted(graph.nodes, key=lambda v: (graph.nodes[v]["draw_kind"] != "corpus",
+                                                   -graph.in_degree(v, weight="weight"), str(v)))
+        graph = graph.subgraph(rank[:max_nodes]).copy()
+        title = f"{title}（前 {max_nodes} 个节点）" if lang == "zh" else f"{title} (top {max_nodes} nodes)"
+    graph.remove_nodes_from([v for v in list(graph)
+                             if graph.degree(v) == 0 and graph.nodes[v]["draw_kind"] != "corpus"])
+    left, right = _two_column_order(graph)
+    fs = 8
+
+    def label_w(v):  # inches
+        lines = graph.nodes[v]["text"].split("\n")
+        return max(text_width(x) for x in lines) * fs * 0.55 / 72 + 0.2
+
+    row_h = 0.42
+    left_w = max((label_w(v) for v in left), default=0.6)
+    right_w = max((label_w(v) for v in right), default=0.6)
+    gap = 2.2
+    n_rows = max(len(left), len(right), 1)
+    height = (n_rows - 1) * row_h
+    present = [k for k in _NODE_STYLE if any(d["draw_kind"] == k for _, d in graph.nodes(data=True))]
+    # The legend sits above the chart in one row: the figure must be at least
+    # as wide, or the layout engine squeezes the chart to make room for it.
+    legend_w = sum(text_width(CITED_KINDS[k][_lang(lang)]) * 8 * 0.55 / 72 + 0.75 for k in present)
+    left_step = min(height / max(len(left) - 1, 1), 3 * row_h) if len(left) > 1 else 0.0
+    # Room on the left for the arcs between corpus resolutions (an arc3 curve
+    # bulges rad/2 times the distance it spans).
+    index = {v: i for i, v in enumerate(left)}
+    spans = [abs(index[u] - index[v]) * left_step for u, v in graph.edges if u in index and v in index]
+    arc_room = 0.45 / 2 * max(spans) + 0.15 if spans else 0.0
+    x_left, x_right = arc_room + left_w / 2, arc_room + left_w + gap + right_w / 2
+    ax = _new_axes(ax, max(x_right + right_w / 2 + 0.5, legend_w + 0.6), height + 1.7)
+    if graph.number_of_edges() == 0:
+        return _empty(ax, title, lang)
+    pos = {}
+    for column, x in ((left, x_left), (right, x_right)):
+        # The left column spreads over the height of the right one (capped,
+        # so two resolutions don't fly apart).
+        step = left_step if column is left else row_h
+        top = -(height - step * (len(column) - 1)) / 2
+        for k, v in enumerate(column):
+            pos[v] = (x, top - k * step)
+    boxes = {}
+    for v, (x, y) in pos.items():
+        box, face, edge, tc, ls = _NODE_STYLE.get(graph.nodes[v]["draw_kind"], _NODE_STYLE["document"])
+        boxes[v] = ax.text(x, y, graph.nodes[v]["text"], ha="center", va="center", fontsize=fs, color=tc, zorder=3,
+                           bbox=dict(boxstyle=box, fc=face, ec=edge, lw=1.2, ls=ls))
+    weights = [d.get("weight", 1) for _, _, d in graph.edges(data=True)]
+    wmax = max(weights)
+    for u, v, d in graph.edges(data=True):
+        w = d.get("weight", 1)
+        (x1, y1), (x2, y2) = pos[u], pos[v]
+        if abs(x2 - x1) < 1e-9:
+            # Corpus → corpus: an arc bulging left of the column (arc3 bends
+            # left of the travel direction for rad > 0 when going down).
+            rad = 0.45 if y2 < y1 else -0.45
+        else:
+            rad = 0.0
+        # Arrows above the boxes (zorder 4): they end at the box edges, and a
+        # box drawn later would hide the arrowhead.
+        ax.annotate("", xy=pos[v], xytext=pos[u], zorder=4,
+                    arrowprops=dict(arrowstyle="-|>,head_length=0.6,head_width=0.3", color="#555555",
+                                    lw=0.8 + 1.6 * (w - 1) / max(wmax - 1, 1), shrinkA=1, shrinkB=1,
+                                    patchA=boxes[u].get_bbox_patch(), patchB=boxes[v].get_bbox_patch(),
+                                    connectionstyle=f"arc3,rad={rad}"))
+        if w > 1:
+            t = 0.5
+            xm, ym = x1 + t * (x2 - x1), y1 + t * (y2 - y1)
+            if rad:
+                xm -= abs(rad) * abs(y2 - y1) / 2
+            ax.text(xm, ym, str(w), fontsize=7, ha="center", va="center", color=INK, zorder=5,
+                    bbox=dict(boxstyle="circle,pad=0.15", fc="white", ec="#555555", lw=0.6))
+    ax.set_xlim(0, x_right + right_w / 2 + 0.2)
+    ax.set_ylim(-height - 0.35, 0.35)
+    ax.set_axis_off()
+    handles = []
+    for k in present:
+        box, face, edge, tc, ls = _NODE_STYLE[k]
+        handles.append(Patch(facecolor=face, edgecolor=edge, linestyle=ls, linewidth=1.2,
+                             label=CITED_KINDS[k][_lang(lang)]))
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=min(len(handles), 4),
+              borderaxespad=0.3)
+    ax.set_title(title, pad=26 if len(handles) <= 4 else 40)
+    logger.debug("citation graph: %d nodes, %d edges", graph.number_of_nodes(), graph.number_of_edges())
+    return ax
+
+
+# --------------------------------------------------------------------------
+# Terms
+# --------------------------------------------------------------------------
+
+
+def _group_label(group, lang: str) -> str:
+    names = theme_names()
+    if group in names:
+        return _name(names, group, lang)
+    if _na_to_none(group) is None:
+        return THEME_NONE[_lang(lang)]
+    group = str(group)
+    if re.fullmatch(r"\d+/\d+", group):
+        label = _t("resolution_1", lang, r=group)
+        return label[:1].upper() + label[1:]
+    return unit_label(group, lang)
+
+
+@_styled
+def plot_top_terms(data: pd.DataFrame, *, fig: Figure | None = None, lang: str = "zh", n: int = 10,
+                   ncols: int | None = None, title: str | None = None) -> Figure:
+    """Small multiples: one horizontal bar panel per group (theme or
+    resolution), its ``n`` top terms, rank 1 on top, count at the bar end.
+
+    ``data``: ``top_terms`` ``[group, term, count, rank]``. Theme codes as
+    groups are shown by their name, resolutions as 第…号决议/resolution ….
+    Each panel has its own scale (groups differ in size); returns the Figure.
+    """
+    _require(data, ("group", "term", "count"), "plot_top_terms")
+    if title is None:
+        groups = {g for g in data["group"] if _na_to_none(g) is not None}
+        by_theme = bool(groups) and groups <= set(theme_names())
+        title = _t("terms_title", lang) + _t("by_theme" if by_theme else "by_group", lang)
+    df = data.copy()
+    if "rank" not in df.columns:
+        df["rank"] = df.groupby("group", sort=False)["count"].rank(method="first", ascending=False)
+    df = df[df["rank"] <= n]
+    names = theme_names()
+    groups = df["group"].drop_duplicates().tolist()
+    groups.sort(key=lambda g: (list(names).index(g) if g in names else len(names),
+                               rec_sort_key(str(g) + ":") if isinstance(g, str) else ((),)))
+    k = len(groups)
+    ncols = ncols or (1 if k <= 1 else 2 if k <= 4 else 3)
+    nrows = max(1, math.ceil(k / ncols))
+    per_row = 0.26 * min(n, int(df.groupby("group").size().max()) if k else n) + 0.9
+    if fig is None:
+        fig = plt.figure(figsize=(min(4.0 * ncols + 0.6, 16), min(per_row * nrows + 0.8, 30)), layout="constrained")
+    if not k:
+        ax = fig.add_subplot()
+        _empty(ax, title, lang)
+        return fig
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    for ax, g in zip(axes.flat, groups):
+        sub = df[df["group"] == g].sort_values(["rank", "term"])
+        y = np.arange(len(sub))
+        ax.barh(y, sub["count"], color=OKABE_ITO["blue"], height=0.7)
+        ax.set_yticks(y, [wrap_label(t, 16, 1) for t in sub["term"]])
+        ax.set_ylim(max(n, len(sub)) - 0.5, -0.5)
+        cmax = float(sub["count"].max())
+        for yi, c in zip(y, sub["count"]):
+            ax.text(c + 0.02 * cmax, yi, f"{int(c)}", va="center", ha="left", fontsize=7, color=INK)
+        ax.set_xlim(0, cmax * 1.18)
+        ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True, nbins=4))
+        ax.tick_params(axis="y", length=0)
+        ax.set_title(wrap_label(_group_label(g, lang), 30 if lang == "en" else 28, 2), fontsize=9)
+    for ax in list(axes.flat)[k:]:
+        ax.set_axis_off()
+    for ax in axes[-1, :]:
+        if ax.axison:
+            ax.set_xlabel(_t("count", lang))
+    fig.suptitle(title, x=0.01, ha="left", fontsize=11)
+    return fig
+
+
+# --------------------------------------------------------------------------
+# Source line and output
+# --------------------------------------------------------------------------
+
+_SOURCE_GID = "cop-analysis-source-line"
+
+
+def source_text(resolutions: Iterable[str], *, lang: str = "zh", version: str | None = None,
+                date: _dt.date | str | None = None, note: str | None = None) -> str:
+    """The small source line under a chart: resolutions covered, lexicon
+    (codebook) version, date, and an optional note.
+
+    >>> source_text(["11/2"], lang="en", version="2026.11.1", date="2026-01-05")
+    'Source: resolution 11/2; lexicon 2026.11.1; generated 2026-01-05'
+    >>> source_text(["11/2", "10/4"], version="1", date="2026-01-05")
+    '资料来源：决议 10/4、11/2；词典版本 1；生成日期 2026-01-05'
+    """
+    res = sorted({str(r) for r in resolutions if r is not None and str(r)}, key=lambda r: rec_sort_key(r + ":"))
+    version = lexicon_version() if version is None else version
+    date = (date or _dt.date.today()).isoformat() if not isinstance(date, str) else date
+    sep = _t("sep", lang)
+    key = "resolution_1" if len(res) == 1 else "resolution_n"
+    parts = [_t(key, lang, r=_t("list_sep", lang).join(res))] if res else []
+    parts += [_t("lexicon", lang, v=version), _t("generated", lang, d=date)]
+    if note:
+        parts.append(note)
+    return _t("source", lang) + sep.join(parts)
+
+
+def add_source_line(fig: Figure, text: str) -> Figure:
+    """Put ``text`` in small grey type under the figure's bottom-left
+    corner (replacing an earlier source line). It sits just outside the
+    axes area, so layout engines leave the chart alone and the tight
+    bounding box used when saving takes it in."""
+    for old in [t for t in fig.texts if t.get_gid() == _SOURCE_GID]:
+        old.remove()
+    with mpl.rc_context(STYLE_RC):
+        setup_fonts()
+        fig.text(0.005, -0.005, text, ha="left", va="top", fontsize=6.5, color="#666666", gid=_SOURCE_GID,
+                 wrap=False)
+    return fig
+
+
+def _safe_name(name: str) -> str:
+    name = re.sub(r"[^\w.\-]+", "_", str(name), flags=re.UNICODE).strip("._")
+    if not name:
+        raise ValueError("figure name is empty")
+    return name
+
+
+def save_figure(fig: Figure, name: str, *, out_dir: str | Path = "data/processed/figures",
+                source: str | None = None, formats: Iterable[str] = ("png", "svg", "pdf"),
+                close: bool = False) -> dict[str, Path]:
+    """Write ``fig`` as ``<out_dir>/<name>.png`` (300 dpi), ``.svg`` (text
+    as paths) and ``.pdf`` (TrueType fonts embedded, text extractable);
+    return ``{format: path}``.
+
+    ``source`` adds (or replaces) the source line; a figure saved without
+    one is logged as a warning. Outputs carry no creation date, so
+    rerunning on the same data gives the same files. ``close`` releases
+    the figure afterwards (batch runs); notebooks keep it to display.
+    """
+    if isinstance(fig, Axes):
+        fig = fig.figure
+    setup_fonts()
+    if source is not None:
+        add_source_line(fig, source)
+    elif not any(t.get_gid() == _SOURCE_GID for t in fig.texts):
+        logger.warning("figure %s saved without a source line", name)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = _safe_name(name)
+    # Constrained layout settles after one draw; drawing once first gives the
+    # three formats (and any later save of this figure) the same layout.
+    fig.draw_without_rendering()
+    written: dict[str, Path] = {}
+    common = dict(bbox_inches="tight", pad_inches=0.12, facecolor="white")
+    for fmt in formats:
+        path = out / f"{stem}.{fmt}"
+        if fmt == "png":
+            fig.savefig(path, format="png", dpi=300, metadata={"Software": None}, **common)
+        elif fmt == "svg":
+            with mpl.rc_context({"svg.fonttype": "path", "svg.hashsalt": stem}):
+                fig.savefig(path, format="svg", metadata={"Date": None, "Creator": None}, **common)
+        elif fmt == "pdf":
+            with pdf_font_context(fig), mpl.rc_context({"pdf.fonttype": 42}):
+                fig.savefig(path, format="pdf", metadata={"CreationDate": None, "Creator": None,
+                                                          "Producer": None, "Title": stem}, **common)
+        else:
+            raise ValueError(f"unsupported figure format {fmt!r} (png, svg, pdf)")
+        written[fmt] = path
+    logger.info("figure %s: wrote %s", stem, ", ".join(str(p) for p in written.values()))
+    if close:
+        plt.close(fig)
+    return written
