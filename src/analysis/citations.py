@@ -1,0 +1,608 @@
+"""Citations: what each paragraph of a resolution refers to, and the map they make.
+
+Contract
+--------
+``extract_citations(paragraphs) -> DataFrame`` takes the paragraphs table
+(``schema.PARAGRAPHS``: every paragraph, footnotes included) and returns the
+``citations`` table, one row per cited item, in document order:
+
+``para_id, rec_id, resolution, source_file, citation_type, cited_kind, cited,
+cited_body, span_start, span_end, context`` + ``detail``, ``normalised``,
+``body_inferred``, ``referenced_by``, ``citing_body``
+
+* ``cited_kind`` is one of ``resolution`` (第10/4号决议, 大会第70/1号决议 …),
+  ``document`` (UN document symbols: CTOC/COP/WG.2/2022/4, A/RES/55/25 …; a
+  combined symbol ``X-Y`` is two documents), ``date`` (2020年10月16日, ranges
+  such as 2022年5月23日至27日), ``treaty`` (《条约汇编》第2225卷, one row per
+  volume, ``同上`` resolved to the previous series of the same document) and
+  ``article`` (第6条, 第29和30条: one row per article; 至 ranges expanded);
+* ``cited`` is the item as written, spaces removed (``10/4``,
+  ``CTOC/COP/WG.2/2022/4``, ``2022年5月23日至27日``, ``《条约汇编》第2225卷``,
+  ``第6条``); ``normalised`` a comparable key (ISO dates, article numbers);
+* ``cited_body``: the body that adopted a cited resolution (canonical name,
+  ``lexicon/citation_bodies.yaml``), the instrument of an article when it is
+  named (``打击有组织犯罪公约``), else None. A resolution number written
+  without a body belongs to the citing resolution's own body
+  (``其第10/4号决议``): then ``body_inferred`` is True;
+* ``citation_type`` is the paragraph's opening verb (回顾, 注意到, 欢迎, 核可 …),
+  or its kind when it has none (``recommendation``, ``footnote``,
+  ``annex_title`` …); a footnote's ``referenced_by`` lists the paragraphs
+  that carry its mark;
+* ``span_start``/``span_end`` are offsets into the paragraph's ``text`` of the
+  whole expression the item was read from (``第5/5号和第6/1号决议`` for both
+  5/5 and 6/1); ``context`` is that expression with 20 characters each side;
+  ``detail`` keeps what narrows the reference (``附件``, ``第8段``, ``第39574号``);
+* ``citing_body`` is the canonical name of the citing paragraph's acting body.
+
+``citation_graph(citations)`` builds a ``networkx.DiGraph`` from citing
+resolution to cited resolution / document / treaty volume; nodes carry
+``kind``, ``label``, ``body`` and ``in_corpus``; edges ``count`` and ``types``.
+``write_graphml(graph, path)`` writes it for Gephi/yEd.
+
+Why it is built this way
+------------------------
+References follow a handful of UN drafting patterns, not the wording of any
+resolution, so each kind is one regular expression over the paragraph text.
+The reader folds widths and removes the spaces next to Chinese characters,
+but tables and paragraphs pasted from elsewhere may not have been through it:
+the expressions accept spaces anywhere a typist puts them, and full-width
+digits, Latin letters and slashes are folded one for one before matching so
+offsets still point into the original text.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+import yaml
+
+logger = logging.getLogger(__name__)
+
+BODIES_FILE = Path(__file__).with_name("lexicon") / "citation_bodies.yaml"
+
+CITED_KINDS = ("resolution", "document", "date", "treaty", "article")
+
+CITATION_COLUMNS = [
+    "para_id",
+    "rec_id",
+    "resolution",
+    "source_file",
+    "citation_type",
+    "cited_kind",
+    "cited",
+    "cited_body",
+    "span_start",
+    "span_end",
+    "context",
+    "detail",
+    "normalised",
+    "body_inferred",
+    "referenced_by",
+    "citing_body",
+]
+
+CONTEXT_CHARS = 20
+
+
+# --------------------------------------------------------------------------
+# Width folding (one character for one, so offsets survive)
+# --------------------------------------------------------------------------
+
+
+def fold_width(text: str) -> str:
+    """Fold full-width ASCII (digits, Latin, ``／``) and the ideographic space to half-width.
+
+    Unlike NFKC it never changes the length of the text, so a match in the
+    folded text has the same offsets in the original.
+
+    >>> fold_width("第１０／４号决议　ＣＴＯＣ")
+    '第10/4号决议 CTOC'
+    """
+    return text.translate(_WIDTH_TABLE)
+
+
+_WIDTH_TABLE = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+_WIDTH_TABLE[0x3000] = 0x20
+# Chinese punctuation that carries meaning in the text is NOT folded back:
+# ，；：（） are kept as they are and the expressions accept both forms.
+for _ch in "，；：（）！？":
+    _WIDTH_TABLE.pop(ord(_ch), None)
+
+
+# --------------------------------------------------------------------------
+# Bodies (data file)
+# --------------------------------------------------------------------------
+
+
+class CitationLexiconError(ValueError):
+    """citation_bodies.yaml is malformed; the message names file and entry."""
+
+
+@dataclass(frozen=True)
+class Bodies:
+    spellings: tuple[tuple[str, str], ...]  # (spelling, canonical), longest spelling first
+    suffixes: tuple[str, ...]
+    stop_words: tuple[str, ...]
+    source: str
+
+    def canonical(self, name: str | None) -> str | None:
+        """Canonical name of a body written as ``name`` (matched by its longest known ending)."""
+        if not name:
+            return None
+        name = re.sub(r"\s+", "", name)
+        for spelling, canon in self.spellings:
+            if name.endswith(spelling):
+                return canon
+        return name
+
+    def before(self, text: str) -> tuple[str, str, bool] | None:
+        """The body named right at the end of ``text``: (canonical, as written, known).
+
+        ``known`` is False when it was read by the generic suffix rule.
+        """
+        t = text.rstrip()
+        for spelling, canon in self.spellings:
+            if t.endswith(spelling):
+                return canon, spelling, True
+        for suffix in self.suffixes:
+            if t.endswith(suffix):
+                run = re.search(r"[\u4e00-\u9fff]+$", t)
+                if not run:
+                    return None
+                words = run.group(0)
+                cut = max((words.rfind(w) + len(w) for w in self.stop_words if w in words[: -len(suffix)]), default=0)
+                name = words[cut:]
+                return (name, name, False) if len(name) >= len(suffix) else None
+        return None
+
+
+def load_bodies(path: str | Path | None = None) -> Bodies:
+    """Load and validate the bodies lexicon (default: lexicon/citation_bodies.yaml)."""
+    return _load_bodies(str(Path(path or BODIES_FILE).resolve()))
+
+
+@lru_cache(maxsize=4)
+def _load_bodies(path: str) -> Bodies:
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CitationLexiconError(f"{path}: file not found") from None
+    except yaml.YAMLError as exc:
+        raise CitationLexiconError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("bodies"), dict) or not data["bodies"]:
+        raise CitationLexiconError(f"{path}: expected a non-empty mapping 'bodies: {{canonical: [spellings]}}'")
+    owner: dict[str, str] = {}
+    for canon, spellings in data["bodies"].items():
+        if not isinstance(canon, str) or not canon.strip():
+            raise CitationLexiconError(f"{path}: bodies: empty body name")
+        if spellings is None:
+            spellings = []
+        if not isinstance(spellings, list):
+            raise CitationLexiconError(f"{path}: bodies.{canon} must be a list of spellings")
+        for i, s in enumerate([canon, *spellings]):
+            if not isinstance(s, str) or not s.strip():
+                raise CitationLexiconError(f"{path}: bodies.{canon}[{i - 1}] is empty or not a string")
+            s = s.strip()
+            if s in owner and owner[s] != canon:
+                raise CitationLexiconError(f"{path}: {s!r} is listed under both bodies.{owner[s]} and bodies.{canon}")
+            owner[s] = canon
+    suffixes, stops = [], []
+    for key, out in (("generic_body_suffixes", suffixes), ("body_stop_words", stops)):
+        for i, s in enumerate(data.get(key) or []):
+            if not isinstance(s, str) or not s.strip():
+                raise CitationLexiconError(f"{path}: {key}[{i}] is empty or not a string")
+            out.append(s.strip())
+    spellings = tuple(sorted(owner.items(), key=lambda kv: (-len(kv[0]), kv[0])))
+    return Bodies(
+        spellings=spellings,
+        suffixes=tuple(sorted(suffixes, key=len, reverse=True)),
+        stop_words=tuple(stops),
+        source=path,
+    )
+
+
+# --------------------------------------------------------------------------
+# Expressions
+# --------------------------------------------------------------------------
+
+_S = r"\s*"
+# Separators inside one list of numbers. Not the comma: in 第29条，第30条 or
+# 第5/5号决议，第6/1号决议 each item is its own expression anyway, and a comma
+# would let one list run on into the next clause.
+_SEP = r"(?:、|和|及|以及|与|或|至|到)"
+_CN_NUM = "零〇一二三四五六七八九十百"
+
+_RES_NUM = r"\d{1,4}\s*/\s*\d{1,3}"
+RESOLUTION_RE = re.compile(
+    rf"第{_S}(?P<list>{_RES_NUM}(?:{_S}号)?(?:{_S}{_SEP}{_S}(?:第{_S})?{_RES_NUM}(?:{_S}号)?)*)"
+    rf"{_S}(?P<what>决议|决定)"
+    rf"(?P<annex>{_S}附件(?:[一二三四五六七八九十]+|[IVX]+)?)?"
+    rf"(?P<para>{_S}(?:[，,]{_S})?第{_S}\d+(?:{_S}{_SEP}{_S}(?:第{_S})?\d+)*{_S}段)?"
+)
+_RES_NUM_RE = re.compile(r"(\d{1,4})\s*/\s*(\d{1,3})")
+
+# One document symbol: a series (A, E, S, CTOC, CAC …) and at least two
+# further /-separated parts: letters with an optional number (RES, CN.15,
+# WG.2, L.3, Rev.1), numbers, or a special session (S-26).
+_SYM_PART = r"(?:[A-Z]-\d{1,3}|[A-Z][A-Za-z]{0,9}(?:\.\s?\d{1,3})?|\d{1,5})"
+_SYMBOL = rf"(?<![A-Za-z0-9/.])[A-Z]{{1,6}}(?:\.\d{{1,3}})?(?:\s?/\s?{_SYM_PART}){{2,}}(?![A-Za-z0-9])"
+SYMBOL_RE = re.compile(_SYMBOL)
+DOCUMENT_RE = re.compile(
+    rf"(?P<symbols>{_SYMBOL}(?:{_S}[-–—]{_S}{_SYMBOL})*)"
+    rf"(?:\]\([^)]*\))?"  # a markdown link the reader did not reduce: [SYMBOL](#)
+    rf"(?P<para>{_S}[，,]?{_S}第{_S}\d+(?:{_S}{_SEP}{_S}(?:第{_S})?\d+)*{_S}段)?"
+)
+
+_DATE = r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"
+DATE_RE = re.compile(
+    rf"(?<!\d){_DATE}"
+    rf"(?:{_S}(?P<sep>至|到|—|–|-|~|和|及|、){_S}"
+    rf"(?:(?P<y2>\d{{4}}){_S}年{_S})?(?:(?P<m2>\d{{1,2}}){_S}月{_S})?(?P<d2>\d{{1,2}}){_S}日)?"
+)
+
+_VOLS = rf"\d{{1,5}}(?:{_S}{_SEP}{_S}(?:第{_S})?\d{{1,5}})*"
+TREATY_RE = re.compile(
+    rf"(?:《(?P<series>[^《》]{{1,20}})》|(?P<ibid>同上))"
+    rf"{_S}[，,]?{_S}第{_S}(?P<vols>{_VOLS}){_S}卷"
+    rf"(?:{_S}[，,]?{_S}第{_S}(?P<no>\d{{1,7}}){_S}号)?"
+)
+
+_ART = rf"(?:\d{{1,3}}|[{_CN_NUM}]{{1,4}})"
+ARTICLE_RE = re.compile(
+    rf"(?:《(?P<instr>[^《》]{{1,40}})》{_S}(?:的{_S})?)?"
+    rf"第{_S}(?P<list>{_ART}(?:{_S}条?{_S}{_SEP}{_S}(?:第{_S})?{_ART})*){_S}条(?!约|例|件|款项)"
+    rf"(?P<sub>(?:{_S}第{_S}{_ART}{_S}款)?(?:{_S}[（(][a-z]{{1,3}}[）)])?)"
+)
+
+
+def cn_number(s: str) -> int | None:
+    """Arabic or Chinese numeral (up to 999) to int.
+
+    >>> [cn_number(x) for x in ("29", "六", "十八", "二十四", "一百零一")]
+    [29, 6, 18, 24, 101]
+    """
+    if s.isdigit():
+        return int(s)
+    digits = {"零": 0, "〇": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+    total, current = 0, 0
+    for ch in s:
+        if ch in digits:
+            current = digits[ch]
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        else:
+            return None
+    return total + current
+
+
+def _str_or_none(v) -> str | None:
+    return v if isinstance(v, str) and v.strip() else None
+
+
+def _nospace(s: str) -> str:
+    return re.sub(r"\s+", "", s)
+
+
+# --------------------------------------------------------------------------
+# Extraction
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class _Hit:
+    kind: str
+    cited: str
+    start: int
+    end: int
+    body: str | None = None
+    detail: str | None = None
+    normalised: str | None = None
+    body_inferred: bool = False
+
+
+def _resolutions(text: str, bodies: Bodies, own_body: str | None) -> Iterable[_Hit]:
+    for m in RESOLUTION_RE.finditer(text):
+        found = bodies.before(text[: m.start()])
+        if found is not None and not found[2]:
+            logger.info("citations: body %r read by the generic rule; add it to %s", found[1], BODIES_FILE.name)
+        # The body ends where the text before 第 ends, spaces aside.
+        start = len(text[: m.start()].rstrip()) - len(found[1]) if found else m.start()
+        detail_parts = []
+        if m.group("what") == "决定":
+            detail_parts.append("决定")
+        if m.group("annex"):
+            detail_parts.append(_nospace(m.group("annex")))
+        if m.group("para"):
+            detail_parts.append(_nospace(m.group("para")).lstrip("，,"))
+        for num in _RES_NUM_RE.finditer(m.group("list")):
+            cited = f"{int(num.group(1))}/{int(num.group(2))}"
+            yield _Hit(
+                "resolution",
+                _nospace(num.group(0)),
+                start,
+                m.end(),
+                body=found[0] if found else own_body,
+                detail="，".join(detail_parts) or None,
+                normalised=cited,
+                body_inferred=found is None,
+            )
+
+
+def _documents(text: str) -> Iterable[_Hit]:
+    for m in DOCUMENT_RE.finditer(text):
+        para = _nospace(m.group("para")).lstrip("，,") if m.group("para") else None
+        for s in SYMBOL_RE.finditer(m.group("symbols")):
+            sym = _nospace(s.group(0))
+            yield _Hit("document", sym, m.start(), m.end(), detail=para, normalised=sym)
+
+
+def _iso(y: int, mo: int, d: int) -> str | None:
+    if 1 <= mo <= 12 and 1 <= d <= 31:
+        return f"{y:04d}-{mo:02d}-{d:02d}"
+    return None
+
+
+def _dates(text: str) -> Iterable[_Hit]:
+    for m in DATE_RE.finditer(text):
+        y, mo, d = int(m["y"]), int(m["m"]), int(m["d"])
+        first = _iso(y, mo, d)
+        if first is None:
+            continue
+        norm = first
+        if m["d2"]:
+            y2 = int(m["y2"]) if m["y2"] else y
+            mo2 = int(m["m2"]) if m["m2"] else mo
+            second = _iso(y2, mo2, int(m["d2"]))
+            if second is not None:
+                # 至 is a range; 和/及/、 are separate days.
+                norm = f"{first}/{second}" if m["sep"] in ("至", "到", "—", "–", "-", "~") else f"{first},{second}"
+        yield _Hit("date", _nospace(m.group(0)), m.start(), m.end(), normalised=norm)
+
+
+def _treaties(text: str, last_series: list[str]) -> Iterable[_Hit]:
+    for m in TREATY_RE.finditer(text):
+        if m["series"]:
+            series = m["series"].strip()
+            last_series[0] = series
+        elif last_series[0]:
+            series = last_series[0]  # 同上: the series of the previous reference
+        else:
+            continue
+        detail = f"第{m['no']}号" if m["no"] else None
+        for v in re.findall(r"\d{1,5}", m["vols"]):
+            yield _Hit(
+                "treaty",
+                f"《{series}》第{int(v)}卷",
+                m.start(),
+                m.end(),
+                detail=detail,
+                normalised=f"{series}:{int(v)}",
+            )
+
+
+def _articles(text: str) -> Iterable[_Hit]:
+    for m in ARTICLE_RE.finditer(text):
+        parts = re.findall(rf"{_ART}|{_SEP}", m["list"])
+        numbers: list[int] = []
+        pending_range = False
+        for p in parts:
+            if re.fullmatch(_SEP, p):
+                pending_range = p in ("至", "到")
+                continue
+            n = cn_number(p)
+            if n is None or n == 0:
+                continue
+            if pending_range and numbers and 0 < n - numbers[-1] <= 30:
+                numbers.extend(range(numbers[-1] + 1, n + 1))
+            else:
+                numbers.append(n)
+            pending_range = False
+        instr = m["instr"].strip() if m["instr"] else None
+        sub = _nospace(m["sub"]) or None
+        for n in dict.fromkeys(numbers):
+            yield _Hit("article", f"第{n}条", m.start(), m.end(), body=instr, detail=sub, normalised=str(n))
+
+
+def _text_hits(text: str, bodies: Bodies, own_body: str | None, last_series: list[str]) -> list[_Hit]:
+    folded = fold_width(text)
+    hits = [
+        *_resolutions(folded, bodies, own_body),
+        *_documents(folded),
+        *_dates(folded),
+        *_treaties(folded, last_series),
+        *_articles(folded),
+    ]
+    hits.sort(key=lambda h: (h.start, CITED_KINDS.index(h.kind)))
+    return hits
+
+
+def _nonempty(v) -> bool:
+    return isinstance(v, str) and bool(v.strip())
+
+
+def extract_citations(paragraphs: pd.DataFrame, *, bodies: Bodies | None = None) -> pd.DataFrame:
+    """The ``citations`` table of ``paragraphs`` (see the module docstring)."""
+    bodies = bodies or load_bodies()
+    needed = ["para_id", "resolution", "source_file", "kind", "text"]
+    missing = [c for c in needed if c not in paragraphs.columns]
+    if missing:
+        raise ValueError(f"citations: paragraphs table lacks column(s) {', '.join(missing)}")
+    if paragraphs.empty:
+        return _empty()
+    df = paragraphs
+    if "seq" in df.columns:
+        df = df.sort_values(["source_file", "seq"], kind="stable")
+
+    # Footnote number -> paragraphs carrying its mark, per document.
+    marks: dict[tuple[str, str], list[str]] = defaultdict(list)
+    if "footnotes" in df.columns:
+        for src, pid, notes in zip(df["source_file"], df["para_id"], df["footnotes"]):
+            for note in notes if isinstance(notes, (list, tuple)) else []:
+                marks[(src, str(note))].append(pid)
+
+    rows = []
+    series_by_doc: dict[str, list[str]] = defaultdict(lambda: [""])
+    for row in df.itertuples(index=False):
+        text = row.text if isinstance(row.text, str) else ""
+        if not text:
+            continue
+        own = bodies.canonical(getattr(row, "acting_body", None))
+        verb = getattr(row, "opening_verb", None)
+        ctype = verb if _nonempty(verb) else row.kind
+        rec_id = getattr(row, "rec_id", None)
+        rec_id = rec_id if _nonempty(rec_id) else None
+        referenced_by: list[str] = []
+        if row.kind == "footnote":
+            referenced_by = marks.get((row.source_file, str(getattr(row, "label", ""))), [])
+        for h in _text_hits(text, bodies, own, series_by_doc[row.source_file]):
+            lo, hi = max(0, h.start - CONTEXT_CHARS), min(len(text), h.end + CONTEXT_CHARS)
+            rows.append(
+                {
+                    "para_id": row.para_id,
+                    "rec_id": rec_id,
+                    "resolution": row.resolution,
+                    "source_file": row.source_file,
+                    "citation_type": ctype,
+                    "cited_kind": h.kind,
+                    "cited": h.cited,
+                    "cited_body": h.body,
+                    "span_start": h.start,
+                    "span_end": h.end,
+                    "context": text[lo:hi],
+                    "detail": h.detail,
+                    "normalised": h.normalised,
+                    "body_inferred": h.body_inferred,
+                    "referenced_by": list(referenced_by),
+                    "citing_body": own,
+                }
+            )
+    if not rows:
+        logger.info("citations: none found in %d paragraphs", len(df))
+        return _empty()
+    out = pd.DataFrame(rows, columns=CITATION_COLUMNS)
+    out["span_start"] = out["span_start"].astype("int64")
+    out["span_end"] = out["span_end"].astype("int64")
+    out["body_inferred"] = out["body_inferred"].astype(bool)
+    counts = out["cited_kind"].value_counts()
+    logger.info(
+        "citations: %d in %d of %d paragraphs (%s)",
+        len(out),
+        out["para_id"].nunique(),
+        len(df),
+        ", ".join(f"{k} {int(counts.get(k, 0))}" for k in CITED_KINDS),
+    )
+    return out
+
+
+def _empty() -> pd.DataFrame:
+    out = pd.DataFrame({c: pd.Series(dtype=object) for c in CITATION_COLUMNS})
+    out["span_start"] = out["span_start"].astype("int64")
+    out["span_end"] = out["span_end"].astype("int64")
+    out["body_inferred"] = out["body_inferred"].astype(bool)
+    return out
+
+
+# --------------------------------------------------------------------------
+# Graph
+# --------------------------------------------------------------------------
+
+
+def resolution_node(body: str | None, number: str) -> str:
+    """Node id of a resolution: ``<body> <number>`` (``缔约方会议 10/4``)."""
+    return f"{body} {number}" if body else number
+
+
+def citation_graph(
+    citations: pd.DataFrame,
+    *,
+    kinds: tuple[str, ...] = ("resolution", "document", "treaty"),
+    acting_bodies: dict[str, str] | None = None,
+):
+    """Directed graph citing resolution -> cited resolution / document / treaty volume.
+
+    Dates and articles are not nodes by default (they are not documents one
+    could read); pass ``kinds`` to include them. Citing resolutions are
+    identified like cited ones (``缔约方会议 11/2``), with the body taken from
+    the ``citing_body`` column, or from ``acting_bodies`` (resolution -> body,
+    e.g. from the documents table) when given. ``in_corpus``
+    marks nodes that are resolutions of the corpus.
+    """
+    import networkx as nx
+
+    bodies = load_bodies()
+    g = nx.DiGraph()
+    if citations is None or citations.empty:
+        return g
+    sel = citations[citations["cited_kind"].isin(kinds)]
+    own: dict[str, str | None] = {}
+    if "citing_body" in citations.columns:
+        for r, b in zip(citations["resolution"], citations["citing_body"]):
+            if _nonempty(b):
+                own.setdefault(r, b)
+    if acting_bodies:
+        own.update({r: bodies.canonical(b) for r, b in acting_bodies.items()})
+    corpus_nodes = {resolution_node(own.get(r), r) for r in citations["resolution"].unique()}
+
+    def node_for(kind: str, row) -> tuple[str, dict]:
+        body = _str_or_none(row.cited_body)
+        if kind == "resolution":
+            num = _str_or_none(row.normalised) or row.cited
+            return resolution_node(body, num), {"kind": "resolution", "label": num, "body": body or ""}
+        if kind == "article":
+            label = f"{body} {row.cited}" if body else row.cited
+            return f"article:{label}", {"kind": kind, "label": label, "body": body or ""}
+        return f"{kind}:{row.cited}", {"kind": kind, "label": row.cited, "body": body or ""}
+
+    edges: dict[tuple[str, str], dict] = {}
+    for row in sel.itertuples(index=False):
+        src = resolution_node(own.get(row.resolution), row.resolution)
+        if src not in g:
+            g.add_node(src, kind="resolution", label=row.resolution, body=own.get(row.resolution) or "")
+        dst, attrs = node_for(row.cited_kind, row)
+        if dst == src:
+            continue  # a resolution naming itself (第11/2号决议 in its own header)
+        if dst not in g:
+            g.add_node(dst, **attrs)
+        e = edges.setdefault((src, dst), {"count": 0, "types": set()})
+        e["count"] += 1
+        e["types"].add(row.citation_type)
+    for (src, dst), e in edges.items():
+        g.add_edge(src, dst, count=e["count"], types=sorted(e["types"]))
+    for node, data in g.nodes(data=True):
+        data["in_corpus"] = node in corpus_nodes
+    logger.info("citation graph: %d nodes, %d edges", g.number_of_nodes(), g.number_of_edges())
+    return g
+
+
+def write_graphml(graph, path: str | Path) -> Path:
+    """Write ``graph`` as GraphML; list attributes become ``|``-joined strings."""
+    import networkx as nx
+
+    out = graph.copy()
+    for _, data in out.nodes(data=True):
+        for k, v in list(data.items()):
+            if isinstance(v, (list, tuple, set)):
+                data[k] = "|".join(map(str, v))
+            elif v is None:
+                data[k] = ""
+    for _, _, data in out.edges(data=True):
+        for k, v in list(data.items()):
+            if isinstance(v, (list, tuple, set)):
+                data[k] = "|".join(map(str, v))
+            elif v is None:
+                data[k] = ""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nx.write_graphml(out, path, encoding="utf-8")
+    return path

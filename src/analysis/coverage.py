@@ -1,0 +1,404 @@
+"""Coverage tables: tidy counts of the classified recommendations, for the charts.
+
+Contract
+--------
+Every function takes the classified recommendations table (one row per
+recommendation; columns ``resolution``, ``part``, ``section``, ``text``,
+``actor_group``, ``strength_family``, ``strength_score``, ``themes`` (list),
+``primary_theme``; only those a function needs are required) and returns a
+new DataFrame; none reads or writes files.
+
+* ``theme_coverage(recs, by="resolution"|"part"|"section")`` ->
+  ``unit, theme, count, share, unit_order`` (+ ``n_recs``, ``resolution``,
+  ``part``, ``section``): long form, every unit x every theme (zeros
+  included), ``share`` = count / recommendations in the unit (themes are
+  multi-label, so shares of a unit may add up to more than 1);
+* ``actor_strength(recs)`` -> ``actor_group, strength_family, count``;
+* ``strength_by_actor(recs)`` -> ``actor_group, strength_score, count``;
+* ``theme_cooccurrence(recs)`` -> square theme x theme counts (the diagonal
+  is the number of recommendations with the theme);
+* ``top_terms(recs, by="primary_theme"|"resolution", n=10)`` ->
+  ``group, term, count, rank``: ``count`` is the number of the group's
+  recommendations that use the term (stock phrases stripped first).
+
+What always holds: no recommendation is dropped. A row with no theme, no
+actor group or no strength family is counted under an explicit category,
+``未分类`` (``lang="zh"``) or ``(none)`` (``lang="en"``), see ``none_label``;
+grids are complete so a chart shows a zero rather than nothing. Units are
+labelled for a reader (``11/2 附件一`` / ``11/2 annex I``, ``unit_label``) and
+ordered by ``unit_order`` (resolutions by number, then body before annexes,
+then sections in document order).
+
+Why
+---
+Charts (``analysis.charts``) and notebooks draw from these tables and must
+not recount anything themselves: one place decides what a share is and where
+unclassified rows go.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections import Counter
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+TokenFn = Callable[[str], list[str]]
+
+#: The explicit category for rows with no theme / actor group / strength family.
+NONE_LABELS = {"zh": "未分类", "en": "(none)"}
+
+#: Codebook order of actor groups and strength families (unknown values follow, sorted).
+ACTOR_ORDER = ("States", "UNODC", "COP", "Other")
+FAMILY_ORDER = ("应", "鼓励", "不妨", "其他")
+SCORE_ORDER = (5, 4, 3, 2, 1)
+
+_PART_WORDS = {"zh": ("正文", "附件"), "en": ("body", "annex")}
+_CN = "一二三四五六七八九十"
+_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50}
+
+
+def none_label(lang: str = "zh") -> str:
+    """The label of the 'no value' category in ``lang``.
+
+    >>> none_label("zh"), none_label("en")
+    ('未分类', '(none)')
+    """
+    try:
+        return NONE_LABELS[lang]
+    except KeyError:
+        raise ValueError(f"lang must be one of {sorted(NONE_LABELS)}, got {lang!r}") from None
+
+
+def roman_to_int(s: str) -> int | None:
+    """``"IV"`` -> 4; None when ``s`` is not a Roman numeral.
+
+    >>> roman_to_int("II"), roman_to_int("XIV"), roman_to_int("body")
+    (2, 14, None)
+    """
+    if not s or any(c not in _ROMAN for c in s):
+        return None
+    total = 0
+    for c, nxt in zip(s, s[1:] + " "):
+        v = _ROMAN[c]
+        total += -v if nxt in _ROMAN and _ROMAN[nxt] > v else v
+    return total
+
+
+def cn_numeral(n: int) -> str:
+    """1..99 as a Chinese numeral (一, 十一, 二十三).
+
+    >>> cn_numeral(1), cn_numeral(10), cn_numeral(12), cn_numeral(20)
+    ('一', '十', '十二', '二十')
+    """
+    if not 1 <= n <= 99:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else _CN[tens - 1] + "十")
+    return head + (_CN[ones - 1] if ones else "")
+
+
+def unit_label(resolution: str, part: str | None = None, lang: str = "zh") -> str:
+    """Readable label of a resolution or one of its parts.
+
+    >>> unit_label("11/2", "I"), unit_label("11/2", "I", "en")
+    ('11/2 附件一', '11/2 annex I')
+    >>> unit_label("11/2", "body"), unit_label("11/2", "body", "en"), unit_label("11/2")
+    ('11/2 正文', '11/2 body', '11/2')
+    """
+    none_label(lang)  # validates lang
+    if part is None or (isinstance(part, float) and math.isnan(part)) or part == "":
+        return str(resolution)
+    body, annex = _PART_WORDS[lang]
+    if part == "body":
+        return f"{resolution} {body}"
+    n = roman_to_int(str(part))
+    if n is None:
+        return f"{resolution} {part}"
+    return f"{resolution} {annex}{cn_numeral(n)}" if lang == "zh" else f"{resolution} {annex} {part}"
+
+
+def resolution_key(resolution: str) -> tuple:
+    """Sort key: ``9/1`` < ``10/4`` < ``11/2``; anything else after, by text.
+
+    >>> sorted(["11/2", "9/1", "10/4"], key=resolution_key)
+    ['9/1', '10/4', '11/2']
+    """
+    m = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", str(resolution))
+    return (0, int(m.group(1)), int(m.group(2)), "") if m else (1, 0, 0, str(resolution))
+
+
+def _part_key(part) -> int:
+    if part == "body" or part is None or (isinstance(part, float) and math.isnan(part)):
+        return 0
+    n = roman_to_int(str(part))
+    return n if n is not None else 999
+
+
+def _missing(v) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, float) and math.isnan(v):
+        return True
+    if v is pd.NA or v is pd.NaT:
+        return True
+    return isinstance(v, str) and not v.strip()
+
+
+def as_list(v) -> list[str]:
+    """A themes cell as a list, whatever way it was stored (list, array, ``A|B``, None).
+
+    >>> as_list(["TA", "LEG"]), as_list("TA|LEG"), as_list(None), as_list("")
+    (['TA', 'LEG'], ['TA', 'LEG'], [], [])
+    """
+    if isinstance(v, (list, tuple, np.ndarray, pd.Series)):
+        return [str(x) for x in v if not _missing(x)]
+    if _missing(v):
+        return []
+    if isinstance(v, str):
+        return [x.strip() for x in v.split("|") if x.strip()]
+    return [str(v)]
+
+
+def _require(recs: pd.DataFrame, cols: Iterable[str], fn: str) -> None:
+    missing = [c for c in cols if c not in recs.columns]
+    if missing:
+        raise ValueError(f"{fn}: recommendations table lacks column(s) {', '.join(missing)}")
+
+
+def _ordered(values: Iterable, first: Sequence, none: str) -> list:
+    """``first`` (codebook order) + other observed values sorted + ``none`` last."""
+    seen = set(values)
+    rest = sorted(v for v in seen if v not in first and v != none)
+    return [v for v in first] + rest + [none]
+
+
+def _fill(series: pd.Series, none: str) -> pd.Series:
+    return series.map(lambda v: none if _missing(v) else str(v))
+
+
+def _theme_order(recs: pd.DataFrame, themes: Sequence[str] | None, none: str) -> list[str]:
+    if themes is not None:
+        return [t for t in themes if t != none] + [none]
+    counts = Counter(t for v in recs["themes"] for t in as_list(v))
+    return [t for t, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))] + [none]
+
+
+# --------------------------------------------------------------------------
+# Tables
+# --------------------------------------------------------------------------
+
+
+def theme_coverage(
+    recs: pd.DataFrame,
+    by: str = "resolution",
+    *,
+    lang: str = "zh",
+    themes: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Theme counts per unit (resolution, part or section), long form.
+
+    ``themes`` fixes the theme order (e.g. the codebook's); by default the
+    observed themes, most frequent first. The no-theme category is always
+    last and always present.
+    """
+    if by not in ("resolution", "part", "section"):
+        raise ValueError(f"theme_coverage: by must be resolution, part or section, got {by!r}")
+    need = ["resolution", "themes"] + (["part"] if by != "resolution" else []) + (["section"] if by == "section" else [])
+    _require(recs, need, "theme_coverage")
+    none = none_label(lang)
+    order = _theme_order(recs, themes, none)
+    cols = ["unit", "theme", "count", "share", "unit_order", "n_recs", "resolution", "part", "section"]
+    if recs.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+
+    df = pd.DataFrame(
+        {
+            "resolution": recs["resolution"].astype(str).to_numpy(),
+            "part": recs["part"].to_numpy() if by != "resolution" else None,
+            "section": recs["section"].map(lambda v: None if _missing(v) else str(v)).to_numpy()
+            if by == "section"
+            else None,
+            "themes": [as_list(v) or [none] for v in recs["themes"]],
+            "pos": np.arange(len(recs)) if "seq" not in recs.columns else recs["seq"].to_numpy(),
+        }
+    )
+    key_cols = ["resolution"] + (["part"] if by != "resolution" else []) + (["section"] if by == "section" else [])
+    # Units in reading order: resolution number, body before annexes, then the
+    # order in which sections first appear in the document.
+    units = (
+        df.assign(_first=df["pos"])
+        .groupby(key_cols, dropna=False, sort=False)
+        .agg(n_recs=("themes", "size"), first=("_first", "min"))
+        .reset_index()
+    )
+    units["_k"] = [
+        (resolution_key(r), _part_key(p) if by != "resolution" else 0, f)
+        for r, p, f in zip(units["resolution"], units.get("part", [None] * len(units)), units["first"])
+    ]
+    units = units.sort_values("_k", kind="stable").reset_index(drop=True)
+    units["unit_order"] = np.arange(len(units), dtype=np.int64)
+
+    def label(row) -> str:
+        if by == "resolution":
+            return unit_label(row["resolution"], None, lang)
+        base = unit_label(row["resolution"], row["part"], lang)
+        if by == "section" and not _missing(row["section"]):
+            return f"{base} · {row['section']}"
+        return base
+
+    units["unit"] = units.apply(label, axis=1)
+    if units["unit"].duplicated().any():
+        # Two units with one label (e.g. the same section heading twice in an
+        # annex): keep them apart by their order.
+        dup = units["unit"].duplicated(keep=False)
+        units.loc[dup, "unit"] = units.loc[dup, "unit"] + " (" + (units.loc[dup, "unit_order"] + 1).astype(str) + ")"
+
+    exploded = df.explode("themes").rename(columns={"themes": "theme"})
+    counts = exploded.groupby(key_cols + ["theme"], dropna=False, sort=False).size().rename("count").reset_index()
+    grid = units.assign(_j=1).merge(pd.DataFrame({"theme": order, "_j": 1, "theme_order": range(len(order))}), on="_j")
+    out = grid.merge(counts, on=key_cols + ["theme"], how="left")
+    out["count"] = out["count"].fillna(0).astype("int64")
+    out["share"] = (out["count"] / out["n_recs"]).astype(float)
+    out["n_recs"] = out["n_recs"].astype("int64")
+    if by == "resolution":
+        out["part"] = None
+    if by != "section":
+        out["section"] = None
+    out = out.sort_values(["unit_order", "theme_order"], kind="stable").reset_index(drop=True)
+    n_none = sum(1 for v in recs["themes"] if not as_list(v))
+    if n_none:
+        logger.info("theme_coverage: %d of %d recommendations have no theme (counted as %s)", n_none, len(recs), none)
+    return out[cols]
+
+
+def actor_strength(recs: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:
+    """Counts per actor group x strength family (codebook order, zeros included)."""
+    _require(recs, ["actor_group", "strength_family"], "actor_strength")
+    none = none_label(lang)
+    actor = _fill(recs["actor_group"], none)
+    family = _fill(recs["strength_family"], none)
+    groups = _ordered(actor, ACTOR_ORDER, none)
+    families = _ordered(family, FAMILY_ORDER, none)
+    counts = Counter(zip(actor, family))
+    rows = [(g, f, counts.get((g, f), 0)) for g in groups for f in families]
+    n_none = int((actor == none).sum())
+    if n_none:
+        logger.info("actor_strength: %d of %d recommendations have no actor group", n_none, len(recs))
+    out = pd.DataFrame(rows, columns=["actor_group", "strength_family", "count"])
+    out["count"] = out["count"].astype("int64")
+    return out
+
+
+def strength_by_actor(recs: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:
+    """Counts per actor group x strength score (5 … 1, then <NA> for no score)."""
+    _require(recs, ["actor_group", "strength_score"], "strength_by_actor")
+    none = none_label(lang)
+    actor = _fill(recs["actor_group"], none)
+    score = pd.array(
+        [pd.NA if _missing(v) else int(v) for v in recs["strength_score"]],
+        dtype="Int64",
+    )
+    groups = _ordered(actor, ACTOR_ORDER, none)
+    observed = sorted({int(s) for s in score if not pd.isna(s)} - set(SCORE_ORDER), reverse=True)
+    scores = list(SCORE_ORDER) + observed
+    counts = Counter((a, None if pd.isna(s) else int(s)) for a, s in zip(actor, score))
+    rows = [(g, s, counts.get((g, s), 0)) for g in groups for s in [*scores, None]]
+    out = pd.DataFrame(rows, columns=["actor_group", "strength_score", "count"])
+    out["strength_score"] = pd.array([pd.NA if s is None else s for s in out["strength_score"]], dtype="Int64")
+    out["count"] = out["count"].astype("int64")
+    return out
+
+
+def theme_cooccurrence(
+    recs: pd.DataFrame,
+    *,
+    lang: str = "zh",
+    themes: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Square theme x theme counts: how many recommendations carry both themes.
+
+    Rows with no theme appear on the diagonal of the no-theme category.
+    """
+    _require(recs, ["themes"], "theme_cooccurrence")
+    none = none_label(lang)
+    order = _theme_order(recs, themes, none)
+    idx = {t: k for k, t in enumerate(order)}
+    m = np.zeros((len(recs), len(order)), dtype=np.int64)
+    for r, v in enumerate(recs["themes"]):
+        ts = as_list(v) or [none]
+        for t in ts:
+            if t not in idx:  # a theme outside the given order is still counted
+                idx[t] = len(order)
+                order.append(t)
+                m = np.hstack([m, np.zeros((len(recs), 1), dtype=np.int64)])
+            m[r, idx[t]] = 1
+    co = m.T @ m
+    out = pd.DataFrame(co, index=pd.Index(order, name="theme"), columns=pd.Index(order, name="theme"))
+    return out
+
+
+def top_terms(
+    recs: pd.DataFrame,
+    by: str = "primary_theme",
+    n: int = 10,
+    *,
+    lang: str = "zh",
+    tokens: TokenFn | None = None,
+    strip_stock: bool = True,
+) -> pd.DataFrame:
+    """The ``n`` terms used by most recommendations of each group.
+
+    ``by`` is ``primary_theme``, ``resolution`` or ``themes`` (a
+    recommendation then counts in each of its themes). Terms come from
+    ``tokens`` (default ``analysis.tokenise``) on the text with the stock
+    phrases stripped (``strip_stock``), so 各国应考虑 does not top every list.
+    Ties: more occurrences first, then the term. ``rank`` starts at 1.
+    """
+    if by not in ("primary_theme", "resolution", "themes"):
+        raise ValueError(f"top_terms: by must be primary_theme, resolution or themes, got {by!r}")
+    _require(recs, [by, "text"], "top_terms")
+    none = none_label(lang)
+    cols = ["group", "term", "count", "rank"]
+    if recs.empty or n <= 0:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+    from . import overlap
+
+    tok = tokens if tokens is not None else overlap._default_tokens()
+    phrases = overlap.load_stock_phrases() if strip_stock else None
+
+    docs = Counter()
+    occ = Counter()
+    group_sizes = Counter()
+    for text, key in zip(recs["text"], recs[by]):
+        text = "" if _missing(text) else str(text)
+        stripped = phrases.strip(text) if phrases else text
+        terms = overlap._segment_tokens(stripped, tok)
+        groups = (as_list(key) or [none]) if by == "themes" else [none if _missing(key) else str(key)]
+        for g in groups:
+            group_sizes[g] += 1
+            for t, c in Counter(terms).items():
+                docs[(g, t)] += 1
+                occ[(g, t)] += c
+
+    if by == "resolution":
+        group_order = sorted(group_sizes, key=lambda g: (g == none, resolution_key(g)))
+    else:
+        group_order = sorted(group_sizes, key=lambda g: (g == none, -group_sizes[g], g))
+    rows = []
+    by_group: dict[str, list] = {g: [] for g in group_order}
+    for (g, t), c in docs.items():
+        by_group[g].append((t, c, occ[(g, t)]))
+    for g in group_order:
+        best = sorted(by_group[g], key=lambda x: (-x[1], -x[2], x[0]))[:n]
+        rows.extend((g, t, c, r) for r, (t, c, _) in enumerate(best, start=1))
+    out = pd.DataFrame(rows, columns=cols)
+    out["count"] = out["count"].astype("int64")
+    out["rank"] = out["rank"].astype("int64")
+    return out

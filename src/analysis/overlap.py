@@ -1,0 +1,986 @@
+"""Overlap: which recommendations ask for the same action, and why we think so.
+
+Contract
+--------
+``overlap_pairs(recs, settings) -> DataFrame`` takes the recommendations table
+(``rec_id``, ``resolution``, ``text``; any other column is ignored) and returns
+the ``overlap`` table, one row per unordered pair:
+
+``rec_id_a, rec_id_b, similarity, same_resolution, shared_terms, shared_spans,
+rank_a`` (+ ``rank_b``)
+
+* ``rec_id_a`` comes before ``rec_id_b`` in the input order;
+* ``similarity`` is in [0, 1]: ``w_tok * cos(tokens) + w_ngram * cos(char n-grams)``
+  with the weights of ``settings.weights`` (normalised to sum to 1);
+* a pair is kept when one of the two is among the other's ``top_k`` nearest
+  neighbours, or when its similarity is at least ``threshold``; pairs with no
+  shared feature at all (similarity 0) are never kept;
+* ``rank_a`` is the rank (1 = nearest) of b among a's neighbours, ``rank_b``
+  that of a among b's; <NA> when beyond a's top-k and below the threshold;
+* ``shared_terms`` are the shared tokens that contribute most to the token
+  cosine; ``shared_spans`` the longest common substrings (at least
+  ``min_span`` characters) of the two texts once stock phrases are stripped,
+  longest first, not overlapping each other.
+
+``overlap_clusters(recs, pairs, settings) -> DataFrame`` groups the pairs at or
+above ``cluster_threshold`` into clusters (``cluster_id, rec_id, cluster_label,
+size`` + ``n_resolutions``), only clusters of two or more.
+
+Why it is built this way
+------------------------
+Almost every recommendation opens with an actor and a modal (各国应考虑,
+毒品和犯罪问题办公室不妨) and names the Convention; two items sharing only that
+must not look alike. Two defences: the stock phrases of
+``lexicon/stock_phrases.yaml`` are stripped (cut, not deleted, so no n-gram
+or span bridges the gap), and every feature is weighted by inverse document
+frequency with the most common ones pruned (``max_df``), which also catches
+stock wording the file does not list. Tokens (from ``analysis.tokenise``) see
+words whatever their order; character n-grams see paraphrases the tokeniser
+segments differently and need no dictionary. Both are exact cosine scores, so
+every score can be decomposed into the terms and spans that produced it.
+
+Scale: the similarity matrix is never built whole. Rows are processed in
+chunks whose dense block (chunk x n, float32) stays under
+``settings.chunk_cells`` cells, and only the upper triangle is computed (the
+matrix is symmetric); from each block every row keeps its best candidates
+(top-k, or all above the threshold up to ``max_neighbours``) and the rest is
+dropped. Memory is O(nnz(X) + chunk_cells + n * max_neighbours).
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import math
+import os
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import yaml
+
+logger = logging.getLogger(__name__)
+
+TokenFn = Callable[[str], list[str]]
+
+#: Default stock-phrase file, shipped with the package.
+STOCK_PHRASES_FILE = Path(__file__).with_name("lexicon") / "stock_phrases.yaml"
+
+#: What a stripped stock phrase is replaced with: a character no n-gram, token
+#: or shared span may cross.
+SEP = "\u2016"  # ‖
+
+OVERLAP_COLUMNS = [
+    "rec_id_a",
+    "rec_id_b",
+    "similarity",
+    "same_resolution",
+    "shared_terms",
+    "shared_spans",
+    "rank_a",
+    "rank_b",
+]
+CLUSTER_COLUMNS = ["cluster_id", "rec_id", "cluster_label", "size", "n_resolutions"]
+
+# Characters that may not begin or end a reported span (it is shown to a reader).
+_SPAN_TRIM = " \t\n，。；：、,.;:!?！？（）()“”‘’\"'《》〈〉「」『』" + SEP
+# Runs of characters an n-gram may be taken from: CJK ideographs, digits, Latin.
+_RUN = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+# --------------------------------------------------------------------------
+# Settings
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OverlapSettings:
+    """Parameters of the overlap stage; the defaults are what ``cop-analysis run`` uses.
+
+    ``weights`` are (tokens, character n-grams) and are normalised to sum to 1,
+    so that ``similarity`` stays in [0, 1]. ``threshold`` is calibrated on the
+    seed and the written paraphrase fixtures (tests/fixtures/paraphrases.yaml):
+    paraphrases of one request score 0.43–0.80, items sharing only a chapeau
+    and the Convention's title 0.12–0.17, and the seed's 28 recommendations,
+    which ask for different things, at most 0.25 apart from its two "核可"
+    paragraphs (0.64). ``cluster_threshold`` is stricter: a cluster claims
+    "the same action".
+    """
+
+    top_k: int = 5
+    threshold: float = 0.35
+    cluster_threshold: float = 0.45
+    ngram_range: tuple[int, int] = (2, 3)
+    weights: tuple[float, float] = (0.5, 0.5)
+    #: Features present in more than this share of the recommendations are
+    #: dropped (applied from ``min_docs_for_max_df`` recommendations on: in a
+    #: handful of texts document frequency says nothing).
+    max_df: float = 0.5
+    min_docs_for_max_df: int = 20
+    #: Longest common substrings shorter than this are not reported.
+    min_span: int = 4
+    max_terms: int = 5
+    max_spans: int = 3
+    #: Cap on the above-threshold neighbours kept per row (a corpus of near
+    #: copies would otherwise yield n^2 pairs); capped rows are logged.
+    max_neighbours: int = 20
+    #: Hash buckets for character n-grams.
+    ngram_features: int = 2**22
+    #: Upper bound on the cells of one dense similarity block (float32).
+    chunk_cells: int = 8_000_000
+    #: Components larger than this are first cut at a stricter threshold
+    #: (dense average linkage needs m^2 / 2 distances).
+    max_linkage_size: int = 2000
+    label_terms: int = 3
+    #: Stock-phrase file; None means the packaged lexicon/stock_phrases.yaml.
+    stock_phrases: str | None = None
+    #: Backend of the default tokeniser: "jieba", "rjieba", or "auto" (rjieba
+    #: when installed: same tokens, about 20 times faster; see analysis.tokenise).
+    tokeniser_backend: str = "auto"
+    #: Worker processes for the neighbour search and the shared spans (1: none;
+    #: -1: one per core). Workers are forked, so this applies on Linux/macOS.
+    n_jobs: int = 1
+
+    def __post_init__(self) -> None:
+        if self.top_k < 0:
+            raise ValueError(f"OverlapSettings.top_k must be >= 0, got {self.top_k}")
+        for name in ("threshold", "cluster_threshold", "max_df"):
+            v = getattr(self, name)
+            if not 0 < v <= 1:
+                raise ValueError(f"OverlapSettings.{name} must be in (0, 1], got {v}")
+        lo, hi = self.ngram_range
+        if not 1 <= lo <= hi:
+            raise ValueError(f"OverlapSettings.ngram_range must be 1 <= lo <= hi, got {self.ngram_range}")
+        if len(self.weights) != 2 or min(self.weights) < 0 or sum(self.weights) <= 0:
+            raise ValueError(f"OverlapSettings.weights must be two non-negative numbers, got {self.weights}")
+        if self.tokeniser_backend not in ("auto", "jieba", "rjieba"):
+            raise ValueError(f"OverlapSettings.tokeniser_backend must be auto, jieba or rjieba, got {self.tokeniser_backend!r}")
+        if self.n_jobs == 0 or self.n_jobs < -1:
+            raise ValueError(f"OverlapSettings.n_jobs must be -1 or >= 1, got {self.n_jobs}")
+        if self.min_span < 2:
+            raise ValueError("OverlapSettings.min_span must be >= 2")
+
+    @property
+    def jobs(self) -> int:
+        return (os.cpu_count() or 1) if self.n_jobs == -1 else self.n_jobs
+
+    @property
+    def token_weight(self) -> float:
+        return self.weights[0] / sum(self.weights)
+
+    @property
+    def ngram_weight(self) -> float:
+        return self.weights[1] / sum(self.weights)
+
+
+# --------------------------------------------------------------------------
+# Stock phrases (data file, validated on load)
+# --------------------------------------------------------------------------
+
+
+class StockPhraseError(ValueError):
+    """The stock-phrase file is malformed; the message names file and entry."""
+
+
+@dataclass(frozen=True)
+class StockPhrases:
+    """Compiled stock phrases: ``strip`` cuts them out of a text."""
+
+    source: str
+    version: str
+    passes: tuple[re.Pattern, ...]
+    n_entries: int
+
+    def strip(self, text: str) -> str:
+        """Replace every stock phrase by ``SEP``; the rest of the text is kept as is."""
+        for rx in self.passes:
+            text = rx.sub(SEP, text)
+        return text
+
+
+def _alternation(items: Iterable[str]) -> str:
+    # Longest first: a regex alternation takes the first alternative that
+    # matches, so this makes it the longest match.
+    return "|".join(re.escape(s) for s in sorted(set(items), key=lambda s: (-len(s), s)))
+
+
+def _str_list(data: dict, key: str, where: str, *, required: bool = True) -> list[str]:
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise StockPhraseError(f"{where}: missing list {key!r}")
+        return []
+    if not isinstance(value, list) or not value:
+        raise StockPhraseError(f"{where}: {key!r} must be a non-empty list of strings")
+    seen: set[str] = set()
+    out = []
+    for i, item in enumerate(value):
+        if not isinstance(item, str) or not item.strip():
+            raise StockPhraseError(f"{where}: {key}[{i}] is empty or not a string: {item!r}")
+        item = item.strip()
+        if item in seen:
+            raise StockPhraseError(f"{where}: {key}[{i}] {item!r} is listed twice")
+        seen.add(item)
+        out.append(item)
+    return out
+
+
+def load_stock_phrases(path: str | Path | None = None) -> StockPhrases:
+    """Load and validate a stock-phrase file (default: the packaged one).
+
+    Raises StockPhraseError naming the file and the entry at fault.
+    """
+    path = Path(path) if path is not None else STOCK_PHRASES_FILE
+    return _load_stock_phrases(str(path.resolve()))
+
+
+@lru_cache(maxsize=8)
+def _load_stock_phrases(path: str) -> StockPhrases:
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise StockPhraseError(f"{path}: file not found") from None
+    except yaml.YAMLError as exc:
+        raise StockPhraseError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise StockPhraseError(f"{path}: expected a mapping with chapeau, patterns, phrases")
+    unknown = set(data) - {"version", "chapeau", "patterns", "phrases"}
+    if unknown:
+        raise StockPhraseError(f"{path}: unknown section(s) {sorted(unknown)}")
+
+    passes: list[re.Pattern] = []
+    n = 0
+    chapeau = data.get("chapeau")
+    if chapeau is not None:
+        if not isinstance(chapeau, dict):
+            raise StockPhraseError(f"{path}: chapeau must be a mapping")
+        where = f"{path}: chapeau"
+        actors = _str_list(chapeau, "actors", where)
+        modals = _str_list(chapeau, "modals", where)
+        exhort = _str_list(chapeau, "exhortations", where, required=False)
+        not_after = _str_list(chapeau, "modal_not_followed_by", where, required=False)
+        actor_rx = f"(?:{_alternation(actors)})(?:（[^（）]{{1,20}}）)?"
+        modal_rx = f"(?:{_alternation(modals)})"
+        if not_after:
+            modal_rx += f"(?!{_alternation(not_after)})"
+        alts = [f"{actor_rx}{modal_rx}"]
+        if exhort:
+            alts.append(f"(?:{_alternation(exhort)}){actor_rx}(?:考虑)?")
+        passes.append(re.compile("|".join(alts)))
+        n += len(actors) + len(modals) + len(exhort)
+
+    patterns = data.get("patterns") or {}
+    if not isinstance(patterns, dict):
+        raise StockPhraseError(f"{path}: patterns must be a mapping name: regex")
+    for name, rx in patterns.items():
+        if not isinstance(rx, str) or not rx:
+            raise StockPhraseError(f"{path}: patterns.{name} must be a non-empty regex string")
+        try:
+            compiled = re.compile(rx)
+        except re.error as exc:
+            raise StockPhraseError(f"{path}: patterns.{name}: invalid regex: {exc}") from None
+        if compiled.match(""):
+            raise StockPhraseError(f"{path}: patterns.{name} matches the empty string")
+        passes.append(compiled)
+        n += 1
+
+    phrases = data.get("phrases") or {}
+    if not isinstance(phrases, dict):
+        raise StockPhraseError(f"{path}: phrases must be a mapping category: [strings]")
+    owner: dict[str, str] = {}
+    literal: list[str] = []
+    for cat in phrases:
+        for item in _str_list(phrases, cat, f"{path}: phrases"):
+            if item in owner:
+                raise StockPhraseError(
+                    f"{path}: phrases.{cat}: {item!r} is already listed under phrases.{owner[item]}"
+                )
+            owner[item] = cat
+            literal.append(item)
+    if literal:
+        passes.append(re.compile(_alternation(literal)))
+        n += len(literal)
+    if not passes:
+        raise StockPhraseError(f"{path}: no stock phrase defined")
+    logger.debug("stock phrases: %d entries from %s", n, path)
+    return StockPhrases(source=path, version=str(data.get("version", "")), passes=tuple(passes), n_entries=n)
+
+
+def strip_stock_phrases(text: str, phrases: StockPhrases | None = None) -> str:
+    """Cut the stock phrases out of ``text``, leaving ``SEP`` where they were.
+
+    >>> strip_stock_phrases("各国应考虑为《联合国打击跨国有组织犯罪公约》提供培训").replace(SEP, "|")
+    '|为|提供培训'
+    >>> strip_stock_phrases("鼓励各国考虑制定国家政策").replace(SEP, "|")
+    '|制定国家政策'
+    >>> strip_stock_phrases("国家可持续发展")  # 可持续 is not the modal 可
+    '国家可持续发展'
+    """
+    return (phrases or load_stock_phrases()).strip(text)
+
+
+# --------------------------------------------------------------------------
+# Features
+# --------------------------------------------------------------------------
+
+
+def char_ngrams(text: str, ngram_range: tuple[int, int] = (2, 3)) -> list[str]:
+    """Character n-grams taken inside runs of ideographs, digits or Latin letters.
+
+    Punctuation and ``SEP`` end a run, so no n-gram spans two clauses or a
+    stripped phrase.
+
+    >>> char_ngrams("司法协助、引渡", (2, 3))
+    ['司法', '法协', '协助', '司法协', '法协助', '引渡']
+    """
+    lo, hi = ngram_range
+    out: list[str] = []
+    for run in _RUN.findall(text):
+        size = len(run)
+        for n in range(lo, hi + 1):
+            out.extend(run[i : i + n] for i in range(size - n + 1))
+    return out
+
+
+def _default_tokens(backend: str = "auto") -> TokenFn:
+    # Imported lazily: the tokeniser loads its dictionaries on first use.
+    from analysis.tokenise import get_tokeniser
+
+    if backend == "auto":
+        try:
+            import rjieba  # noqa: F401
+
+            backend = "rjieba"
+        except ImportError:
+            backend = "jieba"
+    return get_tokeniser(backend=backend).tokens
+
+
+def _segment_tokens(stripped: str, tokens: TokenFn) -> list[str]:
+    out: list[str] = []
+    for part in stripped.split(SEP):
+        if part.strip():
+            out.extend(tokens(part))
+    return out
+
+
+def _weight(counts: sp.csr_matrix, settings: OverlapSettings) -> sp.csr_matrix:
+    """Counts -> sublinear TF-IDF with L2-normalised rows (float32).
+
+    idf = ln((1 + n) / (1 + df)) + 1 (scikit-learn's smoothed idf), and
+    features in more than ``max_df`` of the texts get weight 0: they are the
+    corpus's own stock wording, and dropping them also keeps the similarity
+    blocks sparse.
+    """
+    n = counts.shape[0]
+    counts = counts.tocsr().astype(np.float32)
+    counts.sum_duplicates()
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
+    if n >= settings.min_docs_for_max_df:
+        common = df > settings.max_df * n
+        if common.any():
+            logger.info(
+                "dropped %d features present in more than %.0f%% of texts", int(common.sum()), 100 * settings.max_df
+            )
+        idf[common] = 0.0
+    counts.data = (1.0 + np.log(counts.data)) * idf[counts.indices]
+    counts.eliminate_zeros()
+    norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    counts.data /= np.repeat(norms, np.diff(counts.indptr)).astype(np.float32)
+    return counts
+
+
+def _token_matrix(token_lists: list[list[str]], settings: OverlapSettings) -> tuple[sp.csr_matrix, np.ndarray]:
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    vec = CountVectorizer(analyzer=lambda toks: toks, lowercase=False, dtype=np.float32)
+    try:
+        counts = vec.fit_transform(token_lists)
+    except ValueError:  # empty vocabulary: every text empty after stripping
+        return sp.csr_matrix((len(token_lists), 0), dtype=np.float32), np.array([], dtype=object)
+    return _weight(counts, settings), vec.get_feature_names_out()
+
+
+def _ngram_matrix(stripped: list[str], settings: OverlapSettings) -> sp.csr_matrix:
+    # Character n-grams are hashed: their vocabulary (millions of distinct
+    # trigrams in a large corpus) is never held in memory, and they are never
+    # shown to a reader (spans explain them better). 2**22 buckets keep
+    # collisions negligible for the corpus sizes we target.
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    vec = HashingVectorizer(
+        analyzer=lambda s: char_ngrams(s, settings.ngram_range),
+        n_features=settings.ngram_features,
+        alternate_sign=False,
+        norm=None,
+        lowercase=False,
+        dtype=np.float32,
+    )
+    counts = vec.transform(stripped).tocsr()
+    # Keep only the buckets in use, so that every later array is sized by
+    # the non-zeros, not by the 2**22 buckets.
+    used, inverse = np.unique(counts.indices, return_inverse=True)
+    counts = sp.csr_matrix((counts.data, inverse.astype(np.int32), counts.indptr), shape=(counts.shape[0], len(used)))
+    return _weight(counts, settings)
+
+
+@dataclass
+class _Features:
+    stripped: list[str]
+    X: sp.csr_matrix  # combined, weighted: X @ X.T is the similarity
+    X_tok: sp.csr_matrix  # token TF-IDF (unit rows), for shared terms
+    terms: np.ndarray
+
+
+def _features(texts: Sequence[str], settings: OverlapSettings, tokens: TokenFn | None) -> _Features:
+    phrases = load_stock_phrases(settings.stock_phrases)
+    stripped = [phrases.strip(t or "") for t in texts]
+    tok_fn = tokens if tokens is not None else _default_tokens(settings.tokeniser_backend)
+    token_lists = [_segment_tokens(s, tok_fn) for s in stripped]
+    X_tok, terms = _token_matrix(token_lists, settings)
+    X_chr = _ngram_matrix(stripped, settings)
+    logger.info(
+        "overlap features: %d texts, %d token features, %d distinct hashed n-grams",
+        len(texts),
+        X_tok.shape[1],
+        X_chr.shape[1],
+    )
+    X = sp.hstack(
+        [X_tok * np.float32(math.sqrt(settings.token_weight)), X_chr * np.float32(math.sqrt(settings.ngram_weight))],
+        format="csr",
+        dtype=np.float32,
+    )
+    return _Features(stripped=stripped, X=X, X_tok=X_tok, terms=terms)
+
+
+# --------------------------------------------------------------------------
+# Nearest neighbours, chunk by chunk
+# --------------------------------------------------------------------------
+
+
+def chunk_rows(n: int, chunk_cells: int) -> int:
+    """Rows per chunk so that a dense chunk x n block has at most ``chunk_cells`` cells.
+
+    >>> chunk_rows(50_000, 8_000_000)
+    160
+    >>> chunk_rows(10, 8_000_000)
+    10
+    """
+    return max(1, min(n, chunk_cells // max(n, 1)))
+
+
+def _top(vals: np.ndarray, idx: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``w`` largest entries of each row of ``vals`` (unordered) and their ``idx``."""
+    if vals.shape[1] <= w:
+        return vals, idx
+    part = np.argpartition(vals, vals.shape[1] - w, axis=1)[:, -w:]
+    return np.take_along_axis(vals, part, axis=1), np.take_along_axis(idx, part, axis=1)
+
+
+def _merge(best_v: np.ndarray, best_i: np.ndarray, v: np.ndarray, i: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    w = best_v.shape[1]
+    return _top(np.hstack([best_v, v]), np.hstack([best_i, i]), w)
+
+
+#: What forked workers read (set just before a pool starts, cleared after):
+#: passing the feature matrix and texts by fork avoids pickling them.
+_SHARED: dict = {}
+#: Fewer pairs than this are explained in one process (a pool costs more).
+PARALLEL_MIN_PAIRS = 10_000
+
+
+def _pool(jobs: int):
+    """A pool of ``jobs`` forked workers, or None where fork is not available."""
+    import multiprocessing as mp
+
+    if jobs <= 1 or "fork" not in mp.get_all_start_methods():
+        return None
+    return mp.get_context("fork").Pool(jobs)
+
+
+def _scan(X: sp.csr_matrix, settings: OverlapSettings, starts: Sequence[int], step: int, cap: int):
+    """Best ``cap`` candidates and above-threshold counts of every row, from the chunks at ``starts``."""
+    n = X.shape[0]
+    best_v = np.full((n, cap), -1.0, dtype=np.float32)  # -1: empty slot
+    best_i = np.full((n, cap), -1, dtype=np.int64)
+    above = np.zeros(n, dtype=np.int64)
+    for s in starts:
+        e = min(n, s + step)
+        m = e - s
+        # m x (n - s): row r is recommendation s + r, column c is s + c.
+        block = (X[s:] @ X[s:e].T).toarray().T
+        block[np.arange(m), np.arange(m)] = -1.0  # never one's own neighbour
+        hit = block >= settings.threshold
+        above[s:e] += hit.sum(axis=1)
+        # Rows of the chunk: every column from s on (columns before s come
+        # from earlier chunks, through their columns).
+        cols = np.broadcast_to(np.arange(s, n, dtype=np.int64), block.shape)
+        v, i = _top(block, cols, cap)
+        best_v[s:e], best_i[s:e] = _merge(best_v[s:e], best_i[s:e], v, i)
+        if e < n:
+            # Later rows see this chunk's rows as candidates.
+            above[e:] += hit[:, m:].sum(axis=0)
+            later = np.ascontiguousarray(block[:, m:].T)  # (n - e) x m
+            rows = np.broadcast_to(np.arange(s, e, dtype=np.int64), later.shape)
+            v, i = _top(later, rows, cap)
+            best_v[e:], best_i[e:] = _merge(best_v[e:], best_i[e:], v, i)
+        del block, hit
+    return best_v, best_i, above
+
+
+def _scan_shared(starts: Sequence[int], step: int, cap: int):
+    return _scan(_SHARED["X"], _SHARED["settings"], starts, step, cap)
+
+
+def _neighbours(X: sp.csr_matrix, settings: OverlapSettings) -> pd.DataFrame:
+    """Directed edges i -> j (j among i's kept neighbours) with similarity and rank.
+
+    The similarity matrix is symmetric, so only its upper triangle is
+    computed: chunk [s, e) is multiplied with rows [s, n) only. Each block
+    updates the candidates of its own rows and, through its columns, those
+    of the later rows; every row keeps at most ``cap`` candidates (the best
+    so far) and a count of its entries above the threshold. With workers,
+    each takes every ``jobs``-th chunk (chunks shrink along the triangle)
+    and their candidates are merged.
+    """
+    n = X.shape[0]
+    cap = min(max(settings.top_k, settings.max_neighbours), n - 1)
+    empty = pd.DataFrame({"i": [], "j": [], "sim": [], "rank": []})
+    if cap <= 0:
+        return empty
+    step = chunk_rows(n, settings.chunk_cells)
+    starts = list(range(0, n, step))
+    jobs = min(settings.jobs, len(starts))
+    _SHARED.update(X=X, settings=settings)  # before the fork: the workers inherit it
+    try:
+        pool = _pool(jobs)
+        if pool is None:
+            parts = None
+            best_v, best_i, above = _scan(X, settings, starts, step, cap)
+        else:
+            with pool:
+                parts = pool.starmap(_scan_shared, [(starts[k::jobs], step, cap) for k in range(jobs)])
+    finally:
+        _SHARED.clear()
+    if parts is not None:
+        best_v, best_i = _top(np.hstack([p[0] for p in parts]), np.hstack([p[1] for p in parts]), cap)
+        above = sum(p[2] for p in parts)
+    # Sort each row by similarity desc, then by index for stable ties.
+    order = np.lexsort((best_i, -best_v), axis=1)
+    best_i = np.take_along_axis(best_i, order, axis=1)
+    best_v = np.take_along_axis(best_v, order, axis=1)
+    want = np.minimum(np.maximum(above, settings.top_k), cap)
+    n_capped = int((above > cap).sum())
+    if n_capped:
+        logger.warning(
+            "%d recommendations have more than %d neighbours above the threshold; kept the %d nearest",
+            n_capped,
+            cap,
+            cap,
+        )
+    keep = (np.arange(cap)[None, :] < want[:, None]) & (best_v > 1e-6) & (best_i >= 0)
+    r, c = np.nonzero(keep)
+    if not len(r):
+        return empty
+    return pd.DataFrame(
+        {
+            "i": r.astype(np.int64),
+            "j": best_i[r, c],
+            "sim": best_v[r, c].astype(np.float64),
+            "rank": (c + 1).astype(np.int64),
+        }
+    )
+
+
+# --------------------------------------------------------------------------
+# Explanations
+# --------------------------------------------------------------------------
+
+
+def _gram_index(a: str, min_len: int) -> dict[str, list[int]]:
+    """Positions of every ``min_len``-gram of ``a`` that does not contain ``SEP``."""
+    pos: dict[str, list[int]] = {}
+    for i in range(len(a) - min_len + 1):
+        g = a[i : i + min_len]
+        if SEP in g:
+            continue
+        hit = pos.get(g)
+        if hit is None:
+            pos[g] = [i]
+        else:
+            hit.append(i)
+    return pos
+
+
+def shared_spans(
+    a: str, b: str, min_len: int = 4, max_spans: int = 3, *, index: dict[str, list[int]] | None = None
+) -> list[str]:
+    """Longest common substrings of ``a`` and ``b``, longest first, not overlapping.
+
+    Every common substring of at least ``min_len`` characters starts with a
+    shared ``min_len``-gram, so one pass over b finds each maximal run (a
+    run found at (i, j) is extended character by character, and later
+    positions of the same diagonal are skipped). Runs are then taken
+    greedily, longest first; a run that overlaps one already taken (in a or
+    in b) is cut to its free parts. Unlike a diff, this finds shared clauses
+    in any order. ``SEP`` is never part of a span; punctuation at either end
+    is trimmed. ``index`` is ``_gram_index(a, min_len)`` when the caller
+    compares ``a`` with many texts.
+
+    >>> shared_spans("加强执法合作，并开展联合侦查", "开展联合侦查以及执法合作")
+    ['开展联合侦查', '执法合作']
+    >>> shared_spans("培训法官", "培训检察官")
+    []
+    """
+    la, lb = len(a), len(b)
+    if la < min_len or lb < min_len:
+        return []
+    pos = index if index is not None else _gram_index(a, min_len)
+    if not pos:
+        return []
+    runs: list[tuple[int, int, int]] = []  # (-length, i0, j0)
+    covered: dict[int, int] = {}  # diagonal -> last j already inside a run
+    get = pos.get
+    for j in range(lb - min_len + 1):
+        hits = get(b[j : j + min_len])
+        if hits is None:
+            continue
+        for i in hits:
+            d = i - j
+            if covered.get(d, -1) >= j:
+                continue
+            end = min_len
+            while i + end < la and j + end < lb and a[i + end] == b[j + end] and a[i + end] != SEP:
+                end += 1
+            runs.append((-end, i, j))
+            covered[d] = j + end - min_len
+    if not runs:
+        return []
+    # Longest first; a run that overlaps one already taken is cut to its free
+    # parts, which go back in the queue if still long enough.
+    heapq.heapify(runs)
+    used_a = bytearray(la)
+    used_b = bytearray(lb)
+    out: list[str] = []
+    while runs and len(out) < max_spans:
+        neg, i0, j0 = heapq.heappop(runs)
+        length = -neg
+        if any(used_a[i0 : i0 + length]) or any(used_b[j0 : j0 + length]):
+            k = 0
+            while k < length:
+                if used_a[i0 + k] or used_b[j0 + k]:
+                    k += 1
+                    continue
+                start = k
+                while k < length and not used_a[i0 + k] and not used_b[j0 + k]:
+                    k += 1
+                if k - start >= min_len:
+                    heapq.heappush(runs, (-(k - start), i0 + start, j0 + start))
+            continue
+        used_a[i0 : i0 + length] = b"\x01" * length
+        used_b[j0 : j0 + length] = b"\x01" * length
+        span = a[i0 : i0 + length].strip(_SPAN_TRIM)
+        if len(span) >= min_len and span not in out:
+            out.append(span)
+    return out
+
+
+def _spans_of(stripped: Sequence[str], a: Sequence[int], b: Sequence[int], min_len: int, max_spans: int):
+    out: list[list[str]] = []
+    last, index = -1, None
+    for i, j in zip(a, b):
+        if i != last:
+            last, index = i, _gram_index(stripped[i], min_len)
+        out.append(shared_spans(stripped[i], stripped[j], min_len, max_spans, index=index))
+    return out
+
+
+def _spans_shared(a: Sequence[int], b: Sequence[int]):
+    settings = _SHARED["settings"]
+    return _spans_of(_SHARED["stripped"], a, b, settings.min_span, settings.max_spans)
+
+
+def _all_spans(stripped: list[str], a: np.ndarray, b: np.ndarray, settings: OverlapSettings) -> list[list[str]]:
+    """shared_spans for every pair; pairs come grouped by a, so a's index is built once."""
+    a_list, b_list = a.tolist(), b.tolist()
+    jobs = settings.jobs if len(a_list) >= PARALLEL_MIN_PAIRS else 1
+    bounds = np.linspace(0, len(a_list), jobs * 4 + 1).astype(int)
+    _SHARED.update(stripped=stripped, settings=settings)  # before the fork
+    try:
+        pool = _pool(jobs)
+        if pool is None:
+            return _spans_of(stripped, a_list, b_list, settings.min_span, settings.max_spans)
+        with pool:
+            parts = pool.starmap(
+                _spans_shared, [(a_list[lo:hi], b_list[lo:hi]) for lo, hi in zip(bounds[:-1], bounds[1:])]
+            )
+    finally:
+        _SHARED.clear()
+    return [spans for part in parts for spans in part]
+
+
+def _shared_terms(X_tok: sp.csr_matrix, terms: np.ndarray, a: np.ndarray, b: np.ndarray, top: int) -> list[list[str]]:
+    """For each pair, the shared tokens with the largest contribution to the token cosine.
+
+    Ties are broken by the term (the vocabulary is sorted, so by column).
+    """
+    if X_tok.shape[1] == 0 or len(a) == 0:
+        return [[] for _ in range(len(a))]
+    prod = X_tok[a].multiply(X_tok[b]).tocsr()
+    prod.eliminate_zeros()
+    counts = np.diff(prod.indptr)
+    rows = np.repeat(np.arange(prod.shape[0]), counts)
+    order = np.lexsort((prod.indices, -prod.data, rows))
+    # Position of each entry within its row, once sorted.
+    within = np.arange(len(order)) - np.repeat(prod.indptr[:-1], counts)
+    keep = order[within < top]
+    kept_rows = rows[keep]
+    names = terms[prod.indices[keep]]
+    bounds = np.searchsorted(kept_rows, np.arange(prod.shape[0] + 1))
+    return [names[bounds[r] : bounds[r + 1]].tolist() for r in range(prod.shape[0])]
+
+
+# --------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------
+
+
+def _check_recs(recs: pd.DataFrame) -> None:
+    missing = [c for c in ("rec_id", "resolution", "text") if c not in recs.columns]
+    if missing:
+        raise ValueError(f"overlap: recommendations table lacks column(s) {', '.join(missing)}")
+    if recs["rec_id"].duplicated().any():
+        dup = recs.loc[recs["rec_id"].duplicated(), "rec_id"].iloc[0]
+        raise ValueError(f"overlap: rec_id {dup!r} occurs more than once")
+
+
+def empty_overlap() -> pd.DataFrame:
+    df = pd.DataFrame({c: pd.Series(dtype=object) for c in OVERLAP_COLUMNS})
+    df["similarity"] = df["similarity"].astype(float)
+    df["same_resolution"] = df["same_resolution"].astype(bool)
+    df["rank_a"] = df["rank_a"].astype("Int64")
+    df["rank_b"] = df["rank_b"].astype("Int64")
+    return df
+
+
+def overlap_pairs(
+    recs: pd.DataFrame,
+    settings: OverlapSettings | None = None,
+    *,
+    tokens: TokenFn | None = None,
+) -> pd.DataFrame:
+    """The ``overlap`` table for ``recs`` (see the module docstring).
+
+    ``tokens`` maps a text to its content tokens; by default
+    ``analysis.tokenise.get_tokeniser(backend=...).tokens`` with the backend
+    of ``settings.tokeniser_backend``.
+    """
+    settings = settings or OverlapSettings()
+    _check_recs(recs)
+    n = len(recs)
+    if n < 2:
+        logger.info("overlap: %d recommendation(s), no pair to compare", n)
+        return empty_overlap()
+    rec_ids = recs["rec_id"].astype(str).to_numpy()
+    resolutions = recs["resolution"].astype(str).to_numpy()
+    feats = _features(recs["text"].fillna("").astype(str).tolist(), settings, tokens)
+
+    edges = _neighbours(feats.X, settings)
+    if edges.empty:
+        logger.info("overlap: no pair of %d recommendations shares a feature", n)
+        return empty_overlap()
+    # Unordered pairs: a is the earlier of the two in the input order.
+    edges["a"] = np.minimum(edges["i"], edges["j"])
+    edges["b"] = np.maximum(edges["i"], edges["j"])
+    fwd = edges[edges["i"] == edges["a"]].set_index(["a", "b"])
+    bwd = edges[edges["i"] == edges["b"]].set_index(["a", "b"])
+    pairs = pd.DataFrame(index=fwd.index.union(bwd.index))
+    pairs["rank_a"] = fwd["rank"].reindex(pairs.index).astype("Int64")
+    pairs["rank_b"] = bwd["rank"].reindex(pairs.index).astype("Int64")
+    # Both directions carry the same value (each pair is computed once).
+    pairs["similarity"] = fwd["sim"].reindex(pairs.index).fillna(bwd["sim"].reindex(pairs.index))
+    pairs = pairs.reset_index()
+    a = pairs["a"].to_numpy()
+    b = pairs["b"].to_numpy()
+
+    out = pd.DataFrame(
+        {
+            "rec_id_a": rec_ids[a],
+            "rec_id_b": rec_ids[b],
+            "similarity": np.clip(pairs["similarity"].to_numpy(), 0.0, 1.0).round(4),
+            "same_resolution": resolutions[a] == resolutions[b],
+            "shared_terms": _shared_terms(feats.X_tok, feats.terms, a, b, settings.max_terms),
+            "shared_spans": _all_spans(feats.stripped, a, b, settings),
+            "rank_a": pairs["rank_a"].to_numpy(),
+            "rank_b": pairs["rank_b"].to_numpy(),
+        }
+    )
+    out["rank_a"] = out["rank_a"].astype("Int64")
+    out["rank_b"] = out["rank_b"].astype("Int64")
+    out = out.sort_values(["similarity", "rec_id_a", "rec_id_b"], ascending=[False, True, True], kind="stable")
+    out = out.reset_index(drop=True)
+    n_above = int((out["similarity"] >= settings.threshold).sum())
+    logger.info(
+        "overlap: %d pairs kept for %d recommendations (%d at or above threshold %.2f, %d across resolutions)",
+        len(out),
+        n,
+        n_above,
+        settings.threshold,
+        int((~out["same_resolution"]).sum()),
+    )
+    return out
+
+
+def _average_linkage(members: np.ndarray, la: np.ndarray, lb: np.ndarray, sim: np.ndarray, threshold: float):
+    """Split one component by average linkage at distance 1 - threshold.
+
+    ``la``/``lb`` index ``members``. A connected component can chain A~B~C
+    with A and C unrelated; average linkage keeps together only items that
+    are, on average, as close as the threshold. Pairs not in the overlap
+    table count as similarity 0.
+    """
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    m = len(members)
+    k1 = np.minimum(la, lb).astype(np.int64)
+    k2 = np.maximum(la, lb).astype(np.int64)
+    dist = np.ones(m * (m - 1) // 2)
+    dist[m * k1 - k1 * (k1 + 1) // 2 + (k2 - k1 - 1)] = 1.0 - sim
+    labels = fcluster(linkage(dist, method="average"), t=1.0 - threshold + 1e-9, criterion="distance")
+    return [members[labels == lab] for lab in np.unique(labels)]
+
+
+def _cluster_edges(ia: np.ndarray, ib: np.ndarray, sim: np.ndarray, settings: OverlapSettings) -> list[np.ndarray]:
+    """Clusters (arrays of row positions) from edges at or above ``cluster_threshold``.
+
+    Connected components, each split by average linkage. A component too
+    large for a dense linkage (``max_linkage_size``) is first cut into the
+    components of a stricter threshold (+0.05 at a time): a corpus of near
+    copies makes one giant component, which says nothing.
+    """
+    from scipy.sparse.csgraph import connected_components
+
+    out: list[np.ndarray] = []
+    stack = [(ia, ib, sim, settings.cluster_threshold)]
+    while stack:
+        a, b, s, thr = stack.pop()
+        nodes, inv = np.unique(np.concatenate([a, b]), return_inverse=True)
+        la, lb = inv[: len(a)], inv[len(a) :]
+        m = len(nodes)
+        keep = s >= thr
+        graph = sp.coo_matrix((np.ones(int(keep.sum())), (la[keep], lb[keep])), shape=(m, m))
+        _, comp = connected_components(graph, directed=False)
+        inside = comp[la] == comp[lb]
+        e_comp = comp[la][inside]
+        e_idx = np.flatnonzero(inside)[np.argsort(e_comp, kind="stable")]
+        e_bounds = np.searchsorted(np.sort(e_comp), np.arange(comp.max() + 2))
+        n_order = np.argsort(comp, kind="stable")
+        n_bounds = np.searchsorted(comp[n_order], np.arange(comp.max() + 2))
+        for c in range(comp.max() + 1):
+            local = n_order[n_bounds[c] : n_bounds[c + 1]]
+            if len(local) < 2:
+                continue
+            edges = e_idx[e_bounds[c] : e_bounds[c + 1]]
+            members = nodes[local]
+            if len(local) == 2:
+                out.append(members)
+            elif len(local) <= settings.max_linkage_size:
+                pos = np.full(m, -1, dtype=np.int64)
+                pos[local] = np.arange(len(local))
+                parts = _average_linkage(members, pos[la[edges]], pos[lb[edges]], s[edges], settings.cluster_threshold)
+                out.extend(p for p in parts if len(p) >= 2)
+            elif thr + 0.05 < 1.0:
+                stack.append((a[edges], b[edges], s[edges], thr + 0.05))
+            else:
+                logger.warning("clusters: %d near-identical recommendations kept as one cluster", len(local))
+                out.append(members)
+    return out
+
+
+def overlap_clusters(
+    recs: pd.DataFrame,
+    pairs: pd.DataFrame,
+    settings: OverlapSettings | None = None,
+) -> pd.DataFrame:
+    """Clusters of recommendations asking for the same action.
+
+    Pairs at or above ``cluster_threshold`` are joined into connected
+    components, each split by average linkage so that a chain of
+    neighbours does not glue unrelated items together. Only clusters of two
+    or more are returned: ``cluster_id`` (1 = largest), ``rec_id`` (one row
+    per member, in input order), ``cluster_label`` (the terms shared by the
+    most pairs inside the cluster, weighted by their rank in ``shared_terms``;
+    the most frequent shared span when no term is shared), ``size`` and
+    ``n_resolutions``.
+    """
+    settings = settings or OverlapSettings()
+    _check_recs(recs)
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in CLUSTER_COLUMNS})
+    if pairs is None or pairs.empty:
+        return empty
+    rec_ids = recs["rec_id"].astype(str).to_numpy()
+    position = pd.Series(np.arange(len(rec_ids)), index=rec_ids)
+    resolutions = recs["resolution"].astype(str).to_numpy()
+    strong = pairs[pairs["similarity"] >= settings.cluster_threshold]
+    unknown = (set(strong["rec_id_a"]) | set(strong["rec_id_b"])) - set(rec_ids)
+    if unknown:
+        raise ValueError(f"overlap_clusters: pairs name rec_id(s) not in recs, e.g. {sorted(unknown)[0]!r}")
+    if strong.empty:
+        logger.info("clusters: no pair at or above %.2f", settings.cluster_threshold)
+        return empty
+    ia = position.reindex(strong["rec_id_a"]).to_numpy()
+    ib = position.reindex(strong["rec_id_b"]).to_numpy()
+    clusters = _cluster_edges(ia, ib, strong["similarity"].to_numpy(dtype=float), settings)
+    clusters = [np.sort(c) for c in clusters]
+    clusters.sort(key=lambda m: (-len(m), int(m[0])))
+
+    # Labels from the explanations already computed for the pairs inside each cluster.
+    label_of = np.full(len(rec_ids), -1, dtype=np.int64)
+    for k, members in enumerate(clusters):
+        label_of[members] = k
+    ca, cb = label_of[ia], label_of[ib]
+    term_score: dict[int, Counter] = defaultdict(Counter)
+    span_count: dict[int, Counter] = defaultdict(Counter)
+    for k, terms, spans in zip(ca[(ca == cb) & (ca >= 0)],
+                               strong["shared_terms"].to_numpy()[(ca == cb) & (ca >= 0)],
+                               strong["shared_spans"].to_numpy()[(ca == cb) & (ca >= 0)]):
+        for rank, t in enumerate(as_list_cell(terms)):
+            term_score[int(k)][t] += 1.0 / (rank + 1)
+        span_count[int(k)].update(as_list_cell(spans))
+
+    rows = []
+    for k, members in enumerate(clusters):
+        if term_score[k]:
+            top = sorted(term_score[k].items(), key=lambda kv: (-kv[1], kv[0]))[: settings.label_terms]
+            label = "、".join(t for t, _ in top)
+        elif span_count[k]:
+            label = sorted(span_count[k].items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))[0][0]
+        else:
+            label = ""
+        n_res = len(set(resolutions[members]))
+        rows.extend((k + 1, rec_ids[m], label, len(members), n_res) for m in members)
+    out = pd.DataFrame(rows, columns=CLUSTER_COLUMNS)
+    logger.info(
+        "clusters: %d clusters of 2+ covering %d recommendations (threshold %.2f)",
+        len(clusters),
+        len(out),
+        settings.cluster_threshold,
+    )
+    return out
+
+
+def as_list_cell(v) -> list[str]:
+    """A list cell as a list (lists, arrays from Parquet, ``a|b`` strings from CSV, None)."""
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return [str(x) for x in v]
+    if isinstance(v, str):
+        return [x for x in v.split("|") if x]
+    return []

@@ -1,0 +1,343 @@
+"""Citations: resolutions (with their body), document symbols, dates, treaties, articles; the graph."""
+
+from __future__ import annotations
+
+import networkx as nx
+import pandas as pd
+import pytest
+import yaml
+
+from analysis.citations import (
+    CITATION_COLUMNS,
+    CitationLexiconError,
+    citation_graph,
+    extract_citations,
+    fold_width,
+    load_bodies,
+    write_graphml,
+)
+
+COP = "联合国打击跨国有组织犯罪公约缔约方会议"
+
+
+def paras(*texts, kind="preamble", verb="回顾", resolution="12/1", **extra) -> pd.DataFrame:
+    n = len(texts)
+    df = pd.DataFrame(
+        {
+            "para_id": [f"{resolution}:body:p{i + 1}" for i in range(n)],
+            "rec_id": [None] * n,
+            "resolution": [resolution] * n,
+            "acting_body": [COP] * n,
+            "part": ["body"] * n,
+            "label": [""] * n,
+            "kind": [kind] * n,
+            "seq": list(range(n)),
+            "opening_verb": [verb] * n,
+            "text": list(texts),
+            "footnotes": [[] for _ in range(n)],
+            "source_file": ["r12_1.txt"] * n,
+        }
+    )
+    for k, v in extra.items():
+        df[k] = v
+    return df
+
+
+def one(text, **kw) -> pd.DataFrame:
+    return extract_citations(paras(text, **kw))
+
+
+def cited(df: pd.DataFrame, kind: str) -> list[str]:
+    return df.loc[df.cited_kind == kind, "cited"].tolist()
+
+
+# --- resolutions -----------------------------------------------------------
+
+
+def test_resolution_of_the_body_itself():
+    c = one("回顾其2020年10月16日题为“庆祝《联合国打击跨国组织犯罪公约》通过二十周年”的第10/4号决议，")
+    r = c[c.cited_kind == "resolution"].iloc[0]
+    assert r.cited == "10/4" and r.cited_body == "缔约方会议" and r.body_inferred
+    assert r.citation_type == "回顾"
+    text = "回顾其2020年10月16日题为“庆祝《联合国打击跨国组织犯罪公约》通过二十周年”的第10/4号决议，"
+    assert text[r.span_start : r.span_end] == "第10/4号决议"
+
+
+@pytest.mark.parametrize(
+    "text, number, body",
+    [
+        ("例如预防犯罪和刑事司法委员会第26/3号决议，", "26/3", "预防犯罪和刑事司法委员会"),
+        ("回顾大会第70/1号决议，", "70/1", "大会"),
+        ("又回顾联合国大会第 55/25 号决议", "55/25", "大会"),
+        ("经济及社会理事会第2005/20号决议", "2005/20", "经济及社会理事会"),
+        ("与缔约方会议第9/1号决议附件所载时间表", "9/1", "缔约方会议"),
+        ("联合国打击跨国有组织犯罪公约缔约方会议第 5/1 号决议", "5/1", "缔约方会议"),
+    ],
+)
+def test_resolution_keeps_the_body_that_adopted_it(text, number, body):
+    c = one(text)
+    r = c[c.cited_kind == "resolution"].iloc[0]
+    assert (r.cited, r.cited_body, r.body_inferred) == (number, body, False)
+    assert text[r.span_start : r.span_end].replace(" ", "").endswith("决议") or "附件" in r.detail
+
+
+def test_annex_and_paragraph_are_kept_as_detail():
+    c = one("缔约方会议第9/1号决议附件《审议机制运作程序和规则》以及第10/4号决议第5段")
+    assert cited(c, "resolution") == ["9/1", "10/4"]
+    assert c.loc[c.cited == "9/1", "detail"].iloc[0] == "附件"
+    assert c.loc[c.cited == "10/4", "detail"].iloc[0] == "第5段"
+
+
+@pytest.mark.parametrize(
+    "text, numbers",
+    [
+        ("回顾第5/5号和第6/1号决议", ["5/5", "6/1"]),
+        ("回顾第5/5和6/1号决议", ["5/5", "6/1"]),
+        ("回顾第 3/1 号、第 4/2 号及第 7/1 号决议", ["3/1", "4/2", "7/1"]),
+        ("回顾第１０／４号决议", ["10/4"]),  # full-width digits and slash
+        ("回顾第 10 / 4 号决议", ["10/4"]),
+    ],
+)
+def test_lists_and_widths_of_resolution_numbers(text, numbers):
+    c = one(text)
+    assert cited(c, "resolution") == numbers
+    # Every item of a list points at the whole expression.
+    assert c.span_start.nunique() == 1
+
+
+def test_an_unknown_body_is_read_by_its_suffix():
+    c = one("注意到国际麻醉品管制委员会第3/2号决议")
+    assert c.loc[c.cited_kind == "resolution", "cited_body"].iloc[0] == "国际麻醉品管制委员会"
+
+
+def test_a_decision_is_marked():
+    c = one("回顾第4/1号决定")
+    assert cited(c, "resolution") == ["4/1"] and c.detail.iloc[0] == "决定"
+
+
+# --- documents -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, symbols",
+    [
+        ("见CTOC/COP/WG.2/2022/4。", ["CTOC/COP/WG.2/2022/4"]),
+        ("大会A/RES/55/25号文件", ["A/RES/55/25"]),
+        ("E/CN.15/2022/L.3/Rev.1和A/75/123", ["E/CN.15/2022/L.3/Rev.1", "A/75/123"]),
+        ("ＣＴＯＣ／ＣＯＰ／２０２０／１０", ["CTOC/COP/2020/10"]),
+        ("A/RES/S-26/2", ["A/RES/S-26/2"]),
+    ],
+)
+def test_document_symbols(text, symbols):
+    assert cited(one(text), "document") == symbols
+
+
+def test_a_combined_symbol_is_two_documents():
+    text = "CTOC/COP/WG.2/2022/4-CTOC/COP/WG.3/2022/4，第8段。"
+    c = one(text, kind="footnote", verb=None)
+    docs = c[c.cited_kind == "document"]
+    assert docs.cited.tolist() == ["CTOC/COP/WG.2/2022/4", "CTOC/COP/WG.3/2022/4"]
+    assert (docs.detail == "第8段").all()
+    assert (docs.citation_type == "footnote").all()
+    assert text[docs.span_start.iloc[0] : docs.span_end.iloc[0]] == text.rstrip("。")
+
+
+def test_an_unreduced_markdown_link_still_gives_the_symbols():
+    c = one("[CTOC/COP/WG.2/2022/4-CTOC/COP/WG.3/2022/4](#)，第 8 和第 10 段。", kind="footnote", verb=None)
+    assert cited(c, "document") == ["CTOC/COP/WG.2/2022/4", "CTOC/COP/WG.3/2022/4"]
+    assert c.detail.iloc[0] == "第8和第10段"
+
+
+def test_resolution_numbers_and_abbreviations_are_not_symbols():
+    c = one("第10/4号决议、UNODC、CTOC/COP")
+    assert cited(c, "document") == []
+
+
+# --- dates -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, written, iso",
+    [
+        ("2020年10月16日", "2020年10月16日", "2020-10-16"),
+        ("2020 年 10 月 16 日", "2020年10月16日", "2020-10-16"),
+        ("２０２０年１０月１６日", "2020年10月16日", "2020-10-16"),
+        ("2022年5月23日至27日", "2022年5月23日至27日", "2022-05-23/2022-05-27"),
+        ("2022 年 5 月 23 日至 27 日", "2022年5月23日至27日", "2022-05-23/2022-05-27"),
+        ("2020年7月9日和10日", "2020年7月9日和10日", "2020-07-09,2020-07-10"),
+        ("2021年12月30日至2022年1月2日", "2021年12月30日至2022年1月2日", "2021-12-30/2022-01-02"),
+        ("2019年5月30日至6月3日", "2019年5月30日至6月3日", "2019-05-30/2019-06-03"),
+    ],
+)
+def test_dates_and_date_ranges(text, written, iso):
+    c = one(f"在{text}举行的会议上")
+    dates = c[c.cited_kind == "date"]
+    assert dates.cited.tolist() == [written] and dates.normalised.tolist() == [iso]
+
+
+def test_impossible_dates_are_not_dates():
+    assert cited(one("2020年13月40日"), "date") == []
+
+
+# --- treaties and articles -------------------------------------------------
+
+
+def test_treaty_series_volumes_and_ibid():
+    df = paras("联合国，《条约汇编》，第 2225、2237、2241 和 2326 卷，第 39574 号。", "同上，第 2225 卷，第 39574 号。",
+               kind="footnote", verb=None)
+    c = extract_citations(df)
+    t = c[c.cited_kind == "treaty"]
+    assert t.cited.tolist() == [
+        "《条约汇编》第2225卷",
+        "《条约汇编》第2237卷",
+        "《条约汇编》第2241卷",
+        "《条约汇编》第2326卷",
+        "《条约汇编》第2225卷",
+    ]
+    assert (t.detail == "第39574号").all()
+    assert t.para_id.tolist()[-1].endswith("p2")  # 同上 resolved to the previous series
+
+
+def test_ibid_without_a_previous_series_is_not_a_treaty():
+    assert cited(one("同上，第 2225 卷"), "treaty") == []
+
+
+@pytest.mark.parametrize(
+    "text, articles, instrument",
+    [
+        ("实施《打击有组织犯罪公约》第6条的规定", ["第6条"], "打击有组织犯罪公约"),
+        ("《公约》第 29 和 30 条", ["第29条", "第30条"], "公约"),
+        ("第29条和第30条", ["第29条", "第30条"], None),
+        ("第24至26条", ["第24条", "第25条", "第26条"], None),
+        ("第十八条", ["第18条"], None),
+        ("第 ６ 条", ["第6条"], None),
+    ],
+)
+def test_convention_articles(text, articles, instrument):
+    c = one(text)
+    a = c[c.cited_kind == "article"]
+    assert a.cited.tolist() == articles
+    assert a.cited_body.map(lambda v: v if isinstance(v, str) else None).tolist() == [instrument] * len(articles)
+
+
+def test_article_paragraph_is_detail_and_sessions_are_not_articles():
+    c = one("第18条第9款；第十三次会议；第8段；第39574号")
+    assert cited(c, "article") == ["第18条"]
+    assert c.loc[c.cited_kind == "article", "detail"].iloc[0] == "第9款"
+
+
+# --- the table -------------------------------------------------------------
+
+
+def test_table_columns_types_and_paragraph_link():
+    df = paras("回顾第10/4号决议，", "各国应当执行第5/5号决议", kind="operative", verb=None)
+    df.loc[1, "rec_id"] = "12/1:body:1"
+    df.loc[1, "opening_verb"] = "核可"
+    c = extract_citations(df)
+    assert list(c.columns) == CITATION_COLUMNS
+    assert c.rec_id.tolist()[1] == "12/1:body:1"
+    # No verb: the paragraph's kind is the type.
+    assert c.citation_type.tolist() == ["operative", "核可"]
+    assert c.span_start.dtype == "int64" and c.body_inferred.dtype == bool
+    assert (c.source_file == "r12_1.txt").all() and (c.resolution == "12/1").all()
+    assert (c.citing_body == "缔约方会议").all()
+
+
+def test_nothing_to_cite():
+    c = extract_citations(paras("欢迎技术援助问题政府专家工作组所开展的工作，"))
+    assert c.empty and list(c.columns) == CITATION_COLUMNS
+
+
+def test_missing_columns_are_named():
+    with pytest.raises(ValueError, match="text"):
+        extract_citations(pd.DataFrame({"para_id": ["x"]}))
+
+
+def test_fold_width_keeps_offsets():
+    s = "第１０／４号决议，ＣＴＯＣ"
+    assert len(fold_width(s)) == len(s) and fold_width(s) == "第10/4号决议，CTOC"
+
+
+def test_bodies_lexicon_is_validated(tmp_path):
+    p = tmp_path / "b.yaml"
+    p.write_text(yaml.safe_dump({"bodies": {"甲委员会": ["乙会"], "丙会议": ["乙会"]}}, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(CitationLexiconError) as err:
+        load_bodies(p)
+    assert str(p.resolve()) in str(err.value) and "乙会" in str(err.value)
+    p.write_text("bodies: []", encoding="utf-8")
+    with pytest.raises(CitationLexiconError):
+        load_bodies(p)
+
+
+# --- the seed, through the reader and the segmenter ------------------------
+
+
+@pytest.fixture(scope="module")
+def seed_citations(seed_path):
+    from analysis.read import read_document
+    from analysis.segment import segment
+
+    paragraphs = segment(read_document(seed_path)).paragraphs
+    return paragraphs, extract_citations(paragraphs)
+
+
+def test_seed_footnote_link_is_two_documents_with_its_paragraph(seed_citations):
+    paragraphs, c = seed_citations
+    notes = paragraphs[paragraphs.kind == "footnote"]
+    # The reader reduced [symbol](#) to the symbol.
+    assert "CTOC/COP/WG.2/2022/4-CTOC/COP/WG.3/2022/4，第8段" in notes.text.tolist()[2]
+    docs = c[(c.cited_kind == "document")]
+    assert docs.cited.value_counts().to_dict() == {"CTOC/COP/WG.2/2022/4": 2, "CTOC/COP/WG.3/2022/4": 2}
+    assert sorted(docs.detail.unique()) == ["第8和第10段", "第8段"]
+    assert (docs.citation_type == "footnote").all()
+    # A footnote says which paragraphs carry its mark.
+    first = docs.iloc[0]
+    assert "11/2:body:1" in first.referenced_by
+
+
+def test_seed_resolutions_dates_treaties_articles(seed_citations):
+    _, c = seed_citations
+    res = c[c.cited_kind == "resolution"].set_index("cited")
+    assert sorted(res.index) == ["10/1", "10/4", "26/3", "9/1"]
+    assert res.loc["26/3", "cited_body"] == "预防犯罪和刑事司法委员会"
+    assert res.loc["10/4", "citation_type"] == "回顾"
+    assert res.loc["9/1", "rec_id"] == "11/2:II:j" and res.loc["9/1", "detail"] == "附件"
+    dates = c[c.cited_kind == "date"]
+    assert "2020-10-16" in dates.normalised.tolist()
+    assert "2022-05-23/2022-05-27" in dates.normalised.tolist()
+    assert dates.loc[dates.normalised == "2020-07-09,2020-07-10", "citation_type"].iloc[0] == "核可"
+    assert c[c.cited_kind == "treaty"].cited.value_counts()["《条约汇编》第2225卷"] == 2
+    art = c[c.cited_kind == "article"]
+    assert art.cited.tolist() == ["第6条"] and art.rec_id.tolist() == ["11/2:I:j"]
+
+
+def test_seed_graph(seed_citations, tmp_path):
+    _, c = seed_citations
+    g = citation_graph(c)
+    src = "缔约方会议 11/2"
+    assert g.nodes[src]["kind"] == "resolution" and g.nodes[src]["in_corpus"]
+    assert set(g.successors(src)) >= {
+        "缔约方会议 10/4",
+        "缔约方会议 9/1",
+        "缔约方会议 10/1",
+        "预防犯罪和刑事司法委员会 26/3",
+        "document:CTOC/COP/WG.2/2022/4",
+        "document:CTOC/COP/WG.3/2022/4",
+        "treaty:《条约汇编》第2225卷",
+    }
+    assert g.edges[src, "document:CTOC/COP/WG.2/2022/4"]["count"] == 2
+    assert g.edges[src, "缔约方会议 10/4"]["types"] == ["回顾"]
+    assert g.nodes["预防犯罪和刑事司法委员会 26/3"]["label"] == "26/3"
+    # Dates and articles are not nodes unless asked for.
+    assert not any(d["kind"] in ("date", "article") for _, d in g.nodes(data=True))
+    assert any(d["kind"] == "article" for _, d in citation_graph(c, kinds=("article",)).nodes(data=True))
+
+    path = write_graphml(g, tmp_path / "out" / "citations.graphml")
+    back = nx.read_graphml(path)
+    assert back.number_of_edges() == g.number_of_edges()
+    assert back.edges[src, "缔约方会议 10/4"]["types"] == "回顾"
+    assert back.nodes["缔约方会议 10/4"]["body"] == "缔约方会议"
+
+
+def test_graph_of_nothing():
+    assert citation_graph(extract_citations(paras("无"))).number_of_nodes() == 0

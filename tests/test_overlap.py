@@ -1,0 +1,463 @@
+"""Overlap: paraphrases are found, stock phrases are not a reason, scores are explained, no n x n."""
+
+from __future__ import annotations
+
+import random
+import re
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from analysis import overlap
+from analysis.overlap import (
+    SEP,
+    OverlapSettings,
+    StockPhraseError,
+    char_ngrams,
+    load_stock_phrases,
+    overlap_clusters,
+    overlap_pairs,
+    shared_spans,
+    strip_stock_phrases,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "paraphrases.yaml"
+
+
+def _real_tokens(text: str) -> list[str]:
+    from analysis.tokenise import get_tokeniser
+
+    return get_tokeniser().tokens(text)
+
+
+@pytest.fixture(scope="module")
+def tokens():
+    return _real_tokens
+
+
+@pytest.fixture(scope="module")
+def fixture_data() -> dict:
+    data = yaml.safe_load(FIXTURES.read_text(encoding="utf-8"))
+    assert "WRITTEN FOR TESTING" in FIXTURES.read_text(encoding="utf-8")
+    return data
+
+
+@pytest.fixture(scope="module")
+def fixture_recs(fixture_data) -> pd.DataFrame:
+    rows = []
+    for k, p in enumerate(fixture_data["pairs"]):
+        rows.append({"rec_id": f"90/{k + 1}:body:1", "resolution": f"90/{k + 1}", "text": p["a"]})
+        rows.append({"rec_id": f"91/{k + 1}:I:a", "resolution": f"91/{k + 1}", "text": p["b"]})
+    for k, t in enumerate(fixture_data["chapeau_only"]):
+        rows.append({"rec_id": f"92/1:body:{k + 1}", "resolution": "92/1", "text": t})
+    for k, t in enumerate(fixture_data["background"]):
+        rows.append({"rec_id": f"93/1:body:{k + 1}", "resolution": "93/1", "text": t})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def fixture_pairs(fixture_recs, tokens) -> pd.DataFrame:
+    return overlap_pairs(fixture_recs, OverlapSettings(), tokens=tokens)
+
+
+def _pair(pairs: pd.DataFrame, a: str, b: str) -> pd.Series | None:
+    hit = pairs[((pairs.rec_id_a == a) & (pairs.rec_id_b == b)) | ((pairs.rec_id_a == b) & (pairs.rec_id_b == a))]
+    return None if hit.empty else hit.iloc[0]
+
+
+# --- stock phrases ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, kept",
+    [
+        ("各国应考虑加强执法合作", "加强执法合作"),
+        ("各国不妨考虑编写解释材料", "编写解释材料"),
+        ("鼓励缔约国考虑利用工具包", "利用工具包"),
+        ("吁请缔约国确保本国立法", "确保本国立法"),
+        ("联合国毒品和犯罪问题办公室（毒品和犯罪问题办公室）应当继续提供技术援助", "继续提供技术援助"),
+        ("尚未更新立法记录的国家应更新该记录", "尚未更新立法记录的|更新该记录"),
+        ("实施《联合国打击跨国组织犯罪公约》及其各项议定书", "实施"),
+        ("符合《打击有组织犯罪公约》的规定", "符合|的规定"),
+        ("全面执行《公约》和其他国际承诺", "全面执行|和其他国际承诺"),
+        ("应当在资源允许的情况下继续", "应当|继续"),
+    ],
+)
+def test_stock_phrases_are_cut_out(text, kept):
+    assert strip_stock_phrases(text).replace(SEP, "|").strip("|") == kept
+
+
+@pytest.mark.parametrize(
+    "text, kept", [("国家政策和战略", "国家政策"), ("国家可持续发展", "国家可持续"), ("各国应对挑战的经验", "应对挑战")]
+)
+def test_content_words_are_not_stock_phrases(text, kept):
+    # 国家 alone is content (国家政策); 可持续 is not the modal 可; 应对 is a verb.
+    assert kept in strip_stock_phrases(text)
+
+
+def test_an_action_verb_after_the_modal_is_kept():
+    # 各国应鼓励妇女…: the strength is 应, 鼓励 is what is asked.
+    assert strip_stock_phrases("各国应鼓励妇女参与").replace(SEP, "") == "鼓励妇女参与"
+
+
+def _write_yaml(tmp_path, data) -> Path:
+    p = tmp_path / "stock.yaml"
+    p.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"phrases": {"a": ["毒罪办"], "b": ["毒罪办"]}}, "already listed under phrases.a"),
+        ({"phrases": {"a": ["毒罪办", ""]}}, "a[1]"),
+        ({"patterns": {"title": "《(公约"}}, "patterns.title"),
+        ({"patterns": {"title": "(公约)?"}}, "matches the empty string"),
+        ({"chapeau": {"actors": ["各国"]}}, "missing list 'modals'"),
+        ({"chapeau": {"actors": ["各国", "各国"], "modals": ["应"]}}, "listed twice"),
+        ({"phrasez": {}}, "unknown section"),
+        ({}, "no stock phrase"),
+    ],
+)
+def test_stock_phrase_file_is_validated(tmp_path, data, message):
+    path = _write_yaml(tmp_path, data)
+    with pytest.raises(StockPhraseError) as err:
+        load_stock_phrases(path)
+    assert str(path.resolve()) in str(err.value) and message in str(err.value)
+
+
+def test_packaged_stock_phrase_file_loads():
+    phrases = load_stock_phrases()
+    assert phrases.n_entries > 20 and phrases.version
+
+
+# --- features and spans ----------------------------------------------------
+
+
+def test_char_ngrams_do_not_cross_punctuation_or_a_stripped_phrase():
+    grams = char_ngrams(f"加强合作{SEP}提供培训，交流", (2, 3))
+    assert "作提" not in grams and "训交" not in grams
+    assert {"合作", "提供", "交流", "提供培"} <= set(grams)
+
+
+def test_shared_spans_find_reordered_clauses():
+    a = "加强执法合作，并开展联合侦查"
+    b = "开展联合侦查以及执法合作"
+    assert shared_spans(a, b) == ["开展联合侦查", "执法合作"]
+
+
+def test_shared_spans_respect_min_length_and_separator():
+    assert shared_spans("培训法官", "培训检察官") == []
+    # The same characters on both sides of a stripped phrase are not a span.
+    assert shared_spans(f"援助{SEP}提供", f"援助{SEP}提供") == []
+    assert shared_spans("提供技术援助", "提供技术援助", min_len=4) == ["提供技术援助"]
+
+
+def test_shared_spans_are_substrings_of_both_and_do_not_overlap():
+    a = "收集按年龄和性别分列的定量和定性数据，用于研究有组织犯罪"
+    b = "为研究有组织犯罪而收集按性别和年龄分列的定性和定量数据"
+    spans = shared_spans(a, b, max_spans=5)
+    assert spans and all(s in a and s in b and len(s) >= 4 for s in spans)
+    assert "研究有组织犯罪" in spans
+    assert spans == sorted(spans, key=len, reverse=True)
+
+
+# --- pairs -----------------------------------------------------------------
+
+
+def test_paraphrases_are_each_others_nearest_neighbour(fixture_data, fixture_pairs):
+    settings = OverlapSettings()
+    for k, p in enumerate(fixture_data["pairs"]):
+        row = _pair(fixture_pairs, f"90/{k + 1}:body:1", f"91/{k + 1}:I:a")
+        assert row is not None, p["id"]
+        assert row.rank_a == 1 and row.rank_b == 1, p["id"]
+        assert row.similarity >= settings.threshold, (p["id"], row.similarity)
+        assert not row.same_resolution
+
+
+def test_chapeau_and_convention_title_alone_do_not_make_a_pair(fixture_recs, fixture_pairs):
+    settings = OverlapSettings()
+    chapeau_ids = fixture_recs.loc[fixture_recs.resolution == "92/1", "rec_id"].tolist()
+    # The two pairs share their whole opening: 各国应考虑依照《联合国打击…公约》的规定,
+    # 毒品和犯罪问题办公室应在《打击有组织犯罪公约》框架内.
+    for a, b in [(chapeau_ids[0], chapeau_ids[1]), (chapeau_ids[2], chapeau_ids[3])]:
+        row = _pair(fixture_pairs, a, b)
+        assert row is None or row.similarity < settings.threshold
+        if row is not None:
+            assert not any("公约" in t or "各国" in t or "办公室" in t for t in row.shared_terms)
+            assert not any("公约" in s for s in row.shared_spans)
+
+
+def test_stripping_is_what_keeps_chapeau_pairs_apart(fixture_recs, tokens, tmp_path):
+    # Same items, with a stock-phrase file that strips nothing relevant: the
+    # pair that shares only its chapeau and the Convention's title now scores
+    # higher. This is the check that the stripping does the work.
+    path = _write_yaml(tmp_path, {"phrases": {"x": ["不会出现的短语"]}})
+    chap = fixture_recs[fixture_recs.resolution.isin(["92/1", "93/1"])]
+    a, b = chap.rec_id.iloc[0], chap.rec_id.iloc[1]
+    with_strip = _pair(overlap_pairs(chap, OverlapSettings(), tokens=tokens), a, b)
+    without = _pair(overlap_pairs(chap, OverlapSettings(stock_phrases=str(path)), tokens=tokens), a, b)
+    assert without is not None
+    assert with_strip is None or with_strip.similarity < without.similarity
+
+
+def test_scores_are_explained_by_shared_terms_and_spans(fixture_recs, fixture_pairs):
+    text = dict(zip(fixture_recs.rec_id, fixture_recs.text))
+    above = fixture_pairs[fixture_pairs.similarity >= OverlapSettings().threshold]
+    assert len(above) >= 8
+    for row in above.itertuples():
+        assert row.shared_terms, row
+        assert row.shared_spans, row
+        for t in row.shared_terms:
+            assert t in text[row.rec_id_a] and t in text[row.rec_id_b]
+        for s in row.shared_spans:
+            assert s in text[row.rec_id_a] and s in text[row.rec_id_b] and len(s) >= 4
+
+
+def test_overlap_table_shape_and_invariants(fixture_recs, fixture_pairs):
+    p = fixture_pairs
+    assert list(p.columns[:7]) == [
+        "rec_id_a",
+        "rec_id_b",
+        "similarity",
+        "same_resolution",
+        "shared_terms",
+        "shared_spans",
+        "rank_a",
+    ]
+    assert p.similarity.between(0, 1).all() and (p.similarity > 0).all()
+    assert not p.duplicated(["rec_id_a", "rec_id_b"]).any()
+    assert (p.rec_id_a != p.rec_id_b).all()
+    order = {r: k for k, r in enumerate(fixture_recs.rec_id)}
+    assert all(order[a] < order[b] for a, b in zip(p.rec_id_a, p.rec_id_b))
+    assert str(p.rank_a.dtype) == "Int64"
+    # Every recommendation that shares anything keeps its top-k neighbours
+    # (fewer only when fewer share a feature with it), ranked 1, 2, … .
+    k = OverlapSettings().top_k
+    assert (p.rank_a.dropna() >= 1).all()
+    for rid in fixture_recs.rec_id:
+        as_a = p.loc[p.rec_id_a == rid, "rank_a"].dropna()
+        as_b = p.loc[p.rec_id_b == rid, "rank_b"].dropna()
+        ranks = sorted(pd.concat([as_a, as_b]).astype(int))
+        assert ranks == list(range(1, len(ranks) + 1))
+        involved = int(((p.rec_id_a == rid) | (p.rec_id_b == rid)).sum())
+        assert len(ranks) >= min(k, involved)
+    # Same resolution flag.
+    both = p[p.rec_id_a.str.startswith("92/1") & p.rec_id_b.str.startswith("92/1")]
+    assert both.same_resolution.all()
+
+
+def test_output_is_deterministic(fixture_recs, tokens):
+    a = overlap_pairs(fixture_recs, tokens=tokens)
+    b = overlap_pairs(fixture_recs.copy(), tokens=tokens)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_small_inputs():
+    tok = _real_tokens
+    one = pd.DataFrame({"rec_id": ["1/1:body:1"], "resolution": ["1/1"], "text": ["各国应加强合作"]})
+    assert overlap_pairs(one, tokens=tok).empty
+    assert list(overlap_pairs(one, tokens=tok).columns)[:7] == overlap.OVERLAP_COLUMNS[:7]
+    # Two texts that are nothing but stock phrases share nothing.
+    two = pd.DataFrame(
+        {"rec_id": ["1/1:body:1", "1/1:body:2"], "resolution": ["1/1", "1/1"], "text": ["各国应考虑", "各国不妨"]}
+    )
+    assert overlap_pairs(two, tokens=tok).empty
+
+
+def test_duplicate_rec_id_is_refused():
+    recs = pd.DataFrame({"rec_id": ["a", "a"], "resolution": ["1/1", "1/1"], "text": ["甲乙丙丁", "甲乙丙丁"]})
+    with pytest.raises(ValueError, match="occurs more than once"):
+        overlap_pairs(recs, tokens=_real_tokens)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"threshold": 0}, {"threshold": 1.5}, {"ngram_range": (3, 2)}, {"weights": (0, 0)}, {"top_k": -1}],
+)
+def test_settings_are_validated(kwargs):
+    with pytest.raises(ValueError):
+        OverlapSettings(**kwargs)
+
+
+def test_weights_make_a_convex_combination(fixture_recs, tokens):
+    only_ngrams = overlap_pairs(fixture_recs, OverlapSettings(weights=(0, 1)), tokens=tokens)
+    only_tokens = overlap_pairs(fixture_recs, OverlapSettings(weights=(1, 0)), tokens=tokens)
+    both = overlap_pairs(fixture_recs, OverlapSettings(weights=(1, 1)), tokens=tokens)
+    key = ("90/6:body:1", "91/6:I:a")
+    s_n, s_t, s_b = (_pair(df, *key).similarity for df in (only_ngrams, only_tokens, both))
+    assert s_b == pytest.approx((s_n + s_t) / 2, abs=2e-4)
+
+
+# --- scale -----------------------------------------------------------------
+
+
+def _synthetic(n: int, seed: int = 7) -> pd.DataFrame:
+    data = yaml.safe_load(FIXTURES.read_text(encoding="utf-8"))
+    texts = [p[k] for p in data["pairs"] for k in ("a", "b")] + data["chapeau_only"] + data["background"]
+    clauses = [c for t in texts for c in re.split(r"[，。；]", t) if c]
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        picked = rng.sample(clauses, 3)
+        rows.append({"rec_id": f"{i // 100 + 1}/1:body:{i % 100 + 1}", "resolution": f"{i // 100 + 1}/1",
+                     "text": "，".join(picked) + f"，第{i}项。"})
+    return pd.DataFrame(rows)
+
+
+def test_blocks_stay_under_the_cell_budget(monkeypatch):
+    # The similarity matrix is computed in row chunks; record every block.
+    shapes = []
+    real = overlap.sp.csr_matrix.toarray
+
+    def spy(self, *a, **k):
+        out = real(self, *a, **k)
+        shapes.append(out.shape)
+        return out
+
+    monkeypatch.setattr(overlap.sp.csr_matrix, "toarray", spy)
+    recs = _synthetic(600)
+    settings = OverlapSettings(chunk_cells=600 * 50)
+    pairs = overlap_pairs(recs, settings, tokens=_pair_tokens)
+    n, step = 600, 50
+    blocks = [s for s in shapes if s[1] == step or s[0] == n]
+    assert len(blocks) == n // step  # 600 rows in chunks of 50
+    assert all(r * c <= settings.chunk_cells for r, c in blocks)
+    # Only the upper triangle is computed: about half of the n x n cells.
+    assert sum(r * c for r, c in blocks) <= n * n / 2 + n * step
+    assert len(pairs) > 0
+
+
+def _zipf_corpus(n: int, seed: int = 11) -> pd.DataFrame:
+    """n texts of 20-60 words drawn (Zipf-like) from 3,000 random two-character words."""
+    rng = np.random.default_rng(seed)
+    chars = np.array([chr(c) for c in range(0x4E00, 0x4E00 + 2000)])
+    vocab = ["".join(rng.choice(chars, 2)) for _ in range(3000)]
+    p = 1.0 / np.arange(1, len(vocab) + 1)
+    p /= p.sum()
+    texts = ["".join(rng.choice(vocab, rng.integers(20, 60), p=p)) + "。" for _ in range(n)]
+    return pd.DataFrame({"rec_id": [f"r{i}" for i in range(n)], "resolution": [f"{i // 50}/1" for i in range(n)],
+                         "text": texts})
+
+
+def _pair_tokens(t: str) -> list[str]:
+    return re.findall(r"[\u4e00-\u9fff]{2}", t)
+
+
+def test_five_thousand_rows_with_bounded_memory():
+    n = 5000
+    recs = _zipf_corpus(n)
+    settings = OverlapSettings(chunk_cells=1_000_000, top_k=3, max_neighbours=10)
+    dense = n * n * 4  # one float32 n x n matrix: 100 MB
+    feats = overlap._features(recs["text"].tolist(), settings, _pair_tokens)
+    tracemalloc.start()
+    try:
+        base, _ = tracemalloc.get_traced_memory()
+        edges = overlap._neighbours(feats.X, settings)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # The neighbour search holds one block of chunk_cells (with its sparse
+    # product and index arrays) and n x max_neighbours candidates, never the
+    # n x n matrix.
+    assert peak - base < dense / 2, f"neighbour search peak {(peak - base) / 1e6:.0f} MB"
+    assert len(edges) >= n * settings.top_k
+    # The whole stage on the same input: every row has its top-k neighbours
+    # and never more than the cap.
+    pairs = overlap_pairs(recs, settings, tokens=_pair_tokens)
+    per_row = pd.concat([pairs.rec_id_a[pairs.rank_a.notna()], pairs.rec_id_b[pairs.rank_b.notna()]]).value_counts()
+    assert per_row.index.nunique() == n
+    assert per_row.min() >= settings.top_k
+    assert per_row.max() <= max(settings.top_k, settings.max_neighbours)
+
+
+# --- clusters --------------------------------------------------------------
+
+
+def test_clusters_group_paraphrases_and_are_labelled(fixture_recs, fixture_pairs):
+    clusters = overlap_clusters(fixture_recs, fixture_pairs, OverlapSettings())
+    assert list(clusters.columns[:4]) == ["cluster_id", "rec_id", "cluster_label", "size"]
+    by_rec = dict(zip(clusters.rec_id, clusters.cluster_id))
+    found = 0
+    for k in range(1, 9):
+        a, b = f"90/{k}:body:1", f"91/{k}:I:a"
+        row = _pair(fixture_pairs, a, b)
+        if row.similarity >= OverlapSettings().cluster_threshold:
+            assert by_rec[a] == by_rec[b]
+            found += 1
+    assert found >= 5
+    for cid, g in clusters.groupby("cluster_id"):
+        assert (g["size"] == len(g)).all() and len(g) >= 2
+        label = g.cluster_label.iloc[0]
+        assert label
+        # The label is made of terms the members share.
+        for term in label.split("、"):
+            assert all(term in t for t in fixture_recs.set_index("rec_id").loc[g.rec_id, "text"])
+    # Items that share only a chapeau are in no cluster.
+    assert not set(fixture_recs.loc[fixture_recs.resolution == "92/1", "rec_id"]) & set(clusters.rec_id)
+
+
+def test_clusters_do_not_chain_unrelated_items():
+    recs = pd.DataFrame({"rec_id": list("ABCDE"), "resolution": ["1/1"] * 5, "text": ["x"] * 5})
+    # A~B and B~C are strong, A and C share nothing: average linkage keeps C out.
+    pairs = pd.DataFrame(
+        {
+            "rec_id_a": ["A", "B", "D"],
+            "rec_id_b": ["B", "C", "E"],
+            "similarity": [0.9, 0.6, 0.8],
+            "same_resolution": [True] * 3,
+            "shared_terms": [["培训", "法官"], ["法官"], ["引渡"]],
+            "shared_spans": [["培训法官"], [], ["引渡请求"]],
+            "rank_a": [1, 1, 1],
+        }
+    )
+    clusters = overlap_clusters(recs, pairs, OverlapSettings(cluster_threshold=0.5))
+    groups = clusters.groupby("cluster_id").rec_id.apply(sorted).tolist()
+    assert groups == [["A", "B"], ["D", "E"]]
+    assert clusters.loc[clusters.rec_id == "A", "cluster_label"].iloc[0] == "培训、法官"
+    assert (clusters.n_resolutions == 1).all()
+
+
+def test_a_giant_component_is_cut_at_a_stricter_threshold():
+    # Two tight groups joined by one weaker bridge make one component, larger
+    # than the dense linkage may take: it is cut at a stricter threshold first.
+    recs = pd.DataFrame({"rec_id": list("ABCDEF"), "resolution": ["1/1"] * 3 + ["2/1"] * 3, "text": ["x"] * 6})
+    tight = [("A", "B"), ("A", "C"), ("B", "C"), ("D", "E"), ("D", "F"), ("E", "F")]
+    pairs = pd.DataFrame(
+        {
+            "rec_id_a": [a for a, _ in tight] + ["C"],
+            "rec_id_b": [b for _, b in tight] + ["D"],
+            "similarity": [0.9] * 6 + [0.55],
+            "same_resolution": [True] * 6 + [False],
+            "shared_terms": [["培训"]] * 3 + [["引渡"]] * 3 + [["合作"]],
+            "shared_spans": [[]] * 7,
+            "rank_a": [1] * 7,
+        }
+    )
+    clusters = overlap_clusters(recs, pairs, OverlapSettings(cluster_threshold=0.45, max_linkage_size=3))
+    assert clusters.groupby("cluster_id").rec_id.apply(sorted).tolist() == [["A", "B", "C"], ["D", "E", "F"]]
+    assert clusters.drop_duplicates("cluster_id").cluster_label.tolist() == ["培训", "引渡"]
+
+
+def test_clusters_of_nothing():
+    recs = pd.DataFrame({"rec_id": ["A"], "resolution": ["1/1"], "text": ["x"]})
+    assert overlap_clusters(recs, overlap.empty_overlap()).empty
+
+
+def test_workers_give_the_same_table(fixture_recs, tokens, monkeypatch):
+    # Small chunks so that the two workers share the chunks between them,
+    # and the spans are computed by the workers too.
+    monkeypatch.setattr(overlap, "PARALLEL_MIN_PAIRS", 0)
+    one = overlap_pairs(fixture_recs, OverlapSettings(chunk_cells=len(fixture_recs) * 3), tokens=tokens)
+    two = overlap_pairs(fixture_recs, OverlapSettings(chunk_cells=len(fixture_recs) * 3, n_jobs=2), tokens=tokens)
+    pd.testing.assert_frame_equal(one, two)
+
+
+def test_default_tokeniser_backends_agree(fixture_recs):
+    jieba_pairs = overlap_pairs(fixture_recs, OverlapSettings(tokeniser_backend="jieba"))
+    auto_pairs = overlap_pairs(fixture_recs, OverlapSettings())
+    pd.testing.assert_frame_equal(jieba_pairs, auto_pairs)
