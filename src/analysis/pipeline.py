@@ -96,11 +96,7 @@ def read_corpus(paths: list[str | Path] | str | Path = "data/raw") -> Corpus:
     seen: dict[str, str] = {}
     for f in files:
         doc_row, p, u, summary = read_one(f)
-        res = doc_row["resolution"]
-        if res in seen:
-            raise InputError(f, f"resolution {res} is also in {seen[res]}; keep one copy of each resolution "
-                             "in the input folder", line=_resolution_line(f))
-        seen[res] = str(f)
+        _claim(seen, doc_row["resolution"], f)
         docs.append(doc_row)
         paras.append(p)
         unplaced.append(u)
@@ -113,6 +109,14 @@ def read_corpus(paths: list[str | Path] | str | Path = "data/raw") -> Corpus:
     recs = recommendations(paragraphs)
     logger.info("corpus: %d files, %d paragraphs, %d recommendations", len(files), len(paragraphs), len(recs))
     return Corpus(documents, paragraphs, recs, un, summaries)
+
+
+def _claim(seen: dict[str, str], resolution: str, path: Path) -> None:
+    """Refuse a second file holding the same resolution."""
+    if resolution in seen:
+        raise InputError(path, f"resolution {resolution} is also in {seen[resolution]}; keep one copy of each "
+                         "resolution in the input folder", line=_resolution_line(path))
+    seen[resolution] = str(path)
 
 
 def _resolution_line(path: Path) -> int | None:
@@ -267,11 +271,7 @@ def process_corpus(paths, out_dir: Path, settings: RunSettings) -> tuple[Corpus,
     for f in tqdm(files, desc="resolutions", unit="file", disable=not settings.progress or len(files) < 5):
         res_result, hit = _cached_process(f, cache_dir, fingerprint)
         reused += hit
-        res = res_result.doc_row["resolution"]
-        if res in seen:
-            raise InputError(f, f"resolution {res} is also in {seen[res]}; keep one copy of each resolution "
-                             "in the input folder", line=_resolution_line(f))
-        seen[res] = str(f)
+        _claim(seen, res_result.doc_row["resolution"], f)
         results.append(res_result)
     documents = pd.DataFrame([r.doc_row for r in results], columns=schema.DOCUMENTS.names)
     paragraphs = pd.concat([r.paragraphs for r in results], ignore_index=True)
