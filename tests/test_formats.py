@@ -372,3 +372,23 @@ def test_reader_gets_the_same_blocks_from_every_format(built):
         assert body == txt_body, name
         assert notes == txt_notes, name
         assert doc.source_format == name.split(".")[1]
+
+
+def test_every_format_yields_the_same_recommendations(built):
+    """End to end: TXT, DOCX, PDF and HTML renderings of the seed give the same
+    recommendations (id, text, annex section, footnotes) after segmenting."""
+    from analysis.read import read_document
+    from analysis.segment import recommendations, segment
+
+    def recs(path):
+        df = recommendations(segment(read_document(path)).paragraphs)
+        return [(r.rec_id, r.text, r.section, list(r.footnotes)) for r in df.itertuples()]
+
+    txt = recs(fb.SEED_PATH)
+    assert len(txt) >= 20  # the seed's two annexes and its operative paragraphs
+    assert any(notes for *_, notes in txt), "the seed cites footnotes from recommendations"
+    for name in ("seed.docx", "seed.pdf", "seed.html"):
+        got = recs(built["dir"] / name)
+        assert [r[0] for r in got] == [r[0] for r in txt], name
+        for exp, g in zip(txt, got):
+            assert g == exp, f"{name}: {exp[0]}"

@@ -10,6 +10,29 @@ that produced its labels marked, for the notebooks to display.
 ``explorer`` builds the interactive (ipywidgets) filter; headless it is
 still a valid widget and the notebooks show a static table beside it.
 
+The small tables each notebook shows, all functions from tables to tables
+(none writes a file):
+
+* reading (01): ``tables_overview``, ``structure`` (parts and sections in
+  document order with counts), ``footnotes`` (with the paragraphs citing
+  them);
+* tokens (02): ``token_view``, ``terms_wide``, ``dictionary_coverage``,
+  ``out_of_dictionary``, ``synonyms_folded`` (through ``analysis.tokenise``'s
+  public API, so they count exactly what the pipeline counts);
+* classification (03): ``is_classified``/``missing_columns``, ``unlabelled``,
+  ``evaluation``/``evaluation_headline``;
+* coverage (04): ``coverage_wide``, ``actor_strength_by_resolution``;
+* overlap and citations (05): ``filter_pairs``, ``pairs_explorer``,
+  ``clusters_table``, ``with_overlap``, ``citation_summary``;
+* one resolution (06): ``subset`` (every table restricted to it; refuses a
+  resolution the run does not hold, naming those it does) and
+  ``brief_markdown`` (the brief's text, ``lang="zh"|"en"``).
+
+What always holds: an empty or missing table gives an empty result (or a
+sentence saying so), never an exception, so the notebooks run on a corpus
+without citations or overlap; a run made before classification was wired
+is detected (``is_classified``) and the notebooks say what is missing.
+
 Notebooks hold no functions of their own: anything two notebooks would both
 need lives here.
 """
@@ -19,6 +42,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import numbers
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -158,6 +182,9 @@ def evidence_spans(row, source: str = "text") -> list[tuple[int, int, str]]:
     [(0, 2, 'actor'), (5, 7, 'theme:培训 (TA)')]
     >>> evidence_spans(row, "chapeau")
     [(0, 1, 'strength')]
+    >>> import numpy as np  # spans read back from Parquet hold numpy integers
+    >>> evidence_spans({"actor_span": [np.int64(2), np.int64(4)]})
+    [(2, 4, 'actor')]
     """
     spans: list[tuple[int, int, str]] = []
     get = row.get if hasattr(row, "get") else (lambda k, d=None: getattr(row, k, d))
@@ -211,8 +238,9 @@ def _evidence_items(value):
     if hasattr(value, "tolist"):
         value = value.tolist()
     if isinstance(value, (list, tuple)):
-        if len(value) == 2 and all(isinstance(v, (int, float)) for v in value):
-            return [value] if len(value) and value[1] > value[0] else []
+        # a single [start, end] span (numpy integers once read back from Parquet)
+        if len(value) == 2 and all(isinstance(v, numbers.Real) for v in value):
+            return [value] if value[1] > value[0] else []
         return [v for v in value if v is not None]
     return []
 
@@ -569,6 +597,22 @@ def coverage_wide(cov: pd.DataFrame, value: str = "count") -> pd.DataFrame:
     return out
 
 
+def actor_strength_by_resolution(recs: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """``coverage.actor_strength`` per resolution, side by side: rows actor
+    group x strength family (rows without either counted under the
+    no-category label, never dropped), one column per resolution."""
+    from .coverage import actor_strength
+
+    if recs.empty:
+        return pd.DataFrame()
+    cols = {}
+    for res in sorted(recs["resolution"].astype(str).unique(), key=_group_key):
+        t = actor_strength(recs[recs["resolution"].astype(str) == res], lang=lang)
+        cols[res] = t.set_index(["actor_group", "strength_family"])["count"]
+    out = pd.concat(cols, axis=1).fillna(0).astype(int)
+    return out[out.sum(axis=1) > 0]
+
+
 def unlabelled(recs: pd.DataFrame) -> pd.DataFrame:
     """What the classifier matched nothing for: ``[label, without, of, share]``.
 
@@ -605,7 +649,7 @@ def evaluation():
         return None
     try:
         gold = evaluate.load_gold()
-    except (FileNotFoundError, ValueError) as exc:
+    except FileNotFoundError as exc:  # a broken annotation file is an error the analyst must see
         logger.info("no gold annotation: %s", exc)
         return None
     if gold is None or not len(gold):
@@ -837,10 +881,13 @@ def brief_markdown(run: Run, resolution: str, lang: str = "zh") -> str:
     out = [f"## {_b('heading', lang, r=resolution, title=doc['resolution_title'])}", "",
            _b("body", lang, body=doc["acting_body"], file=doc["source_file"], sha=str(doc["source_sha256"])[:12])]
     kinds = paras["kind"].value_counts() if len(paras) else pd.Series(dtype=int)
+    # operative paragraphs 1, 2, 3 …, not their sub-items 2(a), 2(b)
+    operative = int(((paras["kind"] == "operative") & ~paras["label"].astype(str).str.contains("(", regex=False)).sum()
+                    ) if len(paras) else 0
     parts = []
     for part, g in recs.groupby("part", sort=False):
         parts.append(f"{_unit(resolution, part, lang).split(' ', 1)[-1]} {len(g)}")
-    out += ["", "- " + _b("counts", lang, p=int(kinds.get("preamble", 0)), o=int(kinds.get("operative", 0)),
+    out += ["", "- " + _b("counts", lang, p=int(kinds.get("preamble", 0)), o=operative,
                             n=len(recs), parts=lst.join(parts) or "0")]
     sections = [s for s in dict.fromkeys(recs["section"]) if isinstance(s, str) and s] if len(recs) else []
     if sections:
@@ -864,8 +911,8 @@ def brief_markdown(run: Run, resolution: str, lang: str = "zh") -> str:
         names = charts.theme_names()
         theme_counts = Counter(t for v in recs["themes"] for t in as_list(v))
         if theme_counts:
-            out.append("- " + _b("themes", lang, t=lst.join(
-                f"{_names(names, t, lang)} {c}" for t, c in sorted(theme_counts.items(), key=lambda kv: (-kv[1], kv[0])))))
+            ranked = sorted(theme_counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            out.append("- " + _b("themes", lang, t=lst.join(f"{_names(names, t, lang)} {c}" for t, c in ranked)))
         none = int(recs["themes"].map(lambda v: not as_list(v)).sum())
         if none:
             out.append("- " + _b("no_theme", lang, k=none))
