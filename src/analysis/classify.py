@@ -136,7 +136,7 @@ class ClassifySettings:
     threshold: float = 0.5
     review_margin: float = 0.25
     overrides: str | None = None
-    backend: str = "jieba"
+    backend: str = "auto"
     with_tokens: bool = True
 
 

@@ -218,42 +218,65 @@ class FileResult:
 
 def process_file(path: Path) -> FileResult:
     """Read, segment and classify one input."""
+    return _classify_batch([(path, *read_one(path))])[0]
+
+
+def _classify_batch(items: list[tuple]) -> list[FileResult]:
+    """Classify the recommendations of several read inputs in one call.
+
+    The classifier's cost is mostly per call (tables, model), not per row, so
+    the inputs of a run that are not in the cache are classified together
+    and split back per file afterwards.
+    """
     from .classify import classify_recommendations
 
-    doc_row, paras, unplaced, summary = read_one(path)
-    recs, provisions = classify_recommendations(recommendations(paras))
-    return FileResult(doc_row, paras, unplaced, summary, recs, provisions)
+    if not items:
+        return []
+    recs_in = pd.concat([recommendations(paras) for _, _, paras, _, _ in items], ignore_index=True)
+    recs, provisions = classify_recommendations(recs_in)
+    out = []
+    for path, doc_row, paras, unplaced, summary in items:
+        res = doc_row["resolution"]
+        mine = recs[recs["resolution"] == res].reset_index(drop=True)
+        prov = provisions[provisions["rec_id"].isin(set(mine["rec_id"]))].reset_index(drop=True)
+        out.append(FileResult(doc_row, paras, unplaced, summary, mine, prov))
+    return out
 
 
-def _cached_process(path: Path, cache_dir: Path | None, fingerprint: str) -> tuple[FileResult, bool]:
-    import pickle
-
+def _cache_key(path: Path, fingerprint: str) -> str:
     from .read import file_sha256
 
-    if cache_dir is None:
-        return process_file(path), False
-    key = f"{file_sha256(path)[:24]}-{fingerprint[:16]}.pkl"
-    target = cache_dir / key
-    if target.exists():
-        try:
-            with open(target, "rb") as fh:
-                result: FileResult = pickle.load(fh)
-            # the same bytes may sit under another name or folder
-            result.doc_row = {**result.doc_row, "source_file": path.name, "source_path": str(path)}
-            for df in (result.paragraphs, result.recommendations, result.unplaced):
-                if "source_file" in df:
-                    df["source_file"] = path.name
-            result.summary = {**result.summary, "file": path.name}
-            return result, True
-        except Exception as exc:  # a damaged cache entry is recomputed, not fatal
-            logger.warning("cache entry %s unreadable (%s); recomputing", target.name, exc)
-    result = process_file(path)
-    cache_dir.mkdir(parents=True, exist_ok=True)
+    return f"{file_sha256(path)[:24]}-{fingerprint[:16]}.pkl"
+
+
+def _load_cached(path: Path, target: Path) -> FileResult | None:
+    import pickle
+
+    if not target.exists():
+        return None
+    try:
+        with open(target, "rb") as fh:
+            result: FileResult = pickle.load(fh)
+    except Exception as exc:  # a damaged cache entry is recomputed, not fatal
+        logger.warning("cache entry %s unreadable (%s); recomputing", target.name, exc)
+        return None
+    # the same bytes may sit under another name or folder
+    result.doc_row = {**result.doc_row, "source_file": path.name, "source_path": str(path)}
+    for df in (result.paragraphs, result.recommendations, result.unplaced):
+        if "source_file" in df:
+            df["source_file"] = path.name
+    result.summary = {**result.summary, "file": path.name}
+    return result
+
+
+def _store_cached(result: FileResult, target: Path) -> None:
+    import pickle
+
+    target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".tmp")
     with open(tmp, "wb") as fh:
         pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(target)
-    return result, False
 
 
 def process_corpus(paths, out_dir: Path, settings: RunSettings) -> tuple[Corpus, pd.DataFrame, pd.DataFrame, int]:
@@ -265,23 +288,38 @@ def process_corpus(paths, out_dir: Path, settings: RunSettings) -> tuple[Corpus,
     files = discover_inputs(list(paths))
     cache_dir = out_dir / ".cache" if settings.cache else None
     fingerprint = code_fingerprint() if settings.cache else ""
-    results: list[FileResult] = []
+    results: dict[int, FileResult] = {}
+    pending: list[tuple[int, Path, str | None, tuple]] = []
     seen: dict[str, str] = {}
-    reused = 0
-    for f in tqdm(files, desc="resolutions", unit="file", disable=not settings.progress or len(files) < 5):
-        res_result, hit = _cached_process(f, cache_dir, fingerprint)
-        reused += hit
-        _claim(seen, res_result.doc_row["resolution"], f)
-        results.append(res_result)
-    documents = pd.DataFrame([r.doc_row for r in results], columns=schema.DOCUMENTS.names)
-    paragraphs = pd.concat([r.paragraphs for r in results], ignore_index=True)
-    unplaced = pd.concat([r.unplaced for r in results], ignore_index=True)
-    recs = pd.concat([r.recommendations for r in results], ignore_index=True)
-    provisions = pd.concat([r.provisions for r in results], ignore_index=True)
+    for i, f in enumerate(tqdm(files, desc="reading", unit="file", disable=not settings.progress or len(files) < 5)):
+        target = cache_dir / _cache_key(f, fingerprint) if cache_dir is not None else None
+        cached = _load_cached(f, target) if target is not None else None
+        if cached is not None:
+            results[i] = cached
+            _claim(seen, cached.doc_row["resolution"], f)
+            continue
+        read = read_one(f)
+        _claim(seen, read[0]["resolution"], f)
+        pending.append((i, f, target, read))
+    reused = len(results)
+    batch = 200  # bounded memory for very large first runs
+    for start in tqdm(range(0, len(pending), batch), desc="classifying", unit="batch",
+                      disable=not settings.progress or len(pending) <= batch):
+        chunk = pending[start:start + batch]
+        for (i, f, target, _), result in zip(chunk, _classify_batch([(f, *read) for _, f, _, read in chunk])):
+            results[i] = result
+            if target is not None:
+                _store_cached(result, target)
+    ordered = [results[i] for i in range(len(files))]
+    documents = pd.DataFrame([r.doc_row for r in ordered], columns=schema.DOCUMENTS.names)
+    paragraphs = pd.concat([r.paragraphs for r in ordered], ignore_index=True)
+    unplaced = pd.concat([r.unplaced for r in ordered], ignore_index=True)
+    recs = pd.concat([r.recommendations for r in ordered], ignore_index=True)
+    provisions = pd.concat([r.provisions for r in ordered], ignore_index=True)
     schema.check(documents, schema.DOCUMENTS)
     schema.check(paragraphs, schema.PARAGRAPHS)
     schema.check(recs, schema.RECOMMENDATIONS)
-    corpus = Corpus(documents, paragraphs, recs, unplaced, [r.summary for r in results])
+    corpus = Corpus(documents, paragraphs, recs, unplaced, [r.summary for r in ordered])
     if cache_dir is not None:
         _prune_cache(cache_dir, fingerprint)
     logger.info("corpus: %d files (%d from cache), %d paragraphs, %d recommendations",
