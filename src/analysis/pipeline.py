@@ -16,6 +16,7 @@ with an ``InputError`` naming the file and line before anything is written.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,6 +150,7 @@ class RunSettings:
     overrides: Path | None = Path("data/overrides.csv")
     cache: bool = True
     progress: bool = True
+    cache_dir: Path | None = None  # set by run(): <out>/.cache
 
 
 @dataclass
@@ -286,7 +288,7 @@ def process_corpus(paths, out_dir: Path, settings: RunSettings) -> tuple[Corpus,
     from tqdm.auto import tqdm
 
     files = discover_inputs(list(paths))
-    cache_dir = out_dir / ".cache" if settings.cache else None
+    cache_dir = (settings.cache_dir or out_dir / ".cache") if settings.cache else None
     fingerprint = code_fingerprint() if settings.cache else ""
     results: dict[int, FileResult] = {}
     pending: list[tuple[int, Path, str | None, tuple]] = []
@@ -330,7 +332,7 @@ def process_corpus(paths, out_dir: Path, settings: RunSettings) -> tuple[Corpus,
 def _prune_cache(cache_dir: Path, fingerprint: str) -> None:
     """Drop cache entries made by other code or rule versions."""
     for f in cache_dir.glob("*.pkl"):
-        if not f.stem.endswith(fingerprint[:16]):
+        if not f.name.startswith("overlap-") and not f.stem.endswith(fingerprint[:16]):
             f.unlink(missing_ok=True)
 
 
@@ -367,8 +369,7 @@ def corpus_tables(corpus: Corpus, recs: pd.DataFrame, provisions: pd.DataFrame,
     warnings: list[str] = []
     if settings.overrides is not None and Path(settings.overrides).exists():
         recs, warnings = apply_overrides(recs, read_overrides(settings.overrides))
-    pairs = overlap_pairs(recs)
-    clusters = overlap_clusters(recs, pairs)
+    pairs, clusters = _overlap(recs, settings)
     citations = extract_citations(corpus.paragraphs)
     graph = citation_graph(citations)
     tables = {
@@ -385,6 +386,38 @@ def corpus_tables(corpus: Corpus, recs: pd.DataFrame, provisions: pd.DataFrame,
     }
     _report_unmatched(recs)
     return tables, warnings, graph
+
+
+def _overlap(recs: pd.DataFrame, settings: RunSettings) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Overlap pairs and clusters, reused while the recommendations' texts,
+    the code and the rules are unchanged (a rerun with nothing new, a brief
+    for a resolution already in the corpus)."""
+    import hashlib
+    import os
+    import pickle
+
+    from .overlap import OverlapSettings, overlap_clusters, overlap_pairs
+
+    ov_settings = OverlapSettings(n_jobs=min(2, os.cpu_count() or 1))
+    target = None
+    if settings.cache and settings.cache_dir is not None:
+        h = hashlib.sha256(code_fingerprint().encode())
+        for rid, text in zip(recs["rec_id"], recs["text"]):
+            h.update(f"{rid}\x1f{text}\x1e".encode())
+        target = Path(settings.cache_dir) / f"overlap-{h.hexdigest()[:24]}.pkl"
+        if target.exists():
+            try:
+                with open(target, "rb") as fh:
+                    return pickle.load(fh)
+            except Exception as exc:
+                logger.warning("overlap cache %s unreadable (%s); recomputing", target.name, exc)
+    pairs = overlap_pairs(recs, ov_settings)
+    clusters = overlap_clusters(recs, pairs, ov_settings)
+    if target is not None:
+        for old in target.parent.glob("overlap-*.pkl"):
+            old.unlink(missing_ok=True)
+        _store_cached((pairs, clusters), target)
+    return pairs, clusters
 
 
 def _report_unmatched(recs: pd.DataFrame) -> None:
@@ -411,6 +444,8 @@ def run(paths: list[str | Path] | str | Path = "data/raw", out_dir: str | Path =
     if isinstance(paths, (str, Path)):
         paths = [paths]
     out_dir = Path(out_dir)
+    if settings.cache and settings.cache_dir is None:
+        settings = dataclasses.replace(settings, cache_dir=out_dir / ".cache")
     corpus, recs, provisions, reused = process_corpus(paths, out_dir, settings)
     tables, warnings, graph = corpus_tables(corpus, recs, provisions, settings)
     corpus.recommendations = tables["recommendations"]
