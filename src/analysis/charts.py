@@ -323,31 +323,12 @@ def theme_names() -> dict[str, tuple[str, str]]:
 
 
 def lexicon_version() -> str:
-    """Version of the lexicon files (their ``version:`` keys; the highest
-    when they differ), or the package version when none has one."""
-    import yaml
+    """The lexicon version recorded with every output (``analysis.lexicon``),
+    so a chart's source line names the same version as the manifest."""
+    from analysis.lexicon import lexicon_version as _lexicon_version
 
-    versions = set()
-    for path in sorted(LEXICON_DIR.glob("*.yaml")):
-        try:
-            with path.open(encoding="utf-8") as fh:
-                doc = yaml.safe_load(fh)
-        except (OSError, yaml.YAMLError):
-            continue
-        if isinstance(doc, dict) and doc.get("version") is not None:
-            versions.add(str(doc["version"]))
-    if not versions:
-        return f"analysis {__version__}"
+    return _lexicon_version()
 
-    def key(v: str):
-        return [int(p) if p.isdigit() else p for p in re.split(r"[.\-]", v)]
-
-    return max(versions, key=lambda v: (key(v), v))
-
-
-# --------------------------------------------------------------------------
-# Label helpers
-# --------------------------------------------------------------------------
 
 _ZH_DIGITS = "一二三四五六七八九"
 _ROMAN = [(10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
