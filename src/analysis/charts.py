@@ -63,8 +63,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
-from analysis import __version__
 from analysis.fonts import pdf_font_context, setup_fonts
+from analysis.numerals import cn_to_int, int_to_cn, roman_to_int, to_roman
 
 logger = logging.getLogger(__name__)
 
@@ -331,37 +331,6 @@ def lexicon_version() -> str:
 
 
 _ZH_DIGITS = "一二三四五六七八九"
-_ROMAN = [(10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
-
-
-def _zh_to_int(s: str) -> int:
-    """Chinese numeral up to 99 -> int. ``'十二'`` -> 12."""
-    if "十" in s:
-        tens, _, units = s.partition("十")
-        return (_ZH_DIGITS.index(tens) + 1 if tens else 1) * 10 + (_ZH_DIGITS.index(units) + 1 if units else 0)
-    return _ZH_DIGITS.index(s) + 1
-
-
-def _int_to_zh(n: int) -> str:
-    tens, units = divmod(n, 10)
-    out = (("" if tens == 1 else _ZH_DIGITS[tens - 1]) + "十") if tens else ""
-    return out + (_ZH_DIGITS[units - 1] if units else "")
-
-
-def _int_to_roman(n: int) -> str:
-    out = ""
-    for value, numeral in _ROMAN:
-        while n >= value:
-            out, n = out + numeral, n - value
-    return out
-
-
-def _roman_to_int(s: str) -> int:
-    values = {"I": 1, "V": 5, "X": 10, "L": 50}
-    total = 0
-    for a, b in zip(s, s[1:] + " "):
-        total += -values[a] if values.get(b, 0) > values[a] else values[a]
-    return total
 
 
 def unit_label(unit: str, lang: str) -> str:
@@ -380,10 +349,10 @@ def unit_label(unit: str, lang: str) -> str:
     unit = str(unit)
     if lang == "en":
         unit = re.sub(r"附件([一二三四五六七八九十]+)",
-                      lambda m: f"annex {_int_to_roman(_zh_to_int(m.group(1)))}", unit)
+                      lambda m: f"annex {to_roman(cn_to_int(m.group(1)))}", unit)
         unit = unit.replace("附件", "annex").replace("正文", "body")
         return re.sub(r"(?<=[\w/])(annex|body)", r" \1", unit)
-    unit = re.sub(r"\b[Aa]nnex ([IVXL]+)\b", lambda m: "附件" + _int_to_zh(_roman_to_int(m.group(1))), unit)
+    unit = re.sub(r"\b[Aa]nnex ([IVXL]+)\b", lambda m: "附件" + int_to_cn(roman_to_int(m.group(1))), unit)
     unit = re.sub(r"\b[Aa]nnex\b", "附件", unit)
     unit = re.sub(r"\b[Bb]ody\b", "正文", unit)
     return re.sub(r"(?<=\d) (?=附件|正文)", " ", unit)
@@ -464,7 +433,7 @@ def rec_sort_key(rec_id: str) -> tuple:
     if part == "body":
         part_key = 0
     elif re.fullmatch(r"[IVXL]+", part):
-        part_key = _roman_to_int(part)
+        part_key = roman_to_int(part)
     else:
         part_key = 10**6
     label_key = tuple((int(x), "") if x.isdigit() else (10**6, x) for x in re.findall(r"\d+|[^\W\d_]+", label))

@@ -63,6 +63,8 @@ from typing import Iterable
 import pandas as pd
 import yaml
 
+from .numerals import cn_to_int
+
 logger = logging.getLogger(__name__)
 
 BODIES_FILE = Path(__file__).with_name("lexicon") / "citation_bodies.yaml"
@@ -262,30 +264,6 @@ ARTICLE_RE = re.compile(
 )
 
 
-def cn_number(s: str) -> int | None:
-    """Arabic or Chinese numeral (up to 999) to int.
-
-    >>> [cn_number(x) for x in ("29", "六", "十八", "二十四", "一百零一")]
-    [29, 6, 18, 24, 101]
-    """
-    if s.isdigit():
-        return int(s)
-    digits = {"零": 0, "〇": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-    total, current = 0, 0
-    for ch in s:
-        if ch in digits:
-            current = digits[ch]
-        elif ch == "十":
-            total += (current or 1) * 10
-            current = 0
-        elif ch == "百":
-            total += (current or 1) * 100
-            current = 0
-        else:
-            return None
-    return total + current
-
-
 def _str_or_none(v) -> str | None:
     return v if isinstance(v, str) and v.strip() else None
 
@@ -400,7 +378,7 @@ def _articles(text: str) -> Iterable[_Hit]:
             if re.fullmatch(_SEP, p):
                 pending_range = p in ("至", "到")
                 continue
-            n = cn_number(p)
+            n = cn_to_int(p)
             if n is None or n == 0:
                 continue
             if pending_range and numbers and 0 < n - numbers[-1] <= 30:

@@ -393,15 +393,15 @@ class Grammar:
                             continue
                         ph = self._subject(text, masked, phrases, c, main.end)
                         if ph is not None and text[:ph.start].rstrip().endswith("的"):
-                            main, how, subj = c, h, ph
+                            main, subj = c, ph
                             break
             elif main.info.role == "declarative":
                 # 决定各国应…: the modal with an explicit actor governs
-                for c, h in governing[1:]:
+                for c, _h in governing[1:]:
                     if c.info.role == "modal":
                         ph = self._subject(text, masked, phrases, c, main.end)
                         if ph is not None:
-                            main, how, subj = c, h, ph
+                            main, subj = c, ph
                             break
             chosen = [main]
             # later comma-clauses of the segment opening with their own cue

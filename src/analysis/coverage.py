@@ -47,6 +47,8 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from .numerals import int_to_cn, roman_to_int
+
 logger = logging.getLogger(__name__)
 
 TokenFn = Callable[[str], list[str]]
@@ -60,8 +62,6 @@ FAMILY_ORDER = ("应", "鼓励", "不妨", "其他")
 SCORE_ORDER = (5, 4, 3, 2, 1)
 
 _PART_WORDS = {"zh": ("正文", "附件"), "en": ("body", "annex")}
-_CN = "一二三四五六七八九十"
-_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50}
 
 
 def none_label(lang: str = "zh") -> str:
@@ -74,34 +74,6 @@ def none_label(lang: str = "zh") -> str:
         return NONE_LABELS[lang]
     except KeyError:
         raise ValueError(f"lang must be one of {sorted(NONE_LABELS)}, got {lang!r}") from None
-
-
-def roman_to_int(s: str) -> int | None:
-    """``"IV"`` -> 4; None when ``s`` is not a Roman numeral.
-
-    >>> roman_to_int("II"), roman_to_int("XIV"), roman_to_int("body")
-    (2, 14, None)
-    """
-    if not s or any(c not in _ROMAN for c in s):
-        return None
-    total = 0
-    for c, nxt in zip(s, s[1:] + " "):
-        v = _ROMAN[c]
-        total += -v if nxt in _ROMAN and _ROMAN[nxt] > v else v
-    return total
-
-
-def cn_numeral(n: int) -> str:
-    """1..99 as a Chinese numeral (一, 十一, 二十三).
-
-    >>> cn_numeral(1), cn_numeral(10), cn_numeral(12), cn_numeral(20)
-    ('一', '十', '十二', '二十')
-    """
-    if not 1 <= n <= 99:
-        return str(n)
-    tens, ones = divmod(n, 10)
-    head = "" if tens == 0 else ("十" if tens == 1 else _CN[tens - 1] + "十")
-    return head + (_CN[ones - 1] if ones else "")
 
 
 def unit_label(resolution: str, part: str | None = None, lang: str = "zh") -> str:
@@ -121,7 +93,7 @@ def unit_label(resolution: str, part: str | None = None, lang: str = "zh") -> st
     n = roman_to_int(str(part))
     if n is None:
         return f"{resolution} {part}"
-    return f"{resolution} {annex}{cn_numeral(n)}" if lang == "zh" else f"{resolution} {annex} {part}"
+    return f"{resolution} {annex}{int_to_cn(n)}" if lang == "zh" else f"{resolution} {annex} {part}"
 
 
 def resolution_key(resolution: str) -> tuple:

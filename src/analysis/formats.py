@@ -64,6 +64,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .numerals import int_to_cn, to_roman
 from .read import InputError
 
 logger = logging.getLogger(__name__)
@@ -258,32 +259,12 @@ def to_simplified(text: str, settings: FormatSettings = DEFAULT_SETTINGS) -> tup
 # List labels (Word numbering formats, HTML <ol> types)
 # --------------------------------------------------------------------------
 
-_CN_DIGITS = "零一二三四五六七八九"
 
 
 def _letters(n: int, upper: bool) -> str:
     # Word and browsers: a … z, aa … zz, aaa …
     ch = chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1)
     return ch.upper() if upper else ch
-
-
-def _roman(n: int) -> str:
-    out = []
-    for value, sym in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
-                       (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
-        while n >= value:
-            out.append(sym)
-            n -= value
-    return "".join(out)
-
-
-def _chinese_number(n: int) -> str:
-    if n < 10:
-        return _CN_DIGITS[n]
-    if n < 100:
-        tens, units = divmod(n, 10)
-        return ("" if tens == 1 else _CN_DIGITS[tens]) + "十" + (_CN_DIGITS[units] if units else "")
-    return str(n)
 
 
 def format_number(n: int, fmt: str) -> str:
@@ -297,11 +278,10 @@ def format_number(n: int, fmt: str) -> str:
     if fmt in ("lowerLetter", "upperLetter"):
         return _letters(n, fmt == "upperLetter")
     if fmt in ("lowerRoman", "upperRoman"):
-        r = _roman(n)
-        return r.upper() if fmt == "upperRoman" else r
+        return to_roman(n, upper=fmt == "upperRoman")
     if fmt in ("chineseCounting", "chineseCountingThousand", "chineseLegalSimplified", "taiwaneseCounting",
                "ideographDigital", "japaneseCounting"):
-        return _chinese_number(n)
+        return int_to_cn(n)
     if fmt == "ideographTraditional" and 1 <= n <= 10:
         return "甲乙丙丁戊己庚辛壬癸"[n - 1]
     if fmt == "decimalZero":

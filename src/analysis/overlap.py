@@ -352,14 +352,7 @@ def _default_tokens(backend: str = "auto") -> TokenFn:
     # Imported lazily: the tokeniser loads its dictionaries on first use.
     from analysis.tokenise import get_tokeniser
 
-    if backend == "auto":
-        try:
-            import rjieba  # noqa: F401
-
-            backend = "rjieba"
-        except ImportError:
-            backend = "jieba"
-    return get_tokeniser(backend=backend).tokens
+    return get_tokeniser(backend=backend).tokens  # "auto": rjieba when installed
 
 
 def _segment_tokens(stripped: str, tokens: TokenFn) -> list[str]:

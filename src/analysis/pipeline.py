@@ -362,7 +362,6 @@ def corpus_tables(corpus: Corpus, recs: pd.DataFrame, provisions: pd.DataFrame,
 
     Returns the tables, the warnings to show, and the citation graph."""
     from .citations import citation_graph, extract_citations
-    from .overlap import overlap_clusters, overlap_pairs
     from .overrides import apply_overrides, read_overrides, review_queue
     from .tokenise import term_frequencies
 

@@ -44,15 +44,13 @@ import pandas as pd
 import yaml
 
 from . import schema
+from .numerals import cn_to_int, roman_to_int, to_roman
 from .read import Block, Document, InputError, _join
 
 logger = logging.getLogger(__name__)
 
 LEXICON_DIR = Path(__file__).parent / "lexicon"
 
-_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
-_ROMAN = ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII",
-          "XIII", "XIV", "XV", "XVI", "XVII", "XVIII", "XIX", "XX"]
 _ROMAN_NUMS = {"i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"}
 
 RESOLUTION_RE = re.compile(r"^第(\d{1,3}/\d{1,3})号决议$")
@@ -110,25 +108,16 @@ def letter_at(i: int) -> str:
 
 
 def annex_part(numeral: str | None) -> str:
-    """Annex numeral -> Roman numeral part name.
+    """Annex numeral -> Roman numeral part name (a lone 附件 is I).
 
     >>> [annex_part(x) for x in (None, "一", "二", "十二", "II", "3")]
     ['I', 'I', 'II', 'XII', 'II', 'III']
     """
     if not numeral:
         return "I"
-    if numeral.isdigit():
-        return _ROMAN[int(numeral)]
-    if set(numeral) <= set("IVX"):
-        return numeral
-    if numeral.startswith("十"):
-        n = 10 + _CN_DIGITS.get(numeral[1:], 0)
-    elif "十" in numeral:
-        a, _, b = numeral.partition("十")
-        n = _CN_DIGITS[a] * 10 + _CN_DIGITS.get(b, 0)
-    else:
-        n = _CN_DIGITS[numeral]
-    return _ROMAN[n]
+    n = roman_to_int(numeral) or cn_to_int(numeral)
+    return to_roman(n) if n else numeral
+
 
 
 def opening_verb(text: str, verbs: tuple[str, ...], prefixes: tuple[str, ...]) -> str | None:
