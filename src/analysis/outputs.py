@@ -47,8 +47,17 @@ def flatten_for_spreadsheet(df: pd.DataFrame) -> pd.DataFrame:
     """
     out = df.copy()
     for col in out.columns:
-        if out[col].dtype == object or str(out[col].dtype).startswith(("string", "str")):
-            out[col] = out[col].map(_cell_to_text)
+        series = out[col]
+        if not (series.dtype == object or str(series.dtype).startswith(("string", "str"))):
+            continue
+        # Per-cell Python only where a column holds lists or dicts; a text
+        # column is cleaned with one vectorised replace (large corpora have
+        # millions of cells).
+        if all(v is None or isinstance(v, (str, float)) for v in series):
+            if any(isinstance(v, str) for v in series):
+                out[col] = series.str.replace(_CONTROL, "", regex=True).where(series.notna(), series)
+            continue
+        out[col] = series.map(_cell_to_text)
     return out
 
 

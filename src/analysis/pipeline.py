@@ -63,6 +63,7 @@ class Corpus:
     recommendations: pd.DataFrame
     unplaced: pd.DataFrame
     summaries: list[dict] = field(default_factory=list)
+    citations: pd.DataFrame | None = None  # per-file citations, when the run made them
 
 
 def read_one(path: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame, dict]:
@@ -216,6 +217,7 @@ class FileResult:
     summary: dict
     recommendations: pd.DataFrame
     provisions: pd.DataFrame
+    citations: pd.DataFrame
 
 
 def process_file(path: Path) -> FileResult:
@@ -230,6 +232,7 @@ def _classify_batch(items: list[tuple]) -> list[FileResult]:
     the inputs of a run that are not in the cache are classified together
     and split back per file afterwards.
     """
+    from .citations import extract_citations
     from .classify import classify_recommendations
 
     if not items:
@@ -241,7 +244,7 @@ def _classify_batch(items: list[tuple]) -> list[FileResult]:
         res = doc_row["resolution"]
         mine = recs[recs["resolution"] == res].reset_index(drop=True)
         prov = provisions[provisions["rec_id"].isin(set(mine["rec_id"]))].reset_index(drop=True)
-        out.append(FileResult(doc_row, paras, unplaced, summary, mine, prov))
+        out.append(FileResult(doc_row, paras, unplaced, summary, mine, prov, extract_citations(paras)))
     return out
 
 
@@ -318,10 +321,11 @@ def process_corpus(paths, out_dir: Path, settings: RunSettings) -> tuple[Corpus,
     unplaced = pd.concat([r.unplaced for r in ordered], ignore_index=True)
     recs = pd.concat([r.recommendations for r in ordered], ignore_index=True)
     provisions = pd.concat([r.provisions for r in ordered], ignore_index=True)
+    corpus_citations = pd.concat([r.citations for r in ordered], ignore_index=True)
     schema.check(documents, schema.DOCUMENTS)
     schema.check(paragraphs, schema.PARAGRAPHS)
     schema.check(recs, schema.RECOMMENDATIONS)
-    corpus = Corpus(documents, paragraphs, recs, unplaced, [r.summary for r in ordered])
+    corpus = Corpus(documents, paragraphs, recs, unplaced, [r.summary for r in ordered], corpus_citations)
     if cache_dir is not None:
         _prune_cache(cache_dir, fingerprint)
     logger.info("corpus: %d files (%d from cache), %d paragraphs, %d recommendations",
@@ -369,7 +373,7 @@ def corpus_tables(corpus: Corpus, recs: pd.DataFrame, provisions: pd.DataFrame,
     if settings.overrides is not None and Path(settings.overrides).exists():
         recs, warnings = apply_overrides(recs, read_overrides(settings.overrides))
     pairs, clusters = _overlap(recs, settings)
-    citations = extract_citations(corpus.paragraphs)
+    citations = corpus.citations if corpus.citations is not None else extract_citations(corpus.paragraphs)
     graph = citation_graph(citations)
     tables = {
         "documents": corpus.documents,
