@@ -48,16 +48,14 @@ def flatten_for_spreadsheet(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for col in out.columns:
         series = out[col]
-        if not (series.dtype == object or str(series.dtype).startswith(("string", "str"))):
-            continue
-        # Per-cell Python only where a column holds lists or dicts; a text
-        # column is cleaned with one vectorised replace (large corpora have
-        # millions of cells).
-        if all(v is None or isinstance(v, (str, float)) for v in series):
-            if any(isinstance(v, str) for v in series):
-                out[col] = series.str.replace(_CONTROL, "", regex=True).where(series.notna(), series)
-            continue
-        out[col] = series.map(_cell_to_text)
+        if isinstance(series.dtype, pd.StringDtype):
+            # Text column: find the rare cells with control characters in one
+            # vectorised pass (large corpora have millions of cells) and clean those.
+            dirty = series.str.contains(_CONTROL.pattern, regex=True, na=False)
+            if dirty.any():
+                out.loc[dirty, col] = series[dirty].map(lambda v: _CONTROL.sub("", v))
+        elif series.dtype == object:
+            out[col] = series.map(_cell_to_text)
     return out
 
 
