@@ -21,6 +21,7 @@ import base64
 import html
 import logging
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -119,7 +120,9 @@ def execute_notebook(path: str | Path, parameters: dict, out_path: str | Path | 
         nb.cells.insert(0 if idx is None else idx + 1, cell)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(cwd or Path(path).parent)}})
-    client.execute()
+    # The kernel's own stderr holds only start-up chatter (transport
+    # warnings); cell errors come back through the notebook's outputs.
+    client.execute(stderr=subprocess.DEVNULL)
     if out_path:
         nbformat.write(nb, out_path)
     return nb
