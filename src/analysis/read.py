@@ -331,8 +331,8 @@ def build_blocks(lines: list[str], path: str | Path = "<text>",
     """Group normalised lines into blocks; return ``(blocks, debris)``.
 
     A blank line ends a paragraph, except next to removed page debris (a page
-    break is not a paragraph break). In hard-wrapped text (no line wider than
-    80 CJK characters, as extracted from a PDF), a line also ends its paragraph
+    break is not a paragraph break). In hard-wrapped text (95% of the lines at
+    most 80 CJK characters wide, as extracted from a PDF), a line also ends its paragraph
     when it is clearly shorter than the column or the next line opens a new
     unit (a label after a clause end, an annex heading, a resolution number).
     Footnote bodies (lines opening with a superscript mark) are blocks of
