@@ -61,8 +61,8 @@ from pathlib import Path
 from typing import Iterable
 
 import pandas as pd
-import yaml
 
+from .lexicon import read_yaml
 from .numerals import cn_to_int
 
 logger = logging.getLogger(__name__)
@@ -172,13 +172,8 @@ def load_bodies(path: str | Path | None = None) -> Bodies:
 
 @lru_cache(maxsize=4)
 def _load_bodies(path: str) -> Bodies:
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CitationLexiconError(f"{path}: file not found") from None
-    except yaml.YAMLError as exc:
-        raise CitationLexiconError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("bodies"), dict) or not data["bodies"]:
+    data = read_yaml(path, error=lambda problem: CitationLexiconError(f"{path}: {problem}"))
+    if not isinstance(data.get("bodies"), dict) or not data["bodies"]:
         raise CitationLexiconError(f"{path}: expected a non-empty mapping 'bodies: {{canonical: [spellings]}}'")
     owner: dict[str, str] = {}
     for canon, spellings in data["bodies"].items():

@@ -146,16 +146,22 @@ def alternation(words, *, escape: bool = True) -> str:
     return "|".join(re.escape(w) if escape else w for w in items)
 
 
-def _read_yaml(path: Path) -> dict:
+def read_yaml(path: Path | str, *, error=None) -> dict:
+    """Read a rule file holding a mapping. A missing file, invalid YAML or
+    another top-level type raises ``error(problem)`` (default: LexiconError
+    naming the file), so every rule file fails the same way."""
+    path = Path(path)
+    make = error or (lambda problem: LexiconError(path, "file", problem))
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise LexiconError(path, "file", "not found") from None
+        raise make("not found") from None
     except yaml.YAMLError as e:
-        raise LexiconError(path, "file", f"is not valid YAML ({e})") from None
+        raise make(f"is not valid YAML ({e})") from None
     if not isinstance(data, dict):
-        raise LexiconError(path, "file", "must hold a mapping at the top level")
+        raise make("must hold a mapping at the top level")
     return data
+
 
 
 def _word_list(path: Path, data: dict, key: str, *, required: bool = True) -> tuple[str, ...]:
@@ -234,7 +240,7 @@ def _load_stopwords(path: Path) -> frozenset[str]:
 
 
 def _load_synonyms(path: Path) -> tuple[dict[str, str], str]:
-    data = _read_yaml(path)
+    data = read_yaml(path)
     table = data.get("synonyms")
     if not isinstance(table, dict) or not table:
         raise LexiconError(path, "synonyms", "must be a non-empty mapping canonical: [variants]")
@@ -262,7 +268,7 @@ def _load_synonyms(path: Path) -> tuple[dict[str, str], str]:
 
 
 def _load_actors(path: Path) -> dict:
-    data = _read_yaml(path)
+    data = read_yaml(path)
     groups = data.get("groups")
     if not isinstance(groups, dict) or not groups:
         raise LexiconError(path, "groups", "must be a non-empty mapping of actor groups")
@@ -300,7 +306,7 @@ def _load_actors(path: Path) -> dict:
 
 
 def _load_strength(path: Path) -> dict:
-    data = _read_yaml(path)
+    data = read_yaml(path)
     families = data.get("families")
     if not isinstance(families, dict) or not families:
         raise LexiconError(path, "families", "must be a non-empty mapping")
@@ -354,7 +360,7 @@ def _load_strength(path: Path) -> dict:
 
 
 def _load_themes(path: Path) -> dict:
-    data = _read_yaml(path)
+    data = read_yaml(path)
     entries = data.get("themes")
     if not isinstance(entries, list) or not entries:
         raise LexiconError(path, "themes", "must be a non-empty list of {code, zh, en}")

@@ -63,7 +63,8 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-import yaml
+
+from .lexicon import read_yaml
 
 logger = logging.getLogger(__name__)
 
@@ -242,14 +243,7 @@ def load_stock_phrases(path: str | Path | None = None) -> StockPhrases:
 
 @lru_cache(maxsize=8)
 def _load_stock_phrases(path: str) -> StockPhrases:
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise StockPhraseError(f"{path}: file not found") from None
-    except yaml.YAMLError as exc:
-        raise StockPhraseError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise StockPhraseError(f"{path}: expected a mapping with chapeau, patterns, phrases")
+    data = read_yaml(path, error=lambda problem: StockPhraseError(f"{path}: {problem}"))
     unknown = set(data) - {"version", "chapeau", "patterns", "phrases"}
     if unknown:
         raise StockPhraseError(f"{path}: unknown section(s) {sorted(unknown)}")

@@ -41,9 +41,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from . import schema
+from .lexicon import read_yaml
 from .numerals import cn_to_int, roman_to_int, to_roman
 from .read import Block, Document, InputError, _join
 
@@ -73,7 +73,7 @@ class StructureRules:
 def structure_rules(path: str | Path | None = None) -> StructureRules:
     """Load and validate ``lexicon/structure.yaml``."""
     path = Path(path) if path else LEXICON_DIR / "structure.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path, error=lambda problem: ValueError(f"{path}: {problem}"))
     lists = {}
     for key in ("preamble_verbs", "operative_verbs", "verb_prefixes", "acting_body_words"):
         values = data.get(key)
