@@ -163,7 +163,6 @@ def read_yaml(path: Path | str, *, error=None) -> dict:
     return data
 
 
-
 def _word_list(path: Path, data: dict, key: str, *, required: bool = True) -> tuple[str, ...]:
     values = data.get(key)
     if values is None and not required:
