@@ -43,7 +43,9 @@ def cmd_run(args) -> int:
             print(f"note: {int(recs[col].isna().sum())} of {len(recs)} recommendations have no {what}")
     if "needs_review" in recs:
         print(f"{int(recs['needs_review'].sum())} of {len(recs)} recommendations need review (review_queue.csv)")
-    print(f"{len(result.tables['overlap'])} overlapping pairs, {result.tables['clusters']['cluster_id'].nunique() if len(result.tables['clusters']) else 0} groups, "
+    clusters = result.tables["clusters"]
+    n_groups = clusters["cluster_id"].nunique() if len(clusters) else 0
+    print(f"{len(result.tables['overlap'])} similar pairs kept, {n_groups} group(s) asking for the same action, "
           f"{len(result.tables['citations'])} citations")
     reused = f" ({result.reused} of {len(result.corpus.documents)} inputs unchanged, reused)" if result.reused else ""
     print(f"wrote {len(result.written)} files to {Path(args.out).resolve()}{reused}")
