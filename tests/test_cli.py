@@ -79,3 +79,10 @@ def test_module_entry_point_runs(tmp_path, seed_folder):
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "resolution 11/2" in proc.stdout
+
+
+def test_files_of_other_types_in_the_input_folder_are_reported(seed_folder, tmp_path, caplog):
+    (seed_folder / "resolution_11-3.doc").write_bytes(b"\xd0\xcf\x11\xe0 old Word file")
+    with caplog.at_level("WARNING", logger="analysis.pipeline"):
+        assert _run(seed_folder, "--out", tmp_path / "out") == 0
+    assert any("resolution_11-3.doc: skipped" in r.getMessage() for r in caplog.records)

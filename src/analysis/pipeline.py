@@ -42,9 +42,13 @@ def discover_inputs(paths: list[str | Path]) -> list[Path]:
     for p in map(Path, paths):
         if p.is_dir():
             for f in sorted(p.iterdir()):
-                if (f.is_file() and f.suffix.lower() in INPUT_SUFFIXES and not f.name.startswith((".", "_"))
-                        and not f.stem.upper().startswith("README")):
+                if not f.is_file() or f.name.startswith((".", "_")) or f.stem.upper().startswith("README"):
+                    continue
+                if f.suffix.lower() in INPUT_SUFFIXES:
                     found.append(f)
+                else:  # say so: an analyst may have saved a resolution as .doc or .rtf
+                    logger.warning("%s: skipped, not a resolution file type (%s); save it as .txt, .docx, "
+                                   ".pdf or .html", f, ", ".join(INPUT_SUFFIXES))
         elif p.is_file():
             found.append(p)
         else:
