@@ -23,13 +23,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import schema
+from . import formats, schema
 from .read import InputError, read_document
 from .segment import recommendations, segment
 
 logger = logging.getLogger(__name__)
 
-INPUT_SUFFIXES = (".txt", ".docx", ".pdf", ".html", ".htm")
+#: What a folder contributes: plain text plus every format ``analysis.formats`` reads.
+INPUT_SUFFIXES = (".txt", *formats.supported_suffixes())
 
 
 def discover_inputs(paths: list[str | Path]) -> list[Path]:
