@@ -24,14 +24,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from .coverage import resolution_key
-from .explore import EVIDENCE_CSS, _as_list, highlight
+from .coverage import as_list, resolution_key
+from .explore import EVIDENCE_CSS, highlight
 
 logger = logging.getLogger(__name__)
 
 
 def _counts(recs: pd.DataFrame, col: str, listed: bool = False) -> pd.Series:
-    values = recs[col].map(_as_list).explode() if listed else recs[col]
+    values = recs[col].map(as_list).explode() if listed else recs[col]
     return values.fillna("(none)").value_counts()
 
 
@@ -70,8 +70,8 @@ def brief_tables(tables: dict[str, pd.DataFrame], resolution: str, *, per_rec: i
             cand = cand.sort_values("similarity", ascending=False).drop_duplicates("rec_id_b").head(per_rec)
             for _, p in cand.iterrows():
                 rows.append({"rec_id": rec_id, "closest": p["rec_id_b"], "scope": scope,
-                             "similarity": float(p["similarity"]), "shared_terms": _as_list(p.get("shared_terms")),
-                             "shared_spans": _as_list(p.get("shared_spans"))})
+                             "similarity": float(p["similarity"]), "shared_terms": as_list(p.get("shared_terms")),
+                             "shared_spans": as_list(p.get("shared_spans"))})
     out["closest"] = pd.DataFrame(rows, columns=["rec_id", "closest", "scope", "similarity", "shared_terms",
                                                  "shared_spans"])
     out["recommendations"] = mine
@@ -109,7 +109,7 @@ def brief_html(tables: dict[str, pd.DataFrame], resolution: str) -> str:
     closest = b["closest"]
     for _, r in mine.iterrows():
         labels = f"{r.get('actor_group')} · {r.get('strength')} ({r.get('strength_family')}) · " + \
-                 "、".join(_as_list(r.get("themes")))
+                 "、".join(as_list(r.get("themes")))
         parts.append(f"<p><b>{html.escape(r['rec_id'])}</b> <small>{html.escape(labels)}</small><br>"
                      f"{html.escape(r['text'])}</p>")
         near = closest[closest["rec_id"] == r["rec_id"]]
@@ -130,16 +130,16 @@ def brief_html(tables: dict[str, pd.DataFrame], resolution: str) -> str:
 def write_brief(input_path: str | Path, *, corpus: str | Path = "data/raw", out_dir: str | Path = "data/processed") -> Path:
     """Run the pipeline over ``corpus`` + ``input_path`` and write the brief."""
     from .pipeline import RunSettings, run
-    from .read import read_document
-    from .segment import segment
+    from .read import file_sha256
 
     input_path = Path(input_path)
-    resolution = segment(read_document(input_path)).resolution
     inputs = [Path(corpus)]
     in_corpus = Path(corpus).is_dir() and input_path.resolve().parent == Path(corpus).resolve()
     if not in_corpus:
         inputs.append(input_path)
     result = run(inputs, out_dir, RunSettings())
+    docs = result.corpus.documents
+    resolution = docs.loc[docs["source_sha256"] == file_sha256(input_path), "resolution"].iloc[0]
     target = Path(out_dir) / f"brief_{resolution.replace('/', '-')}.html"
     target.write_text(brief_html(result.tables, resolution), encoding="utf-8")
     return target

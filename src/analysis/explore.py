@@ -50,6 +50,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .coverage import as_list
 from .outputs import read_table
 
 logger = logging.getLogger(__name__)
@@ -98,16 +99,6 @@ def load(processed: str | Path = "data/processed") -> Run:
     return run
 
 
-def _as_list(v) -> list:
-    if v is None:
-        return []
-    if isinstance(v, float) and pd.isna(v):
-        return []
-    if isinstance(v, str):
-        return [x for x in v.split("|") if x]
-    return list(v)
-
-
 def filter_recommendations(recs: pd.DataFrame, *, resolution: str | None = None, actor_group: str | None = None,
                            strength_family: str | None = None, theme: str | None = None,
                            search: str | None = None) -> pd.DataFrame:
@@ -127,7 +118,7 @@ def filter_recommendations(recs: pd.DataFrame, *, resolution: str | None = None,
         if value not in (None, "", "(all)") and col in recs:
             mask &= recs[col].astype(str) == str(value)
     if theme not in (None, "", "(all)") and "themes" in recs:
-        mask &= recs["themes"].map(lambda v: theme in _as_list(v))
+        mask &= recs["themes"].map(lambda v: theme in as_list(v))
     if search:
         mask &= recs["text"].str.contains(search, regex=False, na=False)
     return recs[mask]
@@ -289,13 +280,13 @@ def pairs_html(overlap: pd.DataFrame, recs: pd.DataFrame, n: int = 10) -> str:
         for rid in (p["rec_id_a"], p["rec_id_b"]):
             t = text.get(rid, "")
             spans = []
-            for s in _as_list(p.get("shared_spans")):
+            for s in as_list(p.get("shared_spans")):
                 s = str(s)
                 start = t.find(s)
                 if s and start >= 0:
                     spans.append((start, start + len(s), "shared"))
             cells.append(f"<td><b>{html.escape(rid)}</b><br>{highlight(t, spans)}</td>")
-        terms = "、".join(map(str, _as_list(p.get("shared_terms"))[:8]))
+        terms = "、".join(map(str, as_list(p.get("shared_terms"))[:8]))
         rows.append(f"<tr><td>{p['similarity']:.2f}<br><small>{html.escape(terms)}</small></td>{''.join(cells)}</tr>")
     return (f'{EVIDENCE_CSS}<table class="recs"><tr><th>similarity / shared terms</th><th>A</th><th>B</th></tr>'
             f'{"".join(rows)}</table>')
@@ -311,7 +302,7 @@ def explorer(recs: pd.DataFrame, columns=("rec_id", "actor_group", "strength", "
     def options(col, listed=False):
         if col not in recs:
             return ["(all)"]
-        values = {x for v in recs[col] for x in (_as_list(v) if listed else [v]) if x is not None and x == x}
+        values = {x for v in recs[col] for x in (as_list(v) if listed else [v]) if x is not None and x == x}
         return ["(all)", *sorted(map(str, values))]
 
     res = w.Dropdown(options=options("resolution"), description="决议")
@@ -402,7 +393,7 @@ def structure(paragraphs: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     p = paragraphs[paragraphs["kind"] != "footnote"].copy()
     p["section"] = p["section"].map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v))
     p["unit"] = [_unit(r, part, lang) for r, part in zip(p["resolution"], p["part"])]
-    p["_marks"] = p["footnotes"].map(lambda v: len(_as_list(v)))
+    p["_marks"] = p["footnotes"].map(lambda v: len(as_list(v)))
     p["_rec"] = p["rec_id"].notna()
     keys = ["resolution", "unit", "part", "section"]
     order = p[keys].drop_duplicates().reset_index(drop=True)
@@ -430,7 +421,7 @@ def footnotes(paragraphs: pd.DataFrame) -> pd.DataFrame:
     body = paragraphs[paragraphs["kind"] != "footnote"]
     cited: dict[tuple[str, str], list[str]] = {}
     for res, pid, marks in zip(body["resolution"], body["para_id"], body["footnotes"]):
-        for m in _as_list(marks):
+        for m in as_list(marks):
             cited.setdefault((str(res), str(m)), []).append(str(pid))
     rows = [{"resolution": r, "label": lab, "text": t, "cited_by": cited.get((str(r), str(lab)), [])}
             for r, lab, t in zip(notes["resolution"], notes["label"], notes["text"])]
@@ -446,7 +437,7 @@ def _groups(recs: pd.DataFrame, by: str | None) -> list[list[str]]:
         return [["all"]] * len(recs)
     if by not in recs.columns:
         raise KeyError(f"no column {by!r} in the table")
-    return [[str(x) for x in _as_list(v)] if not isinstance(v, str) else [v] for v in recs[by]]
+    return [[str(x) for x in as_list(v)] if not isinstance(v, str) else [v] for v in recs[by]]
 
 
 def token_view(recs: pd.DataFrame, n: int = 3, tokeniser=None) -> pd.DataFrame:
@@ -501,7 +492,7 @@ def dictionary_coverage(recs: pd.DataFrame, by: str | None = "resolution", token
     counts: dict[str, Counter] = {}
     for groups, toks in zip(_groups(recs, by), tokens_column(recs, tok)):
         for g in groups:
-            counts.setdefault(g, Counter()).update(_as_list(toks))
+            counts.setdefault(g, Counter()).update(as_list(toks))
     rows = []
     for g in sorted(counts, key=_group_key):
         c = counts[g]
@@ -535,7 +526,7 @@ def out_of_dictionary(recs: pd.DataFrame, n: int = 20, min_chars: int = 2, token
     docs: Counter = Counter()
     if not recs.empty:
         for toks in tokens_column(recs, tok):
-            toks = [t for t in _as_list(toks) if len(t) >= min_chars and t not in words]
+            toks = [t for t in as_list(toks) if len(t) >= min_chars and t not in words]
             count.update(toks)
             docs.update(set(toks))
     ranked = sorted(count.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
@@ -629,7 +620,7 @@ def unlabelled(recs: pd.DataFrame) -> pd.DataFrame:
         if col not in recs:
             continue
         if col == "themes":
-            k = int(recs[col].map(lambda v: not _as_list(v)).sum())
+            k = int(recs[col].map(lambda v: not as_list(v)).sum())
         elif col == "needs_review":
             k = int(recs[col].fillna(False).astype(bool).sum())
         else:
