@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from analysis.brief import brief_tables, write_brief
@@ -65,3 +66,53 @@ def test_brief_lists_closest_earlier_recommendations(two_resolutions, tmp_path):
     assert closest.loc[closest.scope == "earlier", "closest"].str.startswith("11/2:").all()
     with pytest.raises(ValueError, match="not in the corpus"):
         brief_tables(result.tables, "42/7")
+
+
+_IMPORTS_OF = {
+    "inputs": "from analysis.pipeline import process_file; process_file({seed!r})",
+    "overlap": ("import pandas as pd; from analysis.pipeline import _overlap, RunSettings; "
+                "_overlap(pd.DataFrame({{'rec_id': ['1/1:body:1', '1/2:body:1'], 'resolution': ['1/1', '1/2'], "
+                "'text': ['各国应加强司法协助', '各国应加强引渡合作']}}), RunSettings(cache=False))"),
+}
+
+
+@pytest.mark.parametrize("stage", sorted(_IMPORTS_OF))
+def test_cache_fingerprints_cover_every_module_a_stage_imports(stage, seed_path):
+    """A cached result must be invalidated by an edit of any module it was computed with."""
+    import subprocess
+    import sys
+
+    from analysis.pipeline import STAGE_MODULES
+
+    code = _IMPORTS_OF[stage].format(seed=str(seed_path))
+    code += "; import sys; print(' '.join(sorted(m for m in sys.modules if m.startswith('analysis'))))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    imported = {"__init__" if m == "analysis" else m.removeprefix("analysis.")
+                for m in out.strip().splitlines()[-1].split()}
+    assert imported <= set(STAGE_MODULES[stage]), imported - set(STAGE_MODULES[stage])
+
+
+def test_inputs_are_reused_under_a_new_name_and_dropped_inputs_leave_the_tables(two_resolutions, tmp_path):
+    out = tmp_path / "out"
+    settings = RunSettings(overrides=None, progress=False)
+    first = run(two_resolutions, out, settings)
+    seed = next(p for p in two_resolutions.iterdir() if p.name.startswith("cop11"))
+    renamed = seed.with_name("renamed_" + seed.name)
+    seed.rename(renamed)
+    second = run(two_resolutions, out, settings)
+    assert second.reused == 2
+    for name in ("paragraphs", "recommendations", "citations", "unplaced"):
+        df = second.tables[name]
+        if len(df):
+            assert set(df["source_file"]) <= {renamed.name, WRITTEN.name}, name
+    assert renamed.name in set(second.tables["recommendations"]["source_file"])
+    assert str(renamed) in second.corpus.documents["source_path"].tolist()
+    # the same rows as the first run, apart from the file name
+    a = first.tables["recommendations"].drop(columns=["source_file"]).sort_values("rec_id").reset_index(drop=True)
+    b = second.tables["recommendations"].drop(columns=["source_file"]).sort_values("rec_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
+    (two_resolutions / WRITTEN.name).unlink()
+    third = run(two_resolutions, out, settings)
+    assert third.reused == 1
+    assert set(third.tables["recommendations"]["resolution"]) == {"11/2"}
+    assert set(third.tables["provisions"]["rec_id"].str.split(":").str[0]) <= {"11/2"}

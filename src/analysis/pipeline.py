@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,10 +75,10 @@ class Corpus:
 def read_one(path: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame, dict]:
     """Read and segment one file: (documents row, paragraphs, unplaced, summary)."""
     doc = read_document(path)
-    seg = segment(doc)
+    seg = segment(doc, validate=False)  # the callers check the concatenated tables
     paras = seg.paragraphs
     n_recs = int(paras["rec_id"].notna().sum())
-    n_foot = int((paras["kind"] == "footnote").sum())
+    n_foot = int((paras["kind"] == "footnote").to_numpy().sum())
     doc_row = {
         "source_file": doc.source_file, "source_path": str(path), "source_sha256": doc.sha256,
         "source_format": doc.source_format, "encoding": doc.encoding, "converted": doc.converted,
@@ -157,6 +158,14 @@ class RunSettings:
     cache: bool = True
     progress: bool = True
     cache_dir: Path | None = None  # set by run(): <out>/.cache
+    #: Worker processes for reading and classifying new inputs and for the
+    #: overlap stage (1: none; 0: one per core, at most 4). The overlap stage
+    #: uses at most 2: each of its workers holds a similarity block.
+    jobs: int = 0
+
+    @property
+    def workers(self) -> int:
+        return self.jobs if self.jobs > 0 else min(4, os.cpu_count() or 1)
 
 
 @dataclass
@@ -197,13 +206,26 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 _PROJECT_DIR = _PACKAGE_DIR.parents[1]
 
 
-def code_fingerprint() -> str:
+#: The modules each cached stage's results depend on (besides the rule files
+#: and annotations). A test checks these lists against what the stages import,
+#: so that editing, say, the chart code keeps the cache of a large corpus.
+_INPUT_MODULES = ("__init__", "pipeline", "read", "formats", "numerals", "segment", "schema", "lexicon",
+                  "tokenise", "classify", "citations")
+STAGE_MODULES = {"inputs": _INPUT_MODULES, "overlap": (*_INPUT_MODULES, "overlap")}
+
+
+def code_fingerprint(stage: str | None = None) -> str:
     """sha256 over the package's code, rule files and gold annotations: what a
-    cached result depends on besides its input's bytes."""
+    cached result depends on besides its input's bytes. ``stage`` ("inputs",
+    "overlap") narrows the code to the modules of that stage; None takes all."""
     import hashlib
 
     h = hashlib.sha256()
-    files = sorted(_PACKAGE_DIR.rglob("*.py")) + sorted((_PACKAGE_DIR / "lexicon").glob("*"))
+    if stage is None:
+        code = sorted(_PACKAGE_DIR.rglob("*.py"))
+    else:
+        code = [_PACKAGE_DIR / f"{m}.py" for m in STAGE_MODULES[stage]]
+    files = code + sorted((_PACKAGE_DIR / "lexicon").glob("*"))
     files += sorted((_PROJECT_DIR / "data" / "annotations").glob("*.csv"))
     for f in files:
         if f.is_file() and "__pycache__" not in f.parts:
@@ -212,137 +234,262 @@ def code_fingerprint() -> str:
     return h.hexdigest()
 
 
+#: Tables computed from one input alone; the corpus store keeps them per input.
+FILE_TABLES = ("paragraphs", "unplaced", "recommendations", "provisions", "citations")
+#: Hidden column tying a stored row to its input (sha256 of the bytes); never written out.
+_KEY = "_input_sha256"
+#: Inputs processed (read, classified, stored) together: bounds memory on a first run.
+BATCH_FILES = 200
+
+
 @dataclass
-class FileResult:
-    """Everything computed from one input alone (cached per content hash)."""
+class FileBatch:
+    """The per-input results of several inputs, concatenated (one corpus-store chunk).
 
-    doc_row: dict
-    paragraphs: pd.DataFrame
-    unplaced: pd.DataFrame
-    summary: dict
-    recommendations: pd.DataFrame
-    provisions: pd.DataFrame
-    citations: pd.DataFrame
+    ``files`` maps each input's sha256 to its documents row and run summary;
+    every table of ``tables`` carries the input's sha256 in column ``_KEY``.
+    """
 
-
-def process_file(path: Path) -> FileResult:
-    """Read, segment and classify one input."""
-    return _classify_batch([(path, *read_one(path))])[0]
+    files: dict[str, dict]
+    tables: dict[str, pd.DataFrame]
 
 
-def _classify_batch(items: list[tuple]) -> list[FileResult]:
-    """Classify the recommendations of several read inputs in one call.
+def _process_batch(items: list[tuple[Path, str, tuple]]) -> FileBatch:
+    """Classify and cite the read inputs ``(path, sha256, read_one(path))`` in one call.
 
-    The classifier's cost is mostly per call (tables, model), not per row, so
-    the inputs of a run that are not in the cache are classified together
-    and split back per file afterwards.
+    The classifier's and the citation extractor's costs are mostly per call
+    (tables, model, patterns), not per row, so the inputs of a run that are
+    not in the store go through them together.
     """
     from .citations import extract_citations
     from .classify import classify_recommendations
 
+    paras = pd.concat([read[1] for _, _, read in items], ignore_index=True)
+    unplaced = pd.concat([read[2] for _, _, read in items], ignore_index=True)
+    recs, provisions = classify_recommendations(recommendations(paras))
+    citations = extract_citations(paras)
+    # Rows -> input: resolutions are unique per run (refused otherwise), rec_ids
+    # and para_ids start with the resolution, source files are unique by name.
+    by_res = {read[0]["resolution"]: sha for _, sha, read in items}
+    by_file = {read[0]["source_file"]: sha for _, sha, read in items}
+    paras[_KEY] = paras["source_sha256"]
+    recs[_KEY] = recs["source_sha256"]
+    unplaced[_KEY] = unplaced["source_file"].map(by_file)
+    citations[_KEY] = citations["resolution"].map(by_res)
+    rec_res = dict(zip(recs["rec_id"], recs[_KEY]))
+    provisions[_KEY] = provisions["rec_id"].map(rec_res)
+    tables = {"paragraphs": paras, "unplaced": unplaced, "recommendations": recs,
+              "provisions": provisions, "citations": citations}
+    for name, df in tables.items():
+        if df[_KEY].isna().any():  # a broken invariant, not bad input
+            raise RuntimeError(f"{name}: rows not traceable to their input")
+    files = {sha: {"doc_row": read[0], "summary": read[3]} for _, sha, read in items}
+    return FileBatch(files, tables)
+
+
+class CorpusStore:
+    """Per-input results kept between runs, in chunks under ``<out>/.cache``.
+
+    A chunk (``corpus-<fingerprint>-<id>.pkl``) holds the inputs processed
+    together in one run, as a few concatenated tables: loading a corpus of a
+    thousand resolutions is a handful of reads, and adding one resolution
+    writes one small chunk. Chunks made by other code, lexicon or annotation
+    versions (``code_fingerprint``) are removed; so are chunks none of whose
+    inputs is in the run any more.
+    """
+
+    def __init__(self, cache_dir: Path, fingerprint: str):
+        self.dir = Path(cache_dir)
+        self.tag = fingerprint[:16]
+        self.chunks: dict[Path, FileBatch] = {}
+        self.where: dict[str, Path] = {}  # input sha256 -> chunk holding it
+
+    def load(self) -> "CorpusStore":
+        import pickle
+
+        if not self.dir.is_dir():
+            return self
+        for f in sorted(self.dir.glob("corpus-*.pkl")):
+            if not f.name.startswith(f"corpus-{self.tag}-"):
+                f.unlink(missing_ok=True)  # another code or rule version
+                continue
+            try:
+                with open(f, "rb") as fh:
+                    batch: FileBatch = pickle.load(fh)
+            except Exception as exc:  # a damaged chunk is recomputed, not fatal
+                logger.warning("cache chunk %s unreadable (%s); its inputs are recomputed", f.name, exc)
+                f.unlink(missing_ok=True)
+                continue
+            self.chunks[f] = batch
+            for sha in batch.files:
+                self.where.setdefault(sha, f)
+        for old in self.dir.glob("*-*.pkl"):  # per-file entries of earlier versions
+            if not old.name.startswith(("corpus-", "overlap-")):
+                old.unlink(missing_ok=True)
+        return self
+
+    def add(self, batch: FileBatch) -> None:
+        import uuid
+
+        target = self.dir / f"corpus-{self.tag}-{uuid.uuid4().hex[:12]}.pkl"
+        _pickle_atomic(batch, target)
+        self.chunks[target] = batch
+        for sha in batch.files:
+            self.where.setdefault(sha, target)
+
+    def prune(self, keep: set[str]) -> None:
+        """Remove chunks holding none of the inputs ``keep``."""
+        for f, batch in list(self.chunks.items()):
+            if not keep & set(batch.files):
+                f.unlink(missing_ok=True)
+                del self.chunks[f]
+
+
+def process_file(path: Path) -> FileBatch:
+    """Read, segment, classify and cite one input."""
+    from .read import file_sha256
+
+    return _read_batch([(Path(path), file_sha256(path))])
+
+
+def _read_batch(items: list[tuple[Path, str]]) -> FileBatch:
+    """Read and process inputs ``(path, sha256)``; raises InputError on the first bad one."""
+    return _process_batch([(f, sha, read_one(f)) for f, sha in items])
+
+
+def _batches(items: list, jobs: int) -> list[list]:
+    """Split ``items`` into batches of at most BATCH_FILES, at least two per worker."""
     if not items:
         return []
-    recs_in = pd.concat([recommendations(paras) for _, _, paras, _, _ in items], ignore_index=True)
-    recs, provisions = classify_recommendations(recs_in)
-    out = []
-    for path, doc_row, paras, unplaced, summary in items:
-        res = doc_row["resolution"]
-        mine = recs[recs["resolution"] == res].reset_index(drop=True)
-        prov = provisions[provisions["rec_id"].isin(set(mine["rec_id"]))].reset_index(drop=True)
-        out.append(FileResult(doc_row, paras, unplaced, summary, mine, prov, extract_citations(paras)))
+    per = max(1, min(BATCH_FILES, -(-len(items) // (2 * jobs)) if jobs > 1 else BATCH_FILES))
+    return [items[i:i + per] for i in range(0, len(items), per)]
+
+
+#: Fewer new inputs than this are processed in the main process (a pool costs more).
+PARALLEL_MIN_FILES = 40
+
+
+def _processed(pending: list[tuple[Path, str]], jobs: int):
+    """FileBatch after FileBatch for the ``pending`` inputs, in input order.
+
+    With ``jobs`` > 1 (and fork available) the batches are read and
+    classified in forked workers, which inherit the loaded tokeniser and the
+    trained theme model. An input error surfaces when its batch's turn comes,
+    so the first bad input in input order is the one reported.
+    """
+    import multiprocessing as mp
+
+    batches = _batches(pending, jobs)
+    if jobs <= 1 or len(pending) < PARALLEL_MIN_FILES or "fork" not in mp.get_all_start_methods():
+        for batch in batches:
+            yield _read_batch(batch)
+        return
+    from .classify import ClassifySettings, trained_model
+    from .tokenise import get_tokeniser
+
+    get_tokeniser(backend=ClassifySettings().backend).cut("各国")  # loaded once, before the fork
+    trained_model(ClassifySettings())
+    with mp.get_context("fork").Pool(jobs) as pool:
+        yield from pool.imap(_read_batch, batches)
+
+
+def process_corpus(paths, out_dir: Path, settings: RunSettings) -> tuple[Corpus, pd.DataFrame, pd.DataFrame, int]:
+    """Per-file stages for every input (reusing stored results); refuse the
+    whole set on bad input. Returns the corpus, classified recommendations,
+    provisions and how many files came from the store."""
+    from tqdm.auto import tqdm
+
+    from .read import file_sha256
+
+    files = discover_inputs(list(paths))
+    shas = [file_sha256(f) for f in files]
+    store = None
+    if settings.cache:
+        store = CorpusStore(settings.cache_dir or out_dir / ".cache", code_fingerprint("inputs")).load()
+    seen: dict[str, str] = {}
+    pending: list[tuple[Path, str]] = []
+    files_info: dict[str, dict] = {}
+    for f, sha in zip(files, shas):
+        chunk = store.where.get(sha) if store is not None else None
+        if chunk is not None:
+            info = store.chunks[chunk].files[sha]
+            _claim(seen, info["doc_row"]["resolution"], f)
+            files_info[sha] = info
+        else:
+            pending.append((f, sha))
+    reused = len(files) - len(pending)
+    new_batches: list[FileBatch] = []
+    with tqdm(total=len(pending), desc="reading", unit="file",
+              disable=not settings.progress or len(pending) < 5) as bar:
+        for batch in _processed(pending, settings.workers):
+            for info in batch.files.values():
+                _claim(seen, info["doc_row"]["resolution"], Path(info["doc_row"]["source_path"]))
+            new_batches.append(batch)
+            files_info.update(batch.files)
+            if store is not None:
+                store.add(batch)
+            bar.update(len(batch.files))
+    if store is not None:
+        store.prune(set(shas))
+        batches = [store.chunks[f] for f in sorted(store.chunks, key=str)]
+    else:
+        batches = new_batches
+    tables = _assemble(batches, files, shas)
+    ordered = [files_info[sha] for sha in shas]
+    documents = pd.DataFrame([{**i["doc_row"], "source_file": f.name, "source_path": str(f)}
+                              for i, f in zip(ordered, files)], columns=schema.DOCUMENTS.names)
+    summaries = [{**i["summary"], "file": f.name} for i, f in zip(ordered, files)]
+    paragraphs, recs = tables["paragraphs"], tables["recommendations"]
+    schema.check(documents, schema.DOCUMENTS)
+    schema.check(paragraphs, schema.PARAGRAPHS)
+    schema.check(recs, schema.RECOMMENDATIONS)
+    corpus = Corpus(documents, paragraphs, recs, tables["unplaced"], summaries, tables["citations"])
+    logger.info("corpus: %d files (%d from cache), %d paragraphs, %d recommendations",
+                len(files), reused, len(paragraphs), len(recs))
+    return corpus, recs, tables["provisions"], reused
+
+
+def _assemble(batches: list[FileBatch], files: list[Path], shas: list[str]) -> dict[str, pd.DataFrame]:
+    """The rows of the run's inputs, in input order (each input's rows in their
+    own order), with file names as they are now (the same bytes may have been
+    stored under another name)."""
+    import numpy as np
+
+    order = {sha: i for i, sha in enumerate(shas)}
+    name = {sha: f.name for f, sha in zip(files, shas)}
+    owner: dict[str, int] = {}  # sha -> the batch its rows are taken from
+    for k, b in enumerate(batches):
+        for sha in b.files:
+            if sha in order:
+                owner.setdefault(sha, k)
+    out: dict[str, pd.DataFrame] = {}
+    for table in FILE_TABLES:
+        parts = []
+        for k, b in enumerate(batches):
+            df = b.tables[table]
+            mine = [sha for sha in b.files if owner.get(sha) == k]
+            if len(mine) == len(b.files):
+                parts.append(df)
+            elif mine:
+                parts.append(df[df[_KEY].isin(mine)])
+        df = pd.concat(parts, ignore_index=True) if parts else batches[0].tables[table].iloc[:0]
+        if len(df):
+            rank = df[_KEY].map(order).to_numpy()
+            df = df.iloc[np.argsort(rank, kind="stable")].reset_index(drop=True)
+            if "source_file" in df.columns:
+                df["source_file"] = df[_KEY].map(name).astype(df["source_file"].dtype)
+        out[table] = df.drop(columns=[_KEY]).reset_index(drop=True)
     return out
 
 
-def _cache_key(path: Path, fingerprint: str) -> str:
-    from .read import file_sha256
-
-    return f"{file_sha256(path)[:24]}-{fingerprint[:16]}.pkl"
-
-
-def _load_cached(path: Path, target: Path) -> FileResult | None:
-    import pickle
-
-    if not target.exists():
-        return None
-    try:
-        with open(target, "rb") as fh:
-            result: FileResult = pickle.load(fh)
-    except Exception as exc:  # a damaged cache entry is recomputed, not fatal
-        logger.warning("cache entry %s unreadable (%s); recomputing", target.name, exc)
-        return None
-    # the same bytes may sit under another name or folder
-    result.doc_row = {**result.doc_row, "source_file": path.name, "source_path": str(path)}
-    for df in (result.paragraphs, result.recommendations, result.unplaced):
-        if "source_file" in df:
-            df["source_file"] = path.name
-    result.summary = {**result.summary, "file": path.name}
-    return result
-
-
-def _store_cached(result: FileResult, target: Path) -> None:
+def _pickle_atomic(obj, target: Path) -> None:
     import pickle
 
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".tmp")
     with open(tmp, "wb") as fh:
-        pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(target)
-
-
-def process_corpus(paths, out_dir: Path, settings: RunSettings) -> tuple[Corpus, pd.DataFrame, pd.DataFrame, int]:
-    """Per-file stages for every input (reusing cached results); refuse the
-    whole set on bad input. Returns the corpus, classified recommendations,
-    provisions and how many files came from the cache."""
-    from tqdm.auto import tqdm
-
-    files = discover_inputs(list(paths))
-    cache_dir = (settings.cache_dir or out_dir / ".cache") if settings.cache else None
-    fingerprint = code_fingerprint() if settings.cache else ""
-    results: dict[int, FileResult] = {}
-    pending: list[tuple[int, Path, str | None, tuple]] = []
-    seen: dict[str, str] = {}
-    for i, f in enumerate(tqdm(files, desc="reading", unit="file", disable=not settings.progress or len(files) < 5)):
-        target = cache_dir / _cache_key(f, fingerprint) if cache_dir is not None else None
-        cached = _load_cached(f, target) if target is not None else None
-        if cached is not None:
-            results[i] = cached
-            _claim(seen, cached.doc_row["resolution"], f)
-            continue
-        read = read_one(f)
-        _claim(seen, read[0]["resolution"], f)
-        pending.append((i, f, target, read))
-    reused = len(results)
-    batch = 200  # bounded memory for very large first runs
-    for start in tqdm(range(0, len(pending), batch), desc="classifying", unit="batch",
-                      disable=not settings.progress or len(pending) <= batch):
-        chunk = pending[start:start + batch]
-        for (i, f, target, _), result in zip(chunk, _classify_batch([(f, *read) for _, f, _, read in chunk])):
-            results[i] = result
-            if target is not None:
-                _store_cached(result, target)
-    ordered = [results[i] for i in range(len(files))]
-    documents = pd.DataFrame([r.doc_row for r in ordered], columns=schema.DOCUMENTS.names)
-    paragraphs = pd.concat([r.paragraphs for r in ordered], ignore_index=True)
-    unplaced = pd.concat([r.unplaced for r in ordered], ignore_index=True)
-    recs = pd.concat([r.recommendations for r in ordered], ignore_index=True)
-    provisions = pd.concat([r.provisions for r in ordered], ignore_index=True)
-    corpus_citations = pd.concat([r.citations for r in ordered], ignore_index=True)
-    schema.check(documents, schema.DOCUMENTS)
-    schema.check(paragraphs, schema.PARAGRAPHS)
-    schema.check(recs, schema.RECOMMENDATIONS)
-    corpus = Corpus(documents, paragraphs, recs, unplaced, [r.summary for r in ordered], corpus_citations)
-    if cache_dir is not None:
-        _prune_cache(cache_dir, fingerprint)
-    logger.info("corpus: %d files (%d from cache), %d paragraphs, %d recommendations",
-                len(files), reused, len(paragraphs), len(recs))
-    return corpus, recs, provisions, reused
-
-
-def _prune_cache(cache_dir: Path, fingerprint: str) -> None:
-    """Drop cache entries made by other code or rule versions."""
-    for f in cache_dir.glob("*.pkl"):
-        if not f.name.startswith("overlap-") and not f.stem.endswith(fingerprint[:16]):
-            f.unlink(missing_ok=True)
 
 
 def build_manifest(corpus: Corpus, tables: dict[str, pd.DataFrame], notes: list[str] | None = None) -> dict:
@@ -401,15 +548,14 @@ def _overlap(recs: pd.DataFrame, settings: RunSettings) -> tuple[pd.DataFrame, p
     the code and the rules are unchanged (a rerun with nothing new, a brief
     for a resolution already in the corpus)."""
     import hashlib
-    import os
     import pickle
 
     from .overlap import OverlapSettings, overlap_clusters, overlap_pairs
 
-    ov_settings = OverlapSettings(n_jobs=min(2, os.cpu_count() or 1))
+    ov_settings = OverlapSettings(n_jobs=min(2, settings.workers))
     target = None
     if settings.cache and settings.cache_dir is not None:
-        h = hashlib.sha256(code_fingerprint().encode())
+        h = hashlib.sha256(code_fingerprint("overlap").encode())
         for rid, text in zip(recs["rec_id"], recs["text"]):
             h.update(f"{rid}\x1f{text}\x1e".encode())
         target = Path(settings.cache_dir) / f"overlap-{h.hexdigest()[:24]}.pkl"
@@ -424,7 +570,7 @@ def _overlap(recs: pd.DataFrame, settings: RunSettings) -> tuple[pd.DataFrame, p
     if target is not None:
         for old in target.parent.glob("overlap-*.pkl"):
             old.unlink(missing_ok=True)
-        _store_cached((pairs, clusters), target)
+        _pickle_atomic((pairs, clusters), target)
     return pairs, clusters
 
 
@@ -454,16 +600,43 @@ def run(paths: list[str | Path] | str | Path = "data/raw", out_dir: str | Path =
     out_dir = Path(out_dir)
     if settings.cache and settings.cache_dir is None:
         settings = dataclasses.replace(settings, cache_dir=out_dir / ".cache")
-    corpus, recs, provisions, reused = process_corpus(paths, out_dir, settings)
-    tables, warnings, graph = corpus_tables(corpus, recs, provisions, settings)
+    clock = _Stopwatch()
+    with clock("inputs"):
+        corpus, recs, provisions, reused = process_corpus(paths, out_dir, settings)
+    with clock("corpus tables"):
+        tables, warnings, graph = corpus_tables(corpus, recs, provisions, settings)
     corpus.recommendations = tables["recommendations"]
     manifest = build_manifest(corpus, tables, warnings)
-    graphml = "<?xml version='1.0' encoding='utf-8'?>\n" + "\n".join(nx.generate_graphml(_graphml_ready(graph)))
-    written = write_tables(tables, out_dir, extra_files={
-        "manifest.json": json.dumps(manifest, ensure_ascii=False, indent=2),
-        "citations.graphml": graphml,
-    })
+    with clock("writing"):
+        graphml = "<?xml version='1.0' encoding='utf-8'?>\n" + "\n".join(nx.generate_graphml(_graphml_ready(graph)))
+        manifest["timings_s"] = clock.laps  # up to the writing, which is still going on
+        written = write_tables(tables, out_dir, extra_files={
+            "manifest.json": json.dumps(manifest, ensure_ascii=False, indent=2),
+            "citations.graphml": graphml,
+        })
+    logger.info("run took %s", ", ".join(f"{k} {v:.1f} s" for k, v in clock.laps.items()))
     return RunResult(corpus, tables, written, manifest, warnings, reused)
+
+
+class _Stopwatch:
+    """Wall time per stage of a run (logged, and recorded in the manifest)."""
+
+    def __init__(self):
+        self.laps: dict[str, float] = {}
+
+    def __call__(self, name: str):
+        import time
+        from contextlib import contextmanager
+
+        @contextmanager
+        def lap():
+            t0 = time.perf_counter()
+            try:
+                yield
+            finally:
+                self.laps[name] = round(time.perf_counter() - t0, 2)
+
+        return lap()
 
 
 def _graphml_ready(graph):

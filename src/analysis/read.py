@@ -51,8 +51,12 @@ class InputError(ValueError):
     def __init__(self, path: str | Path, message: str, line: int | None = None):
         self.path = str(path)
         self.line = line
+        self.message = message
         where = f"{self.path}:{line}" if line is not None else self.path
         super().__init__(f"{where}: {message}")
+
+    def __reduce__(self):  # pickled intact across worker processes
+        return type(self), (self.path, self.message, self.line)
 
 
 # --------------------------------------------------------------------------

@@ -123,13 +123,27 @@ UNPLACED = Table(
     ),
 )
 
+def _all_str(s: pd.Series, *, optional: bool) -> bool:
+    """Every cell a str (or missing, when ``optional``), checked in C where pandas can."""
+    if isinstance(s.dtype, pd.StringDtype):  # pandas' string dtypes hold str or NA only
+        return optional or not s.isna().any()
+    if s.dtype != object:
+        return optional and bool(s.isna().all())
+    kind = pd.api.types.infer_dtype(s, skipna=optional)
+    return kind in ("string", "empty") or (optional and bool(s.isna().all()))
+
+
+def _all_lists(s: pd.Series) -> bool:
+    return s.dtype == object and all(isinstance(v, (list, tuple)) for v in s.to_numpy())
+
+
 _DTYPE_CHECKS = {
-    "str": lambda s: s.map(lambda v: isinstance(v, str)).all(),
-    "str?": lambda s: s.map(lambda v: v is None or isinstance(v, str) or pd.isna(v)).all(),
+    "str": lambda s: _all_str(s, optional=False),
+    "str?": lambda s: _all_str(s, optional=True),
     "int": lambda s: pd.api.types.is_integer_dtype(s),
     "float": lambda s: pd.api.types.is_float_dtype(s) or pd.api.types.is_integer_dtype(s),
     "bool": lambda s: pd.api.types.is_bool_dtype(s),
-    "list": lambda s: s.map(lambda v: isinstance(v, (list, tuple))).all(),
+    "list": _all_lists,
 }
 
 

@@ -179,8 +179,12 @@ def _is_acting_body(text: str, rules: StructureRules) -> bool:
             and opening_verb(text, rules.preamble_verbs, rules.verb_prefixes) is None)
 
 
-def segment(doc: Document, rules: StructureRules | None = None) -> Segmented:
-    """Segment one document (see the module docstring)."""
+def segment(doc: Document, rules: StructureRules | None = None, *, validate: bool = True) -> Segmented:
+    """Segment one document (see the module docstring).
+
+    ``validate=False`` skips the check of the paragraphs table against its
+    schema, for callers that check many documents' tables at once.
+    """
     rules = rules or structure_rules()
     path = doc.source_path
     blocks = [Block(b.text, b.line_start, b.line_end, list(b.footnote_refs), b.footnote_label,
@@ -375,7 +379,8 @@ def segment(doc: Document, rules: StructureRules | None = None) -> Segmented:
 
     if not acting_body:
         logger.warning("%s: no acting body line (…缔约方会议，) found after the title", doc.source_file)
-    return _finish(doc, resolution, "".join(title_parts), acting_body, header_lines, paras, unplaced)
+    return _finish(doc, resolution, "".join(title_parts), acting_body, header_lines, paras, unplaced,
+                   validate=validate)
 
 
 def _ends_clause(text: str) -> bool:
@@ -415,7 +420,7 @@ def _sequence_error(path: str, b: Block, letter: str, expected: int) -> None:
 
 
 def _finish(doc: Document, resolution: str, title: str, acting_body: str, header_lines: list[int],
-            paras: list[_Para], unplaced: list[dict]) -> Segmented:
+            paras: list[_Para], unplaced: list[dict], *, validate: bool = True) -> Segmented:
     # Build the normalised text from the final blocks (after merges), so that
     # every row's offsets point into it.
     pieces: list[str] = []
@@ -467,27 +472,29 @@ def _finish(doc: Document, resolution: str, title: str, acting_body: str, header
             "source_file": doc.source_file, "source_sha256": doc.sha256,
         })
     full = "\n".join(pieces)
-    df = pd.DataFrame(rows, columns=schema.PARAGRAPHS.names)
-    if len(df):
-        df["seq"] = df["seq"].astype("int64")
-        for col in ("char_start", "char_end", "line_start", "line_end"):
+    _check_footnotes(doc, rows)
+    if rows:
+        # Column-wise construction: a document's table is small and built once
+        # per input, so pandas' per-call overhead is what counts here.
+        df = pd.DataFrame({c: [r[c] for r in rows] for c in schema.PARAGRAPHS.names})
+        for col in ("seq", "char_start", "char_end", "line_start", "line_end"):
             df[col] = df[col].astype("int64")
         df["is_chapeau"] = df["is_chapeau"].astype(bool)
     else:
         df = schema.empty(schema.PARAGRAPHS)
-    schema.check(df, schema.PARAGRAPHS)
-    _check_footnotes(doc, df)
+    if validate:
+        schema.check(df, schema.PARAGRAPHS)
     un = pd.DataFrame(unplaced, columns=schema.UNPLACED.names)
     logger.info("%s: resolution %s, %d paragraphs, %d recommendations, %d footnotes, %d unplaced",
-                doc.source_file, resolution, len(df), int(df["rec_id"].notna().sum()),
-                int((df["kind"] == "footnote").sum()), len(un))
+                doc.source_file, resolution, len(rows), sum(r["rec_id"] is not None for r in rows),
+                sum(r["kind"] == "footnote" for r in rows), len(un))
     return Segmented(resolution, title, acting_body, sorted(set(header_lines)), df, un, full)
 
 
-def _check_footnotes(doc: Document, df: pd.DataFrame) -> None:
+def _check_footnotes(doc: Document, rows: list[dict]) -> None:
     """Warn about footnote marks without a body, and bodies nobody cites."""
-    bodies = set(df.loc[df["kind"] == "footnote", "label"])
-    cited = {lab for labs in df.loc[df["kind"] != "footnote", "footnotes"] for lab in labs}
+    bodies = {r["label"] for r in rows if r["kind"] == "footnote"}
+    cited = {lab for r in rows if r["kind"] != "footnote" for lab in r["footnotes"]}
     for lab in sorted(cited - bodies):
         logger.warning("%s: footnote mark %s has no footnote text", doc.source_file, lab)
     for lab in sorted(bodies - cited):
