@@ -154,3 +154,18 @@ def test_term_frequencies_per_resolution_and_per_theme(tok):
     assert everything[["term", "count"]].values.tolist() == [["x", 2], ["y", 2]]
     with pytest.raises(KeyError, match="no column 'section'"):
         term_frequencies(recs, by="section", tokeniser=tok)
+
+
+def test_rjieba_backend_keeps_the_domain_frequencies_and_skips_jieba(tmp_path, monkeypatch, tok):
+    pytest.importorskip("rjieba")
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    first = DomainTokeniser(load_lexicon(), backend="rjieba")  # computes them with jieba
+    kept = list((tmp_path / "cache").glob("domain-freqs-*.json"))
+    assert len(kept) == 1 and first._jieba is not None
+    second = DomainTokeniser(load_lexicon(), backend="rjieba")  # reads them
+    assert second._jieba is None
+    texts = _all_texts()
+    assert [second.cut(t) for t in texts] == [tok.cut(t) for t in texts]
+    kept[0].write_text("{not json", encoding="utf-8")  # a damaged file is rebuilt
+    third = DomainTokeniser(load_lexicon(), backend="rjieba")
+    assert third._jieba is not None and [third.cut(t) for t in texts] == [tok.cut(t) for t in texts]

@@ -128,9 +128,6 @@ class DomainTokeniser:
         self.hmm = hmm
         self.backend = backend
         self.canonicalise = Canonicaliser(self.lexicon.synonyms)
-        tok = jieba.Tokenizer()
-        tok.tmp_dir = str(cache_dir())
-        tok.initialize()
         # The dictionary: user terms, then every synonym and canonical form
         # (so the raw cut keeps 毒罪办 whole as well). Book-title marks are
         # not part of a word.
@@ -141,20 +138,60 @@ class DomainTokeniser:
             if term and term not in listed:
                 listed.add(term)
                 entries.append((term, None, "n"))
-        for word, freq, tag in entries:
-            if freq is None:
-                freq = max(tok.suggest_freq(word, False), DOMAIN_FREQ_FLOOR)
-            tok.add_word(word, freq, tag)
-        self._jieba = tok
+        self._entries = entries
         self.words = tuple(w for w, _, _ in entries)
+        self._jieba = None
         self._rjieba = None
         if backend == "rjieba":
-            self._rjieba = self._build_rjieba()
+            # rjieba needs only the frequencies jieba settles on for the
+            # domain words; they are kept on disk, so that a run which cuts
+            # with rjieba does not load jieba's own dictionary (1-2 s).
+            self._rjieba = self._build_rjieba(self._domain_freqs())
+        else:
+            self._jieba_tokenizer()
         self._memo: dict[str, str | None] = {}
         logger.info("tokeniser %s (%s, HMM %s): %d domain words", self.version, backend,
                     "on" if hmm else "off", len(self.words))
 
-    def _build_rjieba(self):
+    def _jieba_tokenizer(self):
+        """jieba with the domain words added (built on first need)."""
+        if self._jieba is None:
+            tok = jieba.Tokenizer()
+            tok.tmp_dir = str(cache_dir())
+            tok.initialize()
+            for word, freq, tag in self._entries:
+                if freq is None:
+                    freq = max(tok.suggest_freq(word, False), DOMAIN_FREQ_FLOOR)
+                tok.add_word(word, freq, tag)
+            self._jieba = tok
+        return self._jieba
+
+    def _domain_freqs(self) -> dict[str, int]:
+        """Frequency of every domain word in jieba's dictionary once they are
+        added (a word's suggested frequency depends on the words before it)."""
+        import hashlib
+        import json
+
+        key = hashlib.sha256(json.dumps([jieba.__version__, DOMAIN_FREQ_FLOOR, self._entries],
+                                        ensure_ascii=False).encode()).hexdigest()[:16]
+        path = cache_dir() / f"domain-freqs-{key}.json"
+        try:
+            freqs = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(freqs, dict) and set(freqs) == set(self.words):
+                return {w: int(f) for w, f in freqs.items()}
+        except (OSError, ValueError):
+            pass
+        tok = self._jieba_tokenizer()
+        freqs = {w: int(tok.FREQ[w]) for w in self.words}
+        try:
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(freqs, ensure_ascii=False), encoding="utf-8")
+            tmp.replace(path)
+        except OSError as exc:
+            logger.warning("cannot keep the domain word frequencies in %s (%s)", path.parent, exc)
+        return freqs
+
+    def _build_rjieba(self, freqs: dict[str, int]):
         try:
             import rjieba
         except ImportError as e:  # pragma: no cover - depends on the install
@@ -163,7 +200,7 @@ class DomainTokeniser:
         # Same words at the frequencies jieba settled on, so both backends
         # see the same dictionary.
         for word in self.words:
-            r.add_word(word, int(self._jieba.FREQ[word]), None)
+            r.add_word(word, freqs[word], None)
         return r
 
     # -- segmentation ------------------------------------------------------
@@ -174,7 +211,7 @@ class DomainTokeniser:
             return []
         if self._rjieba is not None:
             return self._rjieba.cut(text, self.hmm)
-        return self._jieba.lcut(text, HMM=self.hmm)
+        return self._jieba_tokenizer().lcut(text, HMM=self.hmm)
 
     def _content(self, word: str) -> str | None:
         word = word.strip()
