@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 from pathlib import Path
 
 from .read import InputError
@@ -32,7 +33,9 @@ def _print_summary(result) -> None:
 def cmd_run(args) -> int:
     from .pipeline import RunSettings, run
 
-    settings = RunSettings(overrides=Path(args.overrides) if args.overrides else None, cache=not args.no_cache)
+    settings = RunSettings(overrides=Path(args.overrides) if args.overrides else None, cache=not args.no_cache,
+                           jobs=args.jobs)
+    started = time.perf_counter()
     result = run(args.inputs or ["data/raw"], args.out, settings)
     _print_summary(result)
     for w in result.warnings:
@@ -48,7 +51,8 @@ def cmd_run(args) -> int:
     print(f"{len(result.tables['overlap'])} similar pairs kept, {n_groups} group(s) asking for the same action, "
           f"{len(result.tables['citations'])} citations")
     reused = f" ({result.reused} of {len(result.corpus.documents)} inputs unchanged, reused)" if result.reused else ""
-    print(f"wrote {len(result.written)} files to {Path(args.out).resolve()}{reused}")
+    print(f"wrote {len(result.written)} files to {Path(args.out).resolve()}{reused} in "
+          f"{time.perf_counter() - started:.1f} s")
     return 0
 
 
@@ -87,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overrides", default="data/overrides.csv",
                    help="analyst corrections applied on every run (default: data/overrides.csv)")
     p.add_argument("--no-cache", action="store_true", help="recompute every input (ignore the cache)")
+    p.add_argument("--jobs", type=int, default=0,
+                   help="worker processes for new inputs and the overlap stage (default 0: one per core, at most 4)")
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("report", help="charts (PNG/SVG/PDF), executed notebooks and report.html from a run")
     p.add_argument("--out", default="data/processed", help="the run's output folder (default: data/processed)")
