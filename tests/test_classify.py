@@ -315,3 +315,23 @@ def test_without_annotations_the_model_is_skipped(tmp_path, caplog):
     out, _ = classify_recommendations(recs, settings)
     assert out.loc[0, "themes"] == ["COOP"] and out.loc[0, "themes_model"] == []
     assert "theme model skipped" in caplog.text
+
+
+def test_trained_theme_model_is_kept_and_used_without_scikit_learn(tmp_path):
+    """A warm start classifies with the stored model; scikit-learn is not even imported."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path), "COP_ANALYSIS_CACHE": str(tmp_path / "cop")}
+    code = ("import sys, pandas as pd; from analysis.classify import classify_recommendations; "
+            "recs = pd.DataFrame({'rec_id': ['9/9:I:a'], 'resolution': ['9/9'], "
+            "'text': ['各国应考虑加强引渡和司法协助方面的国际合作。']}); "
+            "out, _ = classify_recommendations(recs); "
+            "print(out.loc[0, 'themes_model'], 'sklearn' in sys.modules)")
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    themes_first, imported_first = first.stdout.strip().rsplit(" ", 1)
+    themes_second, imported_second = second.stdout.strip().rsplit(" ", 1)
+    assert imported_first == "True" and imported_second == "False"
+    assert themes_first == themes_second and "COOP" in themes_second

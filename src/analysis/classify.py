@@ -71,6 +71,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import logging
+import os
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -669,24 +670,63 @@ class ModelThemeClassifier:
         from sklearn.linear_model import LogisticRegression
 
         Y = binarise(y, self.classes_)
-        self.vectorizer_ = TfidfVectorizer(analyzer=self._features, sublinear_tf=True)
-        F = self.vectorizer_.fit_transform(self._tokens(X))
-        self.estimators_ = []
+        vectorizer = TfidfVectorizer(analyzer=self._features, sublinear_tf=True)
+        F = vectorizer.fit_transform(self._tokens(X))
+        # What prediction needs, as plain arrays: the vocabulary and idf of the
+        # TF-IDF step and, per theme, the logistic weights (or a constant).
+        # Prediction below repeats scikit-learn's arithmetic with numpy, so a
+        # trained model can be kept on disk and used without importing
+        # scikit-learn (a second or two at every start).
+        vocabulary = {t: int(i) for t, i in vectorizer.vocabulary_.items()}
+        W = np.zeros((len(self.classes_), len(vocabulary)))
+        b = np.zeros(len(self.classes_))
+        constant = np.full(len(self.classes_), np.nan)
         for j in range(len(self.classes_)):
             col = Y[:, j]
             if col.min() == col.max():
-                self.estimators_.append(float(col.mean()) if len(col) else 0.0)
+                constant[j] = float(col.mean()) if len(col) else 0.0
             else:
                 est = LogisticRegression(C=self.C, class_weight="balanced", solver="liblinear", random_state=0)
-                self.estimators_.append(est.fit(F, col))
+                est.fit(F, col)
+                W[j], b[j] = est.coef_[0], est.intercept_[0]
+        self.params_ = {"vocabulary": vocabulary, "idf": np.asarray(vectorizer.idf_, dtype=float),
+                        "W": W, "b": b, "constant": constant}
         self.n_train_ = len(Y)
         return self
 
+    def _tfidf(self, X):
+        """Sublinear TF-IDF with L2-normalised rows over the trained vocabulary
+        (scikit-learn's TfidfVectorizer(sublinear_tf=True) transform)."""
+        import scipy.sparse as sp
+
+        vocab = self.params_["vocabulary"]
+        token_lists = self._tokens(X)
+        rows, cols, vals = [], [], []
+        for r, toks in enumerate(token_lists):
+            counts: dict[int, int] = {}
+            for t in toks:
+                i = vocab.get(t)
+                if i is not None:
+                    counts[i] = counts.get(i, 0) + 1
+            rows.extend([r] * len(counts))
+            cols.extend(counts)
+            vals.extend(counts.values())
+        F = sp.csr_matrix((np.asarray(vals, dtype=float), (np.asarray(rows, dtype=np.int64),
+                                                          np.asarray(cols, dtype=np.int64))),
+                          shape=(len(token_lists), len(vocab)))
+        F.sum_duplicates()
+        F.data = (np.log(F.data) + 1.0) * self.params_["idf"][F.indices]
+        norms = np.sqrt(np.asarray(F.multiply(F).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        F.data /= np.repeat(norms, np.diff(F.indptr))
+        return F
+
     def predict_proba(self, X) -> np.ndarray:
-        F = self.vectorizer_.transform(self._tokens(X))
-        out = np.zeros((F.shape[0], len(self.classes_)))
-        for j, est in enumerate(self.estimators_):
-            out[:, j] = est if isinstance(est, float) else est.predict_proba(F)[:, 1]
+        p = self.params_
+        scores = np.asarray(self._tfidf(X) @ p["W"].T) + p["b"]
+        out = 1.0 / (1.0 + np.exp(-scores))
+        const = ~np.isnan(p["constant"])
+        out[:, const] = p["constant"][const]
         return out
 
     def predict(self, X) -> list[list[str]]:
@@ -868,12 +908,48 @@ def trained_model(settings: ClassifySettings) -> ModelThemeClassifier | None:
     h = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()[:12]
     key = (lex.version, h, settings.backend)
     if key not in _MODELS:
-        data = training_data(files, settings.lexicon_dir)
-        model = ModelThemeClassifier(settings.lexicon_dir, backend=settings.backend)
-        _MODELS[key] = model.fit(data, data["themes"].tolist())
-        logger.info("theme model trained on %d annotated recommendations (%s)", len(data),
-                    ", ".join(f.name for f in files))
+        _MODELS[key] = _stored_model(key, files, settings)
     return _MODELS[key]
+
+
+def _stored_model(key: tuple, files: tuple[Path, ...], settings: ClassifySettings) -> ModelThemeClassifier:
+    """The trained model from the user cache, or trained now and kept there.
+
+    The file holds plain arrays (see ``ModelThemeClassifier.fit``), keyed by
+    the lexicon version, the annotation files' content, the tokeniser backend
+    and scikit-learn's version (which trains it)."""
+    import pickle
+    from importlib import metadata
+
+    from .tokenise import cache_dir
+
+    model = ModelThemeClassifier(settings.lexicon_dir, backend=settings.backend)
+    try:
+        sk = metadata.version("scikit-learn")
+    except metadata.PackageNotFoundError:  # pragma: no cover - a dependency
+        sk = "?"
+    tag = hashlib.sha256(repr((*key, model.C, tuple(model.classes_), sk)).encode()).hexdigest()[:16]
+    path = cache_dir() / f"theme-model-{tag}.pkl"
+    try:
+        with open(path, "rb") as fh:
+            stored = pickle.load(fh)
+        model.params_, model.n_train_ = stored["params"], stored["n_train"]
+        logger.info("theme model (%d annotated recommendations) from %s", model.n_train_, path)
+        return model
+    except (OSError, pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError, AttributeError):
+        pass
+    data = training_data(files, settings.lexicon_dir)
+    model.fit(data, data["themes"].tolist())
+    logger.info("theme model trained on %d annotated recommendations (%s)", len(data),
+                ", ".join(f.name for f in files))
+    try:
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump({"params": model.params_, "n_train": model.n_train_}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+    except OSError as exc:
+        logger.warning("cannot keep the trained theme model in %s (%s)", path.parent, exc)
+    return model
 
 
 # --------------------------------------------------------------------------
