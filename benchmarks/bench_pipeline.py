@@ -68,9 +68,27 @@ def numbering(i: int) -> tuple[int, int]:
     return i % 99 + 1, i // 99 + 1
 
 
-def vary(seed_text: str, session: int, k: int, rng: random.Random) -> str:
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{4,}")
+
+
+def phrase_pool(seed_text: str) -> list[str]:
+    """Two- to four-character pieces of the seed's wording (for --distinct)."""
+    pool = set()
+    for run in _CJK_RUN.findall(seed_text):
+        for n in (2, 3, 4):
+            pool.update(run[i:i + n] for i in range(0, len(run) - n + 1, n))
+    return sorted(pool)
+
+
+def distinct_clause(rng: random.Random, pool: list[str]) -> str:
+    """A clause of 3-6 pieces of seed wording: makes an item's text its own."""
+    return "并" + "".join(rng.choice(pool) for _ in range(rng.randint(3, 6)))
+
+
+def vary(seed_text: str, session: int, k: int, rng: random.Random, pool: list[str] | None = None) -> str:
     """One synthetic resolution: new number, swapped actors, items dropped or
-    reordered per annex with consecutive letters."""
+    reordered per annex with consecutive letters; with ``pool``, every
+    lettered item also gets a clause of its own (no two items alike)."""
     lines = seed_text.splitlines()
     lines = [f"第 {session}/{k} 号决议" if _RES_LINE.match(l.strip()) else l for l in lines]
 
@@ -100,7 +118,11 @@ def vary(seed_text: str, session: int, k: int, rng: random.Random) -> str:
         kept_slots = items[: len(order)]
         drop.update(items[len(order):])
         for letter, slot, src in zip(_LETTERS, kept_slots, order):
-            lines[slot] = f"({letter}) {bodies[src]}"
+            body = bodies[src]
+            if pool:
+                end = body[-1] if body and body[-1] in "；。;." else ""
+                body = body[: len(body) - len(end)] + "，" + distinct_clause(rng, pool) + end
+            lines[slot] = f"({letter}) {body}"
     out: list[str] = []
     for idx, line in enumerate(lines):
         if idx in drop:
@@ -111,14 +133,15 @@ def vary(seed_text: str, session: int, k: int, rng: random.Random) -> str:
     return "\n".join(out) + "\n"
 
 
-def build_corpus(n: int, raw_dir: Path, seed: int = 20221016) -> tuple[list[Path], int]:
+def build_corpus(n: int, raw_dir: Path, seed: int = 20221016, distinct: bool = False) -> tuple[list[Path], int]:
     seed_text = SEED.read_text(encoding="utf-8")
     rng = random.Random(seed)
+    pool = phrase_pool(seed_text) if distinct else None
     raw_dir.mkdir(parents=True, exist_ok=True)
     paths, total = [], 0
     for i in range(n):
         session, k = numbering(i)
-        text = vary(seed_text, session, k, rng)
+        text = vary(seed_text, session, k, rng, pool)
         p = raw_dir / f"cop{session:02d}_res{session:02d}-{k:02d}_zh.txt"
         data = text.encode("utf-8")
         p.write_bytes(data)
@@ -145,6 +168,8 @@ def phase_run(raw_dir: Path, out_dir: Path) -> dict:
     return {"run_s": dt, "reused": result.reused, "files": len(result.corpus.documents),
             "recommendations": len(result.tables["recommendations"]),
             "overlap_pairs": len(result.tables["overlap"]),
+            "distinct_texts": int(result.tables["recommendations"]["text"].nunique()),
+            "stages": result.manifest.get("timings_s", {}),
             "maxrss_self_mb": maxrss_mb(), "maxrss_children_mb": maxrss_mb(resource.RUSAGE_CHILDREN)}
 
 
@@ -239,9 +264,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/bench_pipeline"),
                     help="scratch folder (emptied first): raw/ inputs and out/ tables")
     ap.add_argument("--seed", type=int, default=20221016)
+    ap.add_argument("--distinct", action="store_true",
+                    help="give every lettered item a clause of its own, so that no two recommendations are alike "
+                         "(the overlap stage's hard case; by default most items repeat the seed's)")
     ap.add_argument("--rjieba-repeat", type=int, default=200, help="seed lines repeated this often")
     ap.add_argument("--profile", action="store_true", help="also profile one cold run (use a small --n)")
-    ap.add_argument("--results", type=Path, default=RESULTS)
+    ap.add_argument("--results", type=Path, default=None,
+                    help="where the table goes (default: results_pipeline.md, or results_pipeline_distinct.md)")
     ap.add_argument("--phase", help=argparse.SUPPRESS)
     ap.add_argument("--top", type=int, default=15, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -267,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.workdir.exists():
         shutil.rmtree(args.workdir)
     t0 = time.perf_counter()
-    paths, total = build_corpus(args.n, raw, args.seed)
+    paths, total = build_corpus(args.n, raw, args.seed, args.distinct)
     log.info("corpus: %d files, %.1f MB in %.1f s", len(paths), total / 1e6, time.perf_counter() - t0)
     common = ["--workdir", str(args.workdir)]
 
@@ -278,10 +307,13 @@ def main(argv: list[str] | None = None) -> int:
     # One new resolution, numbered after the others.
     session, k = numbering(args.n)
     new = raw / f"cop{session:02d}_res{session:02d}-{k:02d}_zh.txt"
-    new.write_text(vary(SEED.read_text(encoding="utf-8"), session, k, random.Random(args.seed + 1)),
-                   encoding="utf-8")
+    seed_text = SEED.read_text(encoding="utf-8")
+    new.write_text(vary(seed_text, session, k, random.Random(args.seed + 1),
+                        phrase_pool(seed_text) if args.distinct else None), encoding="utf-8")
     log.info("incremental rerun (warm cache, +1 file) ...")
     inc, inc_wall = child("run", *common)
+    log.info("rerun, nothing new ...")
+    same, same_wall = child("run", *common)
     log.info("rjieba vs jieba ...")
     rj, _ = child("rjieba", *common, "--rjieba-repeat", str(args.rjieba_repeat))
     prof = None
@@ -290,19 +322,30 @@ def main(argv: list[str] | None = None) -> int:
         prof, _ = child("profile", *common)
 
     ratio = full["run_s"] / jb["jieba_s"]
-    peak = max(full["maxrss_self_mb"], full["maxrss_children_mb"], inc["maxrss_self_mb"])
+    peak = max(full["maxrss_self_mb"], full["maxrss_children_mb"], inc["maxrss_self_mb"], inc["maxrss_children_mb"])
+
+    def stages(r: dict) -> str:
+        laps = r.get("stages") or {}
+        rest = r["run_s"] - sum(laps.values())
+        return ", ".join([f"{k} {v:.1f} s" for k, v in laps.items()] + [f"other {rest:.1f} s"])
+
     rows = [
         ("resolutions (files) / text", f"{args.n} / {total / 1e6:.1f} MB ({jb['chars']:,} chars)"),
-        ("recommendations / overlap pairs", f"{full['recommendations']:,} / {full['overlap_pairs']:,}"),
+        ("recommendations (distinct texts) / overlap pairs",
+         f"{full['recommendations']:,} ({full['distinct_texts']:,}) / {full['overlap_pairs']:,}"),
         ("full run, cold cache: `run()` wall", f"{full['run_s']:.1f} s (process incl. imports: {full_wall:.1f} s)"),
-        ("full run peak RSS (self / children)",
+        ("full run, by stage", stages(full)),
+        ("full run peak RSS (self / largest worker)",
          f"{full['maxrss_self_mb']:.0f} MB / {full['maxrss_children_mb']:.0f} MB"),
         ("bare `jieba.lcut(HMM=False)`, same texts", f"{jb['jieba_s']:.1f} s (+ {jb['jieba_init_s']:.1f} s dict load)"),
         ("ratio full run / bare jieba", f"{ratio:.1f}x (target <= 2x: {'met' if ratio <= 2 else 'NOT met'})"),
         ("incremental rerun (+1 file, warm cache): `run()` wall",
          f"{inc['run_s']:.1f} s, {inc['reused']} of {inc['files']} from cache "
          f"(process incl. imports: {inc_wall:.1f} s; target < 5 s: {'met' if inc['run_s'] < 5 else 'NOT met'})"),
-        ("incremental rerun peak RSS", f"{inc['maxrss_self_mb']:.0f} MB"),
+        ("incremental rerun, by stage", stages(inc)),
+        ("incremental rerun peak RSS (self / largest worker)",
+         f"{inc['maxrss_self_mb']:.0f} MB / {inc['maxrss_children_mb']:.0f} MB"),
+        ("rerun with nothing new: `run()` wall", f"{same['run_s']:.1f} s ({stages(same)})"),
         ("peak memory target < 2 GB", f"{peak:.0f} MB: {'met' if peak < 2048 else 'NOT met'}"),
     ]
     if rj.get("available"):
@@ -313,15 +356,19 @@ def main(argv: list[str] | None = None) -> int:
     else:
         rows.append(("rjieba backend", "not available in analysis.tokenise"))
     table = "| measure | value |\n|---|---|\n" + "\n".join(f"| {a} | {b} |" for a, b in rows)
-    head = (f"# Pipeline benchmark\n\n{datetime.now().strftime('%Y-%m-%d %H:%M')}, {machine()}, N = {args.n}.\n"
-            f"Command: `.venv/bin/python benchmarks/bench_pipeline.py --n {args.n} --workdir {args.workdir}`. "
+    kind = "every item given a clause of its own (`--distinct`)" if args.distinct else "items repeat the seed's"
+    head = (f"# Pipeline benchmark\n\n{datetime.now().strftime('%Y-%m-%d %H:%M')}, {machine()}, N = {args.n}, "
+            f"{kind}.\n"
+            f"Command: `.venv/bin/python benchmarks/bench_pipeline.py --n {args.n} --workdir {args.workdir}"
+            f"{' --distinct' if args.distinct else ''}`. "
             "Each measurement runs in a fresh process; `run()` wall includes the tokeniser's dictionary load, "
             "the bare-jieba figure does not.\n\n")
     text = head + table + "\n"
     if prof:
         text += "\n## Profile (cold run)\n\n```\n" + prof["profile"][:6000] + "\n```\n"
     print(head + table)
-    args.results.write_text(text, encoding="utf-8")
+    results = args.results or (RESULTS.with_name("results_pipeline_distinct.md") if args.distinct else RESULTS)
+    results.write_text(text, encoding="utf-8")
     return 0
 
 

@@ -609,11 +609,12 @@ def run(paths: list[str | Path] | str | Path = "data/raw", out_dir: str | Path =
     manifest = build_manifest(corpus, tables, warnings)
     with clock("writing"):
         graphml = "<?xml version='1.0' encoding='utf-8'?>\n" + "\n".join(nx.generate_graphml(_graphml_ready(graph)))
-        manifest["timings_s"] = clock.laps  # up to the writing, which is still going on
+        manifest["timings_s"] = dict(clock.laps)  # up to the writing, which is still going on
         written = write_tables(tables, out_dir, extra_files={
             "manifest.json": json.dumps(manifest, ensure_ascii=False, indent=2),
             "citations.graphml": graphml,
         })
+    manifest["timings_s"] = dict(clock.laps)
     logger.info("run took %s", ", ".join(f"{k} {v:.1f} s" for k, v in clock.laps.items()))
     return RunResult(corpus, tables, written, manifest, warnings, reused)
 
