@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import tracemalloc
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -402,7 +404,7 @@ def test_clusters_group_paraphrases_and_are_labelled(fixture_recs, fixture_pairs
 
 
 def test_clusters_do_not_chain_unrelated_items():
-    recs = pd.DataFrame({"rec_id": list("ABCDE"), "resolution": ["1/1"] * 5, "text": ["x"] * 5})
+    recs = pd.DataFrame({"rec_id": list("ABCDE"), "resolution": ["1/1"] * 5, "text": [f"文本{c}" for c in "ABCDE"]})
     # A~B and B~C are strong, A and C share nothing: average linkage keeps C out.
     pairs = pd.DataFrame(
         {
@@ -425,7 +427,8 @@ def test_clusters_do_not_chain_unrelated_items():
 def test_a_giant_component_is_cut_at_a_stricter_threshold():
     # Two tight groups joined by one weaker bridge make one component, larger
     # than the dense linkage may take: it is cut at a stricter threshold first.
-    recs = pd.DataFrame({"rec_id": list("ABCDEF"), "resolution": ["1/1"] * 3 + ["2/1"] * 3, "text": ["x"] * 6})
+    recs = pd.DataFrame({"rec_id": list("ABCDEF"), "resolution": ["1/1"] * 3 + ["2/1"] * 3,
+                         "text": [f"文本{c}" for c in "ABCDEF"]})
     tight = [("A", "B"), ("A", "C"), ("B", "C"), ("D", "E"), ("D", "F"), ("E", "F")]
     pairs = pd.DataFrame(
         {
@@ -461,3 +464,302 @@ def test_default_tokeniser_backends_agree(fixture_recs):
     jieba_pairs = overlap_pairs(fixture_recs, OverlapSettings(tokeniser_backend="jieba"))
     auto_pairs = overlap_pairs(fixture_recs, OverlapSettings())
     pd.testing.assert_frame_equal(jieba_pairs, auto_pairs)
+
+
+# --- distinct texts: repeats across resolutions ----------------------------
+#
+# The stage works on distinct stripped texts and expands to rows. These tests
+# check the result against a brute-force computation written from scratch
+# here: the dense n x n cosine matrix of per-row TF-IDF vectors whose document
+# frequencies count rows.
+
+
+@pytest.fixture(scope="module")
+def seed_recs(seed_path) -> pd.DataFrame:
+    from analysis.read import read_document
+    from analysis.segment import recommendations, segment
+
+    return recommendations(segment(read_document(seed_path)).paragraphs)[["rec_id", "resolution", "text"]]
+
+
+@pytest.fixture(scope="module")
+def repeated_recs(seed_recs) -> pd.DataFrame:
+    """The seed's recommendations in three resolutions, plus one with its actor swapped (各国 -> 缔约国)."""
+    parts = []
+    for k, res in enumerate(["21/2", "22/5", "23/1"]):
+        part = seed_recs.copy()
+        part["rec_id"] = part["rec_id"].str.replace("11/2", res, regex=False)
+        part["resolution"] = res
+        parts.append(part)
+    swapped = seed_recs[seed_recs.text.str.startswith("各国")].iloc[[0]].copy()
+    swapped["rec_id"], swapped["resolution"] = "24/1:body:1", "24/1"
+    swapped["text"] = swapped["text"].str.replace("各国", "缔约国", n=1, regex=False)
+    # Interleave the copies so that repeats are not neighbours in the input order.
+    recs = pd.concat(parts + [swapped], ignore_index=True)
+    order = np.random.default_rng(3).permutation(len(recs))
+    return recs.iloc[order].reset_index(drop=True)
+
+
+def _tfidf_rows(features: list[Counter], settings: OverlapSettings) -> list[dict]:
+    n = len(features)
+    df = Counter(f for row in features for f in row)
+    out = []
+    for row in features:
+        w = {}
+        for f, tf in row.items():
+            if n >= settings.min_docs_for_max_df and df[f] > settings.max_df * n:
+                continue
+            w[f] = (1 + math.log(tf)) * (math.log((1 + n) / (1 + df[f])) + 1)
+        norm = math.sqrt(sum(v * v for v in w.values())) or 1.0
+        out.append({f: v / norm for f, v in w.items()})
+    return out
+
+
+def _brute_force(recs: pd.DataFrame, settings: OverlapSettings, tokens) -> np.ndarray:
+    """Dense n x n similarity, row by row, from the public building blocks."""
+    stripped = [strip_stock_phrases(t) for t in recs["text"]]
+    tok = [Counter(t for part in s.split(SEP) if part.strip() for t in tokens(part)) for s in stripped]
+    grams = [Counter(char_ngrams(s, settings.ngram_range)) for s in stripped]
+    wt, wn = settings.token_weight, settings.ngram_weight
+    vt, vn = _tfidf_rows(tok, settings), _tfidf_rows(grams, settings)
+    n = len(recs)
+    sim = np.zeros((n, n))
+    for i in range(n):
+        for j in range(i, n):
+            st = sum(v * vt[j].get(f, 0.0) for f, v in vt[i].items())
+            sn = sum(v * vn[j].get(f, 0.0) for f, v in vn[i].items())
+            sim[i, j] = sim[j, i] = wt * st + wn * sn
+    return sim
+
+
+def _expected_neighbours(sim: np.ndarray, settings: OverlapSettings) -> list[list[int]]:
+    """Row-by-row rule: order by (-similarity, row), keep top_k, or all above the threshold up to the cap."""
+    n = len(sim)
+    cap = min(max(settings.top_k, settings.max_neighbours), n - 1)
+    out = []
+    for i in range(n):
+        others = [j for j in range(n) if j != i and sim[i, j] > 1e-6]
+        # Similarities within 1e-9 are ties (float noise of the brute force).
+        others.sort(key=lambda j: (-round(sim[i, j], 9), j))
+        above = sum(sim[i, j] >= settings.threshold for j in range(n) if j != i)
+        out.append(others[: min(max(above, settings.top_k), cap)])
+    return out
+
+
+def _actual_neighbours(pairs: pd.DataFrame, recs: pd.DataFrame) -> list[list[int]]:
+    pos = {r: k for k, r in enumerate(recs["rec_id"])}
+    ranked: list[list[tuple[int, int]]] = [[] for _ in range(len(recs))]
+    for row in pairs.itertuples():
+        a, b = pos[row.rec_id_a], pos[row.rec_id_b]
+        if not pd.isna(row.rank_a):
+            ranked[a].append((int(row.rank_a), b))
+        if not pd.isna(row.rank_b):
+            ranked[b].append((int(row.rank_b), a))
+    out = []
+    for lst in ranked:
+        lst.sort()
+        assert [r for r, _ in lst] == list(range(1, len(lst) + 1))
+        out.append([j for _, j in lst])
+    return out
+
+
+def _assert_margins(sim: np.ndarray, expected: list[list[int]], settings: OverlapSettings) -> None:
+    # The comparison is exact only if the similarities that decide a row's
+    # list (its kept ones and the first one left out) are either equal or
+    # further apart than the float32 noise of the stage, and none sits on the
+    # threshold.
+    for i, kept in enumerate(expected):
+        others = [j for j in np.argsort(-sim[i], kind="stable") if j != i]
+        v = sim[i, others[: len(kept) + 1]]
+        gaps = np.abs(np.diff(v))
+        assert ((gaps < 1e-9) | (gaps > 1e-5)).all()
+        assert np.abs(np.delete(sim[i], i) - settings.threshold).min() > 1e-5
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        OverlapSettings(),
+        # Few places and a low threshold: the cap bites and ties fill the last places.
+        OverlapSettings(top_k=2, max_neighbours=4, threshold=0.2),
+        # Many small chunks.
+        OverlapSettings(top_k=4, max_neighbours=7, chunk_cells=30),
+    ],
+    ids=["default", "capped", "chunked"],
+)
+def test_repeated_texts_match_the_brute_force(repeated_recs, tokens, settings):
+    recs = repeated_recs
+    pairs = overlap_pairs(recs, settings, tokens=tokens)
+    sim = _brute_force(recs, settings, tokens)
+    # (a) every row keeps exactly the rows the brute force ranks first, in that
+    # order: by similarity, then the earlier row first.
+    expected = _expected_neighbours(sim, settings)
+    _assert_margins(sim, expected, settings)
+    assert _actual_neighbours(pairs, recs) == expected
+    # Ties really decide here: some row keeps some but not all copies of a text.
+    stripped = [strip_stock_phrases(t) for t in recs["text"]]
+    split_ties = sum(
+        1
+        for i, kept in enumerate(expected)
+        for j in range(len(recs))
+        if j != i and j not in kept and any(stripped[k] == stripped[j] for k in kept)
+    )
+    assert split_ties > 0
+    # (b) the similarities are those of the brute force.
+    pos = {r: k for k, r in enumerate(recs["rec_id"])}
+    a = pairs["rec_id_a"].map(pos).to_numpy()
+    b = pairs["rec_id_b"].map(pos).to_numpy()
+    assert (a < b).all()
+    np.testing.assert_allclose(pairs["similarity"].to_numpy(), sim[a, b], atol=1e-4)
+    assert len(pairs) == len({(min(i, j), max(i, j)) for i, kept in enumerate(expected) for j in kept})
+
+
+def test_identical_texts_pair_with_similarity_one_and_whole_spans(repeated_recs, tokens):
+    settings = OverlapSettings()
+    pairs = overlap_pairs(repeated_recs, settings, tokens=tokens)
+    text = dict(zip(repeated_recs.rec_id, repeated_recs.text))
+    stripped = {r: strip_stock_phrases(t) for r, t in text.items()}
+    same = pairs[[stripped[x] == stripped[y] for x, y in zip(pairs.rec_id_a, pairs.rec_id_b)]]
+    # Every repeat of every text is found (3 copies: each row's two others are its nearest).
+    assert len(same) >= 3 * 28
+    assert (same.similarity == 1.0).all()
+    assert not same.same_resolution.any()
+    for row in same.itertuples():
+        s = stripped[row.rec_id_a]
+        assert row.shared_spans == shared_spans(s, s, settings.min_span, settings.max_spans)
+        # The first span is the longest stretch of the text between stripped
+        # phrases (the earliest of equally long ones), its punctuation trimmed.
+        longest = max(s.split(SEP), key=len).strip(overlap._SPAN_TRIM)
+        if len(longest) >= settings.min_span:
+            assert row.shared_spans[0] == longest
+        assert row.shared_terms
+    # The actor-swapped recommendation is the same request as its three originals.
+    orig = repeated_recs[repeated_recs.text == text["24/1:body:1"].replace("缔约国", "各国", 1)].rec_id
+    assert len(orig) == 3 and text["24/1:body:1"] not in set(orig.map(text))
+    for rid in orig:
+        assert _pair(pairs, "24/1:body:1", rid).similarity == 1.0
+
+
+def test_shared_terms_and_spans_keep_the_direction_of_the_pair(repeated_recs, tokens):
+    # Explanations are computed once per distinct pair of texts and broadcast:
+    # each row's must be what the pair itself gives, a being the earlier row.
+    settings = OverlapSettings()
+    pairs = overlap_pairs(repeated_recs, settings, tokens=tokens)
+    text = dict(zip(repeated_recs.rec_id, repeated_recs.text))
+    for row in pairs.itertuples():
+        sa, sb = strip_stock_phrases(text[row.rec_id_a]), strip_stock_phrases(text[row.rec_id_b])
+        assert row.shared_spans == shared_spans(sa, sb, settings.min_span, settings.max_spans)
+    # Cells are separate lists, not one object shared by several rows.
+    assert len({id(x) for x in pairs.shared_terms}) == len(pairs)
+
+
+def test_document_frequencies_count_rows_not_distinct_texts(tokens):
+    settings = OverlapSettings()
+    # 12 rows repeat one text (written twice with different chapeaux), 10 rows
+    # are other texts: 执法合作 is in 12 of 22 rows (> max_df), but in 1 of 11
+    # distinct texts.
+    repeated = ["各国应考虑加强执法合作", "缔约国应加强执法合作"] * 6
+    others = [f"编写关于第{k}项立法的解释材料并提供培训" for k in range(10)]
+    texts = repeated + others
+    feats = overlap._features(texts, settings, tokens)
+    assert len(feats.stripped) == 11 and feats.mult.tolist() == [12] + [1] * 10
+    assert "执法合作" in feats.terms
+    col = list(feats.terms).index("执法合作")
+    assert feats.X_tok[:, col].nnz == 0  # pruned by max_df, as rows
+    # 培训 is in 10 of 22 rows: kept, though in 10 of 11 distinct texts.
+    assert feats.X_tok[:, list(feats.terms).index("培训")].nnz == 10
+
+    # The weighted rows are exactly what the rows would have had one by one.
+    stripped_rows = [strip_stock_phrases(t) for t in texts]
+    tok_rows = [overlap._segment_tokens(s, tokens) for s in stripped_rows]
+    X_tok_rows, terms_rows = overlap._token_matrix(tok_rows, settings)
+    X_chr_rows = overlap._ngram_matrix(stripped_rows, settings)
+    assert list(terms_rows) == list(feats.terms)
+    assert (abs(feats.X_tok[feats.inverse] - X_tok_rows)).max() == 0
+    n_tok = X_tok_rows.shape[1]
+    X_chr = feats.X[:, n_tok:] / np.float32(math.sqrt(settings.ngram_weight))
+    np.testing.assert_allclose(X_chr[feats.inverse].toarray(), X_chr_rows.toarray(), atol=1e-6)
+    # Below min_docs_for_max_df rows nothing is pruned, whatever the repeats.
+    few = overlap._features(repeated[:4] + others[:4], settings, tokens)
+    assert few.X_tok[:, list(few.terms).index("执法合作")].nnz == 1
+
+
+def test_weight_with_multiplicities_equals_repeated_rows():
+    rng = np.random.default_rng(5)
+    counts = overlap.sp.random(30, 40, density=0.2, format="csr", random_state=rng, dtype=np.float32)
+    counts.data = np.ceil(counts.data * 3)
+    mult = rng.integers(1, 5, size=30)
+    rows = np.repeat(np.arange(30), mult)
+    settings = OverlapSettings(max_df=0.3)
+    by_row = overlap._weight(counts[rows], settings)
+    weighted = overlap._weight(counts, settings, mult)
+    assert (abs(weighted[rows] - by_row)).max() == 0
+    with pytest.raises(ValueError):
+        overlap._weight(counts, settings, np.zeros(30, dtype=int))
+
+
+def test_texts_without_features_pair_with_nothing(tokens):
+    recs = pd.DataFrame(
+        {
+            "rec_id": [f"1/1:body:{k}" for k in range(1, 6)],
+            "resolution": ["1/1"] * 5,
+            "text": ["各国应考虑", "加强执法合作", "各国不妨", "缔约国应加强执法合作", "各国应考虑"],
+        }
+    )
+    pairs = overlap_pairs(recs, tokens=tokens)
+    assert pairs[["rec_id_a", "rec_id_b"]].values.tolist() == [["1/1:body:2", "1/1:body:4"]]
+    assert pairs.similarity.tolist() == [1.0] and pairs.rank_a.tolist() == [1] and pairs.rank_b.tolist() == [1]
+    # One distinct text only: its rows are each other's neighbours, ranked by input order.
+    same = recs.assign(text="加强执法合作")
+    pairs = overlap_pairs(same, OverlapSettings(top_k=2, max_neighbours=2), tokens=tokens)
+    assert len(pairs) == 10 - 3  # rows 4 and 5 keep rows 1 and 2 only
+    assert (pairs.similarity == 1.0).all()
+    first = pairs[pairs.rec_id_a == "1/1:body:1"].sort_values("rec_id_b")
+    assert first.rank_a.fillna(0).tolist() == [1, 2, 0, 0]
+    assert first.rank_b.tolist() == [1, 1, 1, 1]
+
+
+def test_top_breaks_ties_by_index():
+    vals = np.array([[0.5, 0.9, 0.5, 0.5, 0.1, 0.0, 0.0]], dtype=np.float32)
+    idx = np.array([[7, 3, 9, 2, 1, 5, 4]])
+    v, i = overlap._top(vals, idx, 3)
+    assert sorted(i[0].tolist()) == [2, 3, 7]
+    # Ties at zero are left alone (never kept), but the width is respected.
+    v, i = overlap._top(vals, idx, 6)
+    assert v.shape == (1, 6) and {1, 2, 3, 7, 9} <= set(i[0].tolist())
+
+
+def test_workers_give_the_same_table_with_repeats(repeated_recs, tokens, monkeypatch):
+    monkeypatch.setattr(overlap, "PARALLEL_MIN_PAIRS", 0)
+    settings = OverlapSettings(chunk_cells=30 * 3)
+    one = overlap_pairs(repeated_recs, settings, tokens=tokens)
+    two = overlap_pairs(repeated_recs, OverlapSettings(chunk_cells=30 * 3, n_jobs=2), tokens=tokens)
+    pd.testing.assert_frame_equal(one, two)
+
+
+def test_seed_figures_of_the_settings_docstring(seed_recs, tokens):
+    # OverlapSettings documents: the seed's recommendations, which ask for
+    # different things, score at most 0.25 apart from its two "核可"
+    # paragraphs, which are the one pair above the threshold.
+    settings = OverlapSettings()
+    pairs = overlap_pairs(seed_recs, settings, tokens=tokens)
+    row = _pair(pairs, "11/2:body:1", "11/2:body:2")
+    assert row.similarity >= settings.cluster_threshold and row.rank_a == 1 and row.rank_b == 1
+    rest = pairs[~((pairs.rec_id_a == "11/2:body:1") & (pairs.rec_id_b == "11/2:body:2"))]
+    assert 0.12 <= rest.similarity.max() <= 0.25
+
+
+def test_every_copy_of_a_repeated_text_shares_its_cluster():
+    """The pairs table keeps a row's nearest copies only; the cluster still holds all of them."""
+    base = "各国应考虑加强引渡和司法协助方面的国际合作，包括交流良好做法"
+    other = "毒品和犯罪问题办公室应继续为法官和检察官举办关于电子证据的培训"
+    texts = [base] * 30 + [base.replace("各国", "缔约国")] * 5 + [other] * 3
+    recs = pd.DataFrame({"rec_id": [f"{k + 1}/1:I:a" for k in range(len(texts))],
+                         "resolution": [f"{k + 1}/1" for k in range(len(texts))], "text": texts})
+    settings = OverlapSettings(top_k=5, max_neighbours=20, max_df=1.0)  # one text is most of this corpus
+    pairs = overlap_pairs(recs, settings, tokens=lambda s: [s[i:i + 2] for i in range(0, len(s) - 1, 2)])
+    assert len(pairs) < 35 * 34 // 2  # capped: not every pair of copies is listed
+    clusters = overlap_clusters(recs, pairs, settings)
+    sizes = clusters.groupby("cluster_id")["size"].first().sort_values(ascending=False).tolist()
+    assert sizes == [35, 3]  # the 各国/缔约国 variants coincide once the chapeau is stripped
+    assert set(clusters.loc[clusters["size"] == 35, "rec_id"]) == set(recs["rec_id"][:35])

@@ -17,6 +17,13 @@ rank_a`` (+ ``rank_b``)
   shared feature at all (similarity 0) are never kept;
 * ``rank_a`` is the rank (1 = nearest) of b among a's neighbours, ``rank_b``
   that of a among b's; <NA> when beyond a's top-k and below the threshold;
+* ties: a row's candidates are ordered by similarity, then by input order
+  (the earlier row first); this decides which of equally similar rows fill
+  the last of the ``top_k`` / ``max_neighbours`` places and their ranks;
+* recommendations whose stripped texts coincide (verbatim repeats, or texts
+  that differ only in a stripped chapeau) are pairs like any other, with
+  the similarity of a text with itself (1 unless it has no feature at all:
+  then it pairs with nothing);
 * ``shared_terms`` are the shared tokens that contribute most to the token
   cosine; ``shared_spans`` the longest common substrings (at least
   ``min_span`` characters) of the two texts once stock phrases are stripped,
@@ -39,10 +46,20 @@ words whatever their order; character n-grams see paraphrases the tokeniser
 segments differently and need no dictionary. Both are exact cosine scores, so
 every score can be decomposed into the terms and spans that produced it.
 
-Scale: the similarity matrix is never built whole. Rows are processed in
-chunks whose dense block (chunk x n, float32) stays under
+Scale: corpora repeat recommendations verbatim from session to session, and
+once stock phrases are stripped many more coincide. Everything the stage
+computes depends on the stripped text only (features, similarities, shared
+terms and spans), except document frequencies, which count recommendations.
+So the stage works on the m distinct stripped texts: each is tokenised once,
+its features are weighted with document frequencies that count every row
+(a text's multiplicity), its nearest distinct texts are searched once, and
+the rows are expanded from there; terms and spans are computed once per
+distinct pair of texts. The output is the same as a row-by-row computation.
+
+The similarity matrix is never built whole. Distinct texts are processed in
+chunks whose dense block (chunk x m, float32) stays under
 ``settings.chunk_cells`` cells, and only the upper triangle is computed (the
-matrix is symmetric); from each block every row keeps its best candidates
+matrix is symmetric); from each block every text keeps its best candidates
 (top-k, or all above the threshold up to ``max_neighbours``) and the rest is
 dropped. Memory is O(nnz(X) + chunk_cells + n * max_neighbours).
 """
@@ -110,7 +127,7 @@ class OverlapSettings:
     paraphrases of one request score 0.43–0.80, items sharing only a chapeau
     and the Convention's title 0.12–0.17, and the seed's 28 recommendations,
     which ask for different things, at most 0.25 apart from its two "核可"
-    paragraphs (0.64). ``cluster_threshold`` is stricter: a cluster claims
+    paragraphs (0.77). ``cluster_threshold`` is stricter: a cluster claims
     "the same action".
     """
 
@@ -131,8 +148,6 @@ class OverlapSettings:
     #: Cap on the above-threshold neighbours kept per row (a corpus of near
     #: copies would otherwise yield n^2 pairs); capped rows are logged.
     max_neighbours: int = 20
-    #: Hash buckets for character n-grams.
-    ngram_features: int = 2**22
     #: Upper bound on the cells of one dense similarity block (float32).
     chunk_cells: int = 8_000_000
     #: Components larger than this are first cut at a stricter threshold
@@ -357,18 +372,32 @@ def _segment_tokens(stripped: str, tokens: TokenFn) -> list[str]:
     return out
 
 
-def _weight(counts: sp.csr_matrix, settings: OverlapSettings) -> sp.csr_matrix:
+def _weight(counts: sp.csr_matrix, settings: OverlapSettings, mult: np.ndarray | None = None) -> sp.csr_matrix:
     """Counts -> sublinear TF-IDF with L2-normalised rows (float32).
 
     idf = ln((1 + n) / (1 + df)) + 1 (scikit-learn's smoothed idf), and
     features in more than ``max_df`` of the texts get weight 0: they are the
     corpus's own stock wording, and dropping them also keeps the similarity
     blocks sparse.
+
+    ``mult`` (one count per row) says how many recommendations each row
+    stands for: n is their sum and a feature's df the sum over the rows that
+    contain it, so each row gets exactly the weights it would have if it
+    were repeated ``mult`` times.
     """
-    n = counts.shape[0]
     counts = counts.tocsr().astype(np.float32)
     counts.sum_duplicates()
-    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    if mult is None:
+        n = counts.shape[0]
+        df = np.bincount(counts.indices, minlength=counts.shape[1])
+    else:
+        mult = np.asarray(mult, dtype=np.int64)
+        if mult.shape != (counts.shape[0],) or (mult < 1).any():
+            raise ValueError("_weight: mult must hold one positive count per row")
+        n = int(mult.sum())
+        # Integer-valued float sums: exact, so idf and max_df match the row count.
+        per_entry = np.repeat(mult, np.diff(counts.indptr)).astype(np.float64)
+        df = np.rint(np.bincount(counts.indices, weights=per_entry, minlength=counts.shape[1])).astype(np.int64)
     idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
     if n >= settings.min_docs_for_max_df:
         common = df > settings.max_df * n
@@ -385,58 +414,90 @@ def _weight(counts: sp.csr_matrix, settings: OverlapSettings) -> sp.csr_matrix:
     return counts
 
 
-def _token_matrix(token_lists: list[list[str]], settings: OverlapSettings) -> tuple[sp.csr_matrix, np.ndarray]:
-    from sklearn.feature_extraction.text import CountVectorizer
+def _counts(keys_per_row: list[list], n_cols: int | None = None) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Rows of feature keys -> (counts matrix over the distinct keys, the keys in column order).
 
-    vec = CountVectorizer(analyzer=lambda toks: toks, lowercase=False, dtype=np.float32)
-    try:
-        counts = vec.fit_transform(token_lists)
-    except ValueError:  # empty vocabulary: every text empty after stripping
-        return sp.csr_matrix((len(token_lists), 0), dtype=np.float32), np.array([], dtype=object)
-    return _weight(counts, settings), vec.get_feature_names_out()
+    The columns are the distinct keys in sorted order. (scipy and numpy only:
+    scikit-learn's vectorisers cost a second or two of import at every run.)
+    """
+    indptr = np.zeros(len(keys_per_row) + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum([len(k) for k in keys_per_row])
+    flat = [k for keys in keys_per_row for k in keys]
+    if not flat:
+        return sp.csr_matrix((len(keys_per_row), 0), dtype=np.float32), np.array([], dtype=object)
+    used, inverse = np.unique(np.asarray(flat), return_inverse=True)
+    counts = sp.csr_matrix((np.ones(len(flat), dtype=np.float32), inverse.astype(np.int32).ravel(), indptr),
+                           shape=(len(keys_per_row), len(used)))
+    counts.sum_duplicates()
+    return counts, used
 
 
-def _ngram_matrix(stripped: list[str], settings: OverlapSettings) -> sp.csr_matrix:
-    # Character n-grams are hashed: their vocabulary (millions of distinct
-    # trigrams in a large corpus) is never held in memory, and they are never
-    # shown to a reader (spans explain them better). 2**22 buckets keep
-    # collisions negligible for the corpus sizes we target.
-    from sklearn.feature_extraction.text import HashingVectorizer
+def _token_matrix(
+    token_lists: list[list[str]], settings: OverlapSettings, mult: np.ndarray | None = None
+) -> tuple[sp.csr_matrix, np.ndarray]:
+    counts, terms = _counts(token_lists)
+    if counts.shape[1] == 0:  # empty vocabulary: every text empty after stripping
+        return counts, terms
+    return _weight(counts, settings, mult), terms.astype(object)
 
-    vec = HashingVectorizer(
-        analyzer=lambda s: char_ngrams(s, settings.ngram_range),
-        n_features=settings.ngram_features,
-        alternate_sign=False,
-        norm=None,
-        lowercase=False,
-        dtype=np.float32,
-    )
-    counts = vec.transform(stripped).tocsr()
-    # Keep only the buckets in use, so that every later array is sized by
-    # the non-zeros, not by the 2**22 buckets.
-    used, inverse = np.unique(counts.indices, return_inverse=True)
-    counts = sp.csr_matrix((counts.data, inverse.astype(np.int32), counts.indptr), shape=(counts.shape[0], len(used)))
-    return _weight(counts, settings)
+
+def _ngram_matrix(stripped: list[str], settings: OverlapSettings, mult: np.ndarray | None = None) -> sp.csr_matrix:
+    # Character n-grams are keyed by the CRC-32 of their UTF-8 bytes: their
+    # vocabulary (millions of distinct trigrams in a large corpus) is never
+    # held as strings, and they are never shown to a reader (spans explain
+    # them better). Among a million distinct n-grams a few hundred pairs
+    # share a key, each pair two rare n-grams: a negligible change of any
+    # score, and the same on every run and machine.
+    import zlib
+
+    crc = zlib.crc32
+    keys = [[crc(g.encode("utf-8")) for g in char_ngrams(s, settings.ngram_range)] for s in stripped]
+    counts, _ = _counts(keys)
+    if counts.shape[1] == 0:
+        return counts
+    return _weight(counts, settings, mult)
 
 
 @dataclass
 class _Features:
-    stripped: list[str]
+    """Features of the distinct stripped texts; row i of the input is text ``inverse[i]``."""
+
+    stripped: list[str]  # the m distinct stripped texts, in order of first occurrence
+    inverse: np.ndarray  # (n,) input row -> distinct text
+    mult: np.ndarray  # (m,) rows per distinct text
     X: sp.csr_matrix  # combined, weighted: X @ X.T is the similarity
     X_tok: sp.csr_matrix  # token TF-IDF (unit rows), for shared terms
     terms: np.ndarray
 
 
+def _distinct_stripped(texts: Sequence[str], phrases: StockPhrases) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(uniq, inverse, mult): the distinct stripped texts in order of first occurrence.
+
+    Each distinct raw text is stripped once; texts that differ only in a
+    stripped phrase then coincide. Numbering by first occurrence makes the
+    order of distinct texts that of their earliest rows, which the
+    neighbour expansion relies on for the tie-break.
+    """
+    raw_inv, raw_uniq = pd.factorize(pd.Series(list(texts), dtype=object).fillna(""), sort=False)
+    stripped_raw = [phrases.strip(str(t)) for t in raw_uniq]
+    codes, uniq = pd.factorize(pd.Series(stripped_raw, dtype=object), sort=False)
+    inverse = codes[raw_inv].astype(np.int64)
+    mult = np.bincount(inverse, minlength=len(uniq)).astype(np.int64)
+    return [str(u) for u in uniq], inverse, mult
+
+
 def _features(texts: Sequence[str], settings: OverlapSettings, tokens: TokenFn | None) -> _Features:
     phrases = load_stock_phrases(settings.stock_phrases)
-    stripped = [phrases.strip(t or "") for t in texts]
+    stripped, inverse, mult = _distinct_stripped(texts, phrases)
     tok_fn = tokens if tokens is not None else _default_tokens(settings.tokeniser_backend)
     token_lists = [_segment_tokens(s, tok_fn) for s in stripped]
-    X_tok, terms = _token_matrix(token_lists, settings)
-    X_chr = _ngram_matrix(stripped, settings)
+    X_tok, terms = _token_matrix(token_lists, settings, mult)
+    X_chr = _ngram_matrix(stripped, settings, mult)
     logger.info(
-        "overlap features: %d texts, %d token features, %d distinct hashed n-grams",
+        "overlap features: %d texts (%d distinct once stock phrases are stripped), "
+        "%d token features, %d distinct hashed n-grams",
         len(texts),
+        len(stripped),
         X_tok.shape[1],
         X_chr.shape[1],
     )
@@ -445,7 +506,7 @@ def _features(texts: Sequence[str], settings: OverlapSettings, tokens: TokenFn |
         format="csr",
         dtype=np.float32,
     )
-    return _Features(stripped=stripped, X=X, X_tok=X_tok, terms=terms)
+    return _Features(stripped=stripped, inverse=inverse, mult=mult, X=X, X_tok=X_tok, terms=terms)
 
 
 # --------------------------------------------------------------------------
@@ -465,11 +526,32 @@ def chunk_rows(n: int, chunk_cells: int) -> int:
 
 
 def _top(vals: np.ndarray, idx: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray]:
-    """The ``w`` largest entries of each row of ``vals`` (unordered) and their ``idx``."""
+    """The ``w`` largest entries of each row of ``vals`` (unordered) and their ``idx``.
+
+    Ties are broken by ``idx``, the smaller first (the documented tie-break):
+    where the w-th value is shared with an entry left out, the tied entries
+    are chosen again by index. Ties at or below 1e-6 are left alone: such
+    candidates are never kept.
+    """
     if vals.shape[1] <= w:
         return vals, idx
     part = np.argpartition(vals, vals.shape[1] - w, axis=1)[:, -w:]
-    return np.take_along_axis(vals, part, axis=1), np.take_along_axis(idx, part, axis=1)
+    top_v = np.take_along_axis(vals, part, axis=1)
+    top_i = np.take_along_axis(idx, part, axis=1)
+    if w == 0:
+        return top_v, top_i
+    kth = top_v.min(axis=1)
+    tied = np.flatnonzero(
+        (kth > 1e-6) & ((vals == kth[:, None]).sum(axis=1) > (top_v == kth[:, None]).sum(axis=1))
+    )
+    for r in tied:  # rare: equal similarities at the boundary
+        row_v, row_i = vals[r], idx[r]
+        above = np.flatnonzero(row_v > kth[r])
+        level = np.flatnonzero(row_v == kth[r])
+        level = level[np.argsort(row_i[level], kind="stable")[: w - len(above)]]
+        chosen = np.concatenate([above, level])
+        top_v[r], top_i[r] = row_v[chosen], row_i[chosen]
+    return top_v, top_i
 
 
 def _merge(best_v: np.ndarray, best_i: np.ndarray, v: np.ndarray, i: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -480,7 +562,9 @@ def _merge(best_v: np.ndarray, best_i: np.ndarray, v: np.ndarray, i: np.ndarray)
 #: What forked workers read (set just before a pool starts, cleared after):
 #: passing the feature matrix and texts by fork avoids pickling them.
 _SHARED: dict = {}
-#: Fewer pairs than this are explained in one process (a pool costs more).
+#: Fewer distinct pairs of texts than this are explained in one process (a
+#: pool costs more); the neighbour search uses workers only when it has
+#: several chunks.
 PARALLEL_MIN_PAIRS = 10_000
 
 
@@ -493,12 +577,25 @@ def _pool(jobs: int):
     return mp.get_context("fork").Pool(jobs)
 
 
-def _scan(X: sp.csr_matrix, settings: OverlapSettings, starts: Sequence[int], step: int, cap: int):
-    """Best ``cap`` candidates and above-threshold counts of every row, from the chunks at ``starts``."""
+def _scan(
+    X: sp.csr_matrix,
+    settings: OverlapSettings,
+    starts: Sequence[int],
+    step: int,
+    cap: int,
+    mult: np.ndarray | None = None,
+):
+    """Best ``cap`` candidates and above-threshold counts of every row, from the chunks at ``starts``.
+
+    With ``mult`` (recommendations per row), a candidate above the threshold
+    counts for its multiplicity.
+    """
     n = X.shape[0]
     best_v = np.full((n, cap), -1.0, dtype=np.float32)  # -1: empty slot
     best_i = np.full((n, cap), -1, dtype=np.int64)
     above = np.zeros(n, dtype=np.int64)
+    # float32 counts are exact up to 2**24 recommendations per sum.
+    w = None if mult is None else mult.astype(np.float32)
     for s in starts:
         e = min(n, s + step)
         m = e - s
@@ -506,7 +603,10 @@ def _scan(X: sp.csr_matrix, settings: OverlapSettings, starts: Sequence[int], st
         block = (X[s:] @ X[s:e].T).toarray().T
         block[np.arange(m), np.arange(m)] = -1.0  # never one's own neighbour
         hit = block >= settings.threshold
-        above[s:e] += hit.sum(axis=1)
+        if w is None:
+            above[s:e] += hit.sum(axis=1)
+        else:
+            above[s:e] += np.rint(hit.astype(np.float32) @ w[s:]).astype(np.int64)
         # Rows of the chunk: every column from s on (columns before s come
         # from earlier chunks, through their columns).
         cols = np.broadcast_to(np.arange(s, n, dtype=np.int64), block.shape)
@@ -514,7 +614,10 @@ def _scan(X: sp.csr_matrix, settings: OverlapSettings, starts: Sequence[int], st
         best_v[s:e], best_i[s:e] = _merge(best_v[s:e], best_i[s:e], v, i)
         if e < n:
             # Later rows see this chunk's rows as candidates.
-            above[e:] += hit[:, m:].sum(axis=0)
+            if w is None:
+                above[e:] += hit[:, m:].sum(axis=0)
+            else:
+                above[e:] += np.rint(w[s:e] @ hit[:, m:].astype(np.float32)).astype(np.int64)
             later = np.ascontiguousarray(block[:, m:].T)  # (n - e) x m
             rows = np.broadcast_to(np.arange(s, e, dtype=np.int64), later.shape)
             v, i = _top(later, rows, cap)
@@ -524,34 +627,31 @@ def _scan(X: sp.csr_matrix, settings: OverlapSettings, starts: Sequence[int], st
 
 
 def _scan_shared(starts: Sequence[int], step: int, cap: int):
-    return _scan(_SHARED["X"], _SHARED["settings"], starts, step, cap)
+    return _scan(_SHARED["X"], _SHARED["settings"], starts, step, cap, _SHARED["mult"])
 
 
-def _neighbours(X: sp.csr_matrix, settings: OverlapSettings) -> pd.DataFrame:
-    """Directed edges i -> j (j among i's kept neighbours) with similarity and rank.
+def _search(X: sp.csr_matrix, settings: OverlapSettings, cap: int, mult: np.ndarray | None):
+    """Each row's best ``cap`` other rows of ``X`` by (-similarity, index), and its count above the threshold.
 
     The similarity matrix is symmetric, so only its upper triangle is
-    computed: chunk [s, e) is multiplied with rows [s, n) only. Each block
+    computed: chunk [s, e) is multiplied with rows [s, m) only. Each block
     updates the candidates of its own rows and, through its columns, those
     of the later rows; every row keeps at most ``cap`` candidates (the best
-    so far) and a count of its entries above the threshold. With workers,
-    each takes every ``jobs``-th chunk (chunks shrink along the triangle)
-    and their candidates are merged.
+    so far) and a count of its entries above the threshold (each weighted by
+    ``mult``). With workers, each takes every ``jobs``-th chunk (chunks shrink
+    along the triangle) and their candidates are merged; workers are used
+    only when there are several chunks, i.e. when the search is large.
     """
-    n = X.shape[0]
-    cap = min(max(settings.top_k, settings.max_neighbours), n - 1)
-    empty = pd.DataFrame({"i": [], "j": [], "sim": [], "rank": []})
-    if cap <= 0:
-        return empty
-    step = chunk_rows(n, settings.chunk_cells)
-    starts = list(range(0, n, step))
+    m = X.shape[0]
+    step = chunk_rows(m, settings.chunk_cells)
+    starts = list(range(0, m, step))
     jobs = min(settings.jobs, len(starts))
-    _SHARED.update(X=X, settings=settings)  # before the fork: the workers inherit it
+    _SHARED.update(X=X, settings=settings, mult=mult)  # before the fork: the workers inherit it
     try:
         pool = _pool(jobs)
         if pool is None:
             parts = None
-            best_v, best_i, above = _scan(X, settings, starts, step, cap)
+            best_v, best_i, above = _scan(X, settings, starts, step, cap, mult)
         else:
             with pool:
                 parts = pool.starmap(_scan_shared, [(starts[k::jobs], step, cap) for k in range(jobs)])
@@ -562,10 +662,109 @@ def _neighbours(X: sp.csr_matrix, settings: OverlapSettings) -> pd.DataFrame:
         above = sum(p[2] for p in parts)
     # Sort each row by similarity desc, then by index for stable ties.
     order = np.lexsort((best_i, -best_v), axis=1)
-    best_i = np.take_along_axis(best_i, order, axis=1)
-    best_v = np.take_along_axis(best_v, order, axis=1)
-    want = np.minimum(np.maximum(above, settings.top_k), cap)
-    n_capped = int((above > cap).sum())
+    return np.take_along_axis(best_v, order, axis=1), np.take_along_axis(best_i, order, axis=1), above
+
+
+def _candidates(
+    best_v: np.ndarray,
+    best_i: np.ndarray,
+    self_sim: np.ndarray,
+    inverse: np.ndarray,
+    mult: np.ndarray,
+    cap: int,
+    budget: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each distinct text u, its best ``cap + 1`` candidate rows, sorted by (-similarity, row).
+
+    The candidates of u are its own rows (at u's self-similarity) and the rows
+    of its nearest distinct texts (``best_i``, at their similarity). Only the
+    first ``cap + 1`` rows of u and the first ``cap`` rows of a neighbour
+    can make u's list: rows of one text are equally similar, so the earlier
+    ones come first. A row i of text u then has u's list without i, cut to
+    ``cap``. Texts are taken in batches of at most ``budget`` candidate rows.
+    Candidates at similarity 0 are left out (they are never kept).
+
+    Texts equally similar to u but left out of ``best_i`` cannot matter: the
+    search breaks ties by distinct index, which is the order of first rows,
+    so each of the ``cap`` texts it kept has a row before any row of a
+    left-out one.
+    """
+    m = len(mult)
+    rows_by_text = np.argsort(inverse, kind="stable")  # grouped by text, in input order
+    first = np.zeros(m, dtype=np.int64)
+    first[1:] = np.cumsum(mult)[:-1]
+    # Groups of candidates (u, v, similarity, how many of v's rows).
+    ok = (best_i >= 0) & (best_v > 1e-6)
+    uu, kk = np.nonzero(ok)
+    vv = best_i[uu, kk]
+    gu = np.concatenate([np.arange(m, dtype=np.int64), uu.astype(np.int64)])
+    gv = np.concatenate([np.arange(m, dtype=np.int64), vv])
+    gs = np.concatenate([self_sim.astype(np.float32), best_v[uu, kk].astype(np.float32)])
+    gt = np.concatenate([np.where(self_sim > 1e-6, np.minimum(mult, cap + 1), 0), np.minimum(mult[vv], cap)])
+    o = np.argsort(gu, kind="stable")
+    gu, gv, gs, gt = gu[o], gv[o], gs[o], gt[o]
+    u_bound = np.searchsorted(gu, np.arange(m + 1))  # groups of text u: u_bound[u]:u_bound[u + 1]
+    cum = np.concatenate([[0], np.cumsum(gt)])[u_bound]  # candidate rows before text u
+
+    cand_rows = np.full((m, cap + 1), -1, dtype=np.int64)
+    cand_sims = np.full((m, cap + 1), -1.0, dtype=np.float32)
+    u0 = 0
+    while u0 < m:
+        u1 = max(u0 + 1, int(np.searchsorted(cum, cum[u0] + budget, side="right")) - 1)
+        u1 = min(u1, m)
+        g = slice(u_bound[u0], u_bound[u1])
+        t = gt[g]
+        total = int(t.sum())
+        if total:
+            rep = np.repeat(np.arange(len(t)), t)
+            offset = np.arange(total) - np.repeat(np.cumsum(t) - t, t)
+            rows = rows_by_text[first[gv[g]][rep] + offset]
+            sims = gs[g][rep]
+            us = gu[g][rep]
+            srt = np.lexsort((rows, -sims, us))
+            rows, sims, us = rows[srt], sims[srt], us[srt]
+            pos = np.arange(total) - np.searchsorted(us, us, side="left")
+            keep = pos <= cap
+            cand_rows[us[keep], pos[keep]] = rows[keep]
+            cand_sims[us[keep], pos[keep]] = sims[keep]
+        u0 = u1
+    return cand_rows, cand_sims
+
+
+def _neighbours(X: sp.csr_matrix, settings: OverlapSettings, inverse: np.ndarray | None = None) -> pd.DataFrame:
+    """Directed edges i -> j (j among row i's kept neighbours) with similarity and rank.
+
+    ``X`` holds the distinct texts and ``inverse`` maps each input row to its
+    text (None: every row is its own text). The nearest distinct texts are
+    searched once (``_search``), then expanded to rows (``_candidates``): a
+    row's candidates are the other rows of its text and the rows of its
+    text's neighbours, ordered by (-similarity, row). Row i keeps its first
+    ``top_k`` candidates, or all those above the threshold up to ``cap``.
+    """
+    m = X.shape[0]
+    inverse = np.arange(m, dtype=np.int64) if inverse is None else np.asarray(inverse, dtype=np.int64)
+    n = len(inverse)
+    mult = np.bincount(inverse, minlength=m).astype(np.int64)
+    cap = min(max(settings.top_k, settings.max_neighbours), n - 1)
+    empty = pd.DataFrame({"i": [], "j": [], "sim": [], "rank": []})
+    if cap <= 0:
+        return empty
+    cap_u = min(cap, m - 1)
+    if cap_u > 0:
+        best_v, best_i, above_u = _search(X, settings, cap_u, None if (mult == 1).all() else mult)
+    else:  # one distinct text: its rows are each other's only candidates
+        best_v = np.zeros((m, 0), dtype=np.float32)
+        best_i = np.zeros((m, 0), dtype=np.int64)
+        above_u = np.zeros(m, dtype=np.int64)
+    # A text's similarity with itself: 1 for a unit row, less when a feature
+    # family is empty (the rows are weighted halves), 0 without features.
+    self_sim = np.asarray(X.multiply(X).sum(axis=1, dtype=np.float64)).ravel().astype(np.float32)
+    cand_rows, cand_sims = _candidates(
+        best_v, best_i, self_sim, inverse, mult, cap, budget=max(settings.chunk_cells // 8, 4 * (cap + 1) ** 2)
+    )
+    # Rows above the threshold: those of the other texts, and the other rows of one's own.
+    above_t = above_u + (mult - 1) * (self_sim >= settings.threshold)
+    n_capped = int(mult[above_t > cap].sum())
     if n_capped:
         logger.warning(
             "%d recommendations have more than %d neighbours above the threshold; kept the %d nearest",
@@ -573,16 +772,30 @@ def _neighbours(X: sp.csr_matrix, settings: OverlapSettings) -> pd.DataFrame:
             cap,
             cap,
         )
-    keep = (np.arange(cap)[None, :] < want[:, None]) & (best_v > 1e-6) & (best_i >= 0)
-    r, c = np.nonzero(keep)
-    if not len(r):
+    parts = []
+    step = max(1, settings.chunk_cells // (4 * (cap + 1)))
+    for r0 in range(0, n, step):
+        rows = np.arange(r0, min(n, r0 + step), dtype=np.int64)
+        u = inverse[rows]
+        R, S = cand_rows[u], cand_sims[u]
+        # Drop the row itself from its text's list, or the last candidate when it is not there.
+        drop = R == rows[:, None]
+        drop[~drop.any(axis=1), -1] = True
+        R = R[~drop].reshape(len(rows), cap)
+        S = S[~drop].reshape(len(rows), cap)
+        want = np.minimum(np.maximum(above_t[u], settings.top_k), cap)
+        keep = (np.arange(cap)[None, :] < want[:, None]) & (S > 1e-6) & (R >= 0)
+        r, c = np.nonzero(keep)
+        if len(r):
+            parts.append((rows[r], R[r, c], S[r, c].astype(np.float64), (c + 1).astype(np.int64)))
+    if not parts:
         return empty
     return pd.DataFrame(
         {
-            "i": r.astype(np.int64),
-            "j": best_i[r, c],
-            "sim": best_v[r, c].astype(np.float64),
-            "rank": (c + 1).astype(np.int64),
+            "i": np.concatenate([p[0] for p in parts]),
+            "j": np.concatenate([p[1] for p in parts]),
+            "sim": np.concatenate([p[2] for p in parts]),
+            "rank": np.concatenate([p[3] for p in parts]),
         }
     )
 
@@ -780,7 +993,7 @@ def overlap_pairs(
     resolutions = recs["resolution"].astype(str).to_numpy()
     feats = _features(recs["text"].fillna("").astype(str).tolist(), settings, tokens)
 
-    edges = _neighbours(feats.X, settings)
+    edges = _neighbours(feats.X, settings, feats.inverse)
     if edges.empty:
         logger.info("overlap: no pair of %d recommendations shares a feature", n)
         return empty_overlap()
@@ -797,6 +1010,14 @@ def overlap_pairs(
     pairs = pairs.reset_index()
     a = pairs["a"].to_numpy()
     b = pairs["b"].to_numpy()
+    # Terms and spans depend on the two stripped texts only: computed once per
+    # distinct (text of a, text of b), in that direction, then broadcast.
+    m = len(feats.stripped)
+    keys, key_of_pair = np.unique(feats.inverse[a] * m + feats.inverse[b], return_inverse=True)
+    ka, kb = keys // m, keys % m
+    terms = _shared_terms(feats.X_tok, feats.terms, ka, kb, settings.max_terms)
+    spans = _all_spans(feats.stripped, ka, kb, settings)
+    logger.info("overlap: %d pairs explained from %d distinct pairs of texts", len(a), len(keys))
 
     out = pd.DataFrame(
         {
@@ -804,8 +1025,9 @@ def overlap_pairs(
             "rec_id_b": rec_ids[b],
             "similarity": np.clip(pairs["similarity"].to_numpy(), 0.0, 1.0).round(4),
             "same_resolution": resolutions[a] == resolutions[b],
-            "shared_terms": _shared_terms(feats.X_tok, feats.terms, a, b, settings.max_terms),
-            "shared_spans": _all_spans(feats.stripped, a, b, settings),
+            # A list per row (not one shared object), as a row-by-row computation gives.
+            "shared_terms": [list(terms[k]) for k in key_of_pair.tolist()],
+            "shared_spans": [list(spans[k]) for k in key_of_pair.tolist()],
             "rank_a": pairs["rank_a"].to_numpy(),
             "rank_b": pairs["rank_b"].to_numpy(),
         }
@@ -901,7 +1123,10 @@ def overlap_clusters(
 
     Pairs at or above ``cluster_threshold`` are joined into connected
     components, each split by average linkage so that a chain of
-    neighbours does not glue unrelated items together. Only clusters of two
+    neighbours does not glue unrelated items together. This is done over
+    the distinct stripped texts (see the module docstring); a cluster then
+    holds every recommendation with one of its texts, so verbatim repeats
+    are always together. Only clusters of two
     or more are returned: ``cluster_id`` (1 = largest), ``rec_id`` (one row
     per member, in input order), ``cluster_label`` (the terms shared by the
     most pairs inside the cluster, weighted by their rank in ``shared_terms``;
@@ -925,8 +1150,29 @@ def overlap_clusters(
         return empty
     ia = position.reindex(strong["rec_id_a"]).to_numpy()
     ib = position.reindex(strong["rec_id_b"]).to_numpy()
-    clusters = _cluster_edges(ia, ib, strong["similarity"].to_numpy(dtype=float), settings)
-    clusters = [np.sort(c) for c in clusters]
+    # Cluster the distinct stripped texts, then take every row of each: the
+    # copies of one text always share a cluster, however many there are (the
+    # pairs table keeps only a row's nearest copies), and a repeated text is
+    # clustered once, not once per copy.
+    _, inverse, _ = _distinct_stripped(recs["text"].fillna("").astype(str).tolist(),
+                                       load_stock_phrases(settings.stock_phrases))
+    ua, ub = inverse[ia], inverse[ib]
+    sims = strong["similarity"].to_numpy(dtype=float)
+    same = ua == ub
+    lo, hi = np.minimum(ua, ub)[~same], np.maximum(ua, ub)[~same]
+    edges = pd.DataFrame({"a": lo, "b": hi, "s": sims[~same]}).groupby(["a", "b"], sort=True)["s"].max()
+    text_clusters = _cluster_edges(edges.index.get_level_values(0).to_numpy(),
+                                   edges.index.get_level_values(1).to_numpy(), edges.to_numpy(),
+                                   settings) if len(edges) else []
+    clustered = np.zeros(inverse.max() + 1, dtype=bool)
+    for c in text_clusters:
+        clustered[c] = True
+    # A text whose copies pair with each other and with no other text is a cluster of its own.
+    text_clusters += [np.array([u]) for u in np.unique(ua[same]) if not clustered[u]]
+    by_text = np.argsort(inverse, kind="stable")
+    bounds = np.searchsorted(inverse[by_text], np.arange(inverse.max() + 2))
+    clusters = [np.sort(np.concatenate([by_text[bounds[u]:bounds[u + 1]] for u in c])) for c in text_clusters]
+    clusters = [c for c in clusters if len(c) >= 2]
     clusters.sort(key=lambda m: (-len(m), int(m[0])))
 
     # Labels from the explanations already computed for the pairs inside each cluster.
