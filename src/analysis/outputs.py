@@ -65,8 +65,11 @@ def flatten_for_spreadsheet(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _csv_column(series: pd.Series):
-    """One column as an Arrow array of what a spreadsheet cell shows."""
+def _csv_column(series: pd.Series, converted=None):
+    """One column as an Arrow array of what a spreadsheet cell shows.
+
+    ``converted``: the column as already converted for Parquet, if it was.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -74,17 +77,11 @@ def _csv_column(series: pd.Series):
     if series.dtype == object:
         values = series.to_numpy()
         try:  # text, or lists of text: converted in C
-            arr = pa.array(values, from_pandas=True)
+            arr = pa.array(values, from_pandas=True) if converted is None else converted.combine_chunks()
         except (pa.ArrowException, TypeError, ValueError):
             arr = None
         if arr is not None and (pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type)):
-            vt = arr.type.value_type
-            if pa.types.is_string(vt) or pa.types.is_null(vt) or pa.types.is_integer(vt):
-                items = pc.fill_null(arr.flatten().cast(pa.string()), "")
-                joined = pc.binary_join(pa.ListArray.from_arrays(arr.offsets, items), "|")
-                arr = pc.if_else(arr.is_null(), pa.scalar(None, pa.string()), joined)
-            else:
-                arr = None
+            arr = _joined(arr)
         elif arr is not None and not (pa.types.is_string(arr.type) or pa.types.is_null(arr.type)):
             arr = None  # numbers or mixed cells in an object column: as Python shows them
         if arr is None:
@@ -92,7 +89,7 @@ def _csv_column(series: pd.Series):
             arr = pa.array([None if v is None or (isinstance(v, float) and v != v) else str(v) for v in cells],
                            type=pa.string())
     else:
-        arr = pa.Array.from_pandas(series)
+        arr = pa.Array.from_pandas(series) if converted is None else converted.combine_chunks()
         if pa.types.is_dictionary(arr.type):
             arr = arr.cast(arr.type.value_type)
     if (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)) and _may_hold_control(arr):
@@ -100,33 +97,59 @@ def _csv_column(series: pd.Series):
     return arr
 
 
-#: The bytes of the control characters removed (in UTF-8 they never occur
-#: inside another character's encoding).
-_CONTROL_BYTES = np.zeros(256, dtype=bool)
-_CONTROL_BYTES[[*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]] = True
+def _joined(arr):
+    """A list column as text, cells joined with ``|`` (inner lists of numbers
+    shown as Python shows them, ``[3, 7]``); None where that is not possible."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = arr.cast(pa.list_(arr.type.value_type)) if pa.types.is_large_list(arr.type) else arr
+    vt = arr.type.value_type
+    if pa.types.is_string(vt) or pa.types.is_null(vt) or pa.types.is_integer(vt):
+        items = pc.fill_null(arr.flatten().cast(pa.string()), "")
+    elif pa.types.is_list(vt) and pa.types.is_integer(vt.value_type):
+        inner = arr.flatten()
+        shown = pc.binary_join(pa.ListArray.from_arrays(inner.offsets, inner.flatten().cast(pa.string())), ", ")
+        items = pc.binary_join_element_wise("[", shown, "]", "")
+        if inner.null_count:
+            items = pc.if_else(inner.is_null(), pa.scalar("None"), items)
+    else:
+        return None
+    joined = pc.binary_join(pa.ListArray.from_arrays(arr.offsets, items), "|")
+    return pc.if_else(arr.is_null(), pa.scalar(None, pa.string()), joined)
 
 
 def _may_hold_control(arr) -> bool:
-    """Whether a string array's character data holds a control character: one
-    pass over its bytes, so that the regex runs only where there is one."""
+    """Whether a string array's character data holds a control character: a
+    vectorised pass over its bytes (in UTF-8, bytes below 0x80 are ASCII
+    characters only), so that the regex runs only where there is one."""
     for chunk in getattr(arr, "chunks", [arr]):
         data = chunk.buffers()[2]
-        if data is not None and _CONTROL_BYTES[np.frombuffer(data, dtype=np.uint8)].any():
+        if data is None:
+            continue
+        b = np.frombuffer(data, dtype=np.uint8)
+        low = b[b < 0x20]
+        if np.isin(low, (0x09, 0x0A, 0x0D), invert=True).any() or (b == 0x7F).any():
             return True
     return False
 
 
-def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
-    """``df`` as CSV for Excel: UTF-8 with BOM, CRLF, lists joined with ``|``."""
+def write_csv(df: pd.DataFrame, path: str | Path, *, converted=None) -> Path:
+    """``df`` as CSV for Excel: UTF-8 with BOM, CRLF, lists joined with ``|``.
+
+    ``converted``: ``df`` as the Arrow table written to Parquet, if it was
+    (its columns are reused rather than converted again).
+    """
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     path = Path(path)
-    table = pa.table({str(c): _csv_column(df[c]) for c in df.columns}) if len(df.columns) else pa.table({})
+    cols = {str(c): _csv_column(df[c], None if converted is None else converted.column(i))
+            for i, c in enumerate(df.columns)}
     with open(path, "wb") as fh:
         fh.write(b"\xef\xbb\xbf")
-        if len(df.columns):
-            pacsv.write_csv(table, fh, pacsv.WriteOptions(eol="\r\n"))
+        if cols:
+            pacsv.write_csv(pa.table(cols), fh, pacsv.WriteOptions(eol="\r\n"))
     return path
 
 
@@ -138,11 +161,21 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: str | Path) -> Path:
     return path
 
 
+def _holds_dicts(series: pd.Series) -> bool:
+    """Whether an object column holds dicts. Columns hold one kind of value
+    (or None), so the first value that is not None tells."""
+    for v in series.to_numpy():
+        if v is not None and not (isinstance(v, float) and v != v):
+            return isinstance(v, dict) or (not isinstance(v, (str, list, tuple, np.ndarray))
+                                           and any(isinstance(x, dict) for x in series.to_numpy()))
+    return False
+
+
 def _parquet_ready(df: pd.DataFrame) -> pd.DataFrame:
     """Parquet needs one type per column: dict cells become JSON text."""
     out = df.copy()
     for col in out.columns:
-        if out[col].dtype == object and any(isinstance(v, dict) for v in out[col].to_numpy()):
+        if out[col].dtype == object and _holds_dicts(out[col]):
             out[col] = out[col].map(lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True)
                                     if isinstance(v, dict) else v)
     return out
@@ -156,9 +189,13 @@ def write_tables(tables: dict[str, pd.DataFrame], out_dir: str | Path,
     tmp = Path(tempfile.mkdtemp(prefix=".writing-", dir=out_dir))
     written: list[str] = []
     try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
         for name, df in tables.items():
-            _parquet_ready(df).to_parquet(tmp / f"{name}.parquet", index=False)
-            write_csv(df, tmp / f"{name}.csv")
+            table = pa.Table.from_pandas(_parquet_ready(df), preserve_index=False)
+            pq.write_table(table, tmp / f"{name}.parquet")
+            write_csv(df, tmp / f"{name}.csv", converted=table)
             written += [f"{name}.parquet", f"{name}.csv"]
         for name, content in (extra_files or {}).items():
             target = tmp / name

@@ -1182,12 +1182,18 @@ def overlap_clusters(
     ca, cb = label_of[ia], label_of[ib]
     term_score: dict[int, Counter] = defaultdict(Counter)
     span_count: dict[int, Counter] = defaultdict(Counter)
-    for k, terms, spans in zip(ca[(ca == cb) & (ca >= 0)],
-                               strong["shared_terms"].to_numpy()[(ca == cb) & (ca >= 0)],
-                               strong["shared_spans"].to_numpy()[(ca == cb) & (ca >= 0)]):
-        for rank, t in enumerate(as_list_cell(terms)):
-            term_score[int(k)][t] += 1.0 / (rank + 1)
-        span_count[int(k)].update(as_list_cell(spans))
+    # Pairs of rows with the same two texts carry the same explanation: each
+    # distinct (text a, text b) counts once, times its number of pairs.
+    inside = np.flatnonzero((ca == cb) & (ca >= 0))
+    keyed = pd.DataFrame({"k": ca[inside], "ua": ua[inside], "ub": ub[inside], "pos": inside})
+    groups = keyed.groupby(["k", "ua", "ub"], sort=False)["pos"].agg(["size", "first"])
+    terms_col = strong["shared_terms"].to_numpy()
+    spans_col = strong["shared_spans"].to_numpy()
+    for (k, _, _), n, pos in zip(groups.index, groups["size"].to_numpy(), groups["first"].to_numpy()):
+        for rank, t in enumerate(as_list_cell(terms_col[pos])):
+            term_score[int(k)][t] += n / (rank + 1)
+        for span in as_list_cell(spans_col[pos]):
+            span_count[int(k)][span] += int(n)
 
     rows = []
     for k, members in enumerate(clusters):
