@@ -45,7 +45,6 @@ import logging
 import os
 import re
 import tempfile
-from collections import Counter
 from pathlib import Path
 
 import jieba
@@ -299,22 +298,26 @@ def term_frequencies(recs: pd.DataFrame, by: str | None = "resolution", *, n: in
         raise KeyError(f"term_frequencies: no column {by!r} in the table")
     else:
         groups = recs[by]
-    rows = []
-    counters: dict[str, Counter] = {}
+    group_col: list[str] = []
+    term_col: list[str] = []
     for g, t in zip(groups, toks):
         keys = list(g) if isinstance(g, (list, tuple)) else [g]
         for k in keys:
             if k is None or (isinstance(k, float) and pd.isna(k)):
                 continue
-            counters.setdefault(str(k), Counter()).update(t)
-    for g in sorted(counters):
-        c = counters[g]
-        total = sum(c.values())
-        ranked = sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))
-        if n is not None:
-            ranked = ranked[:n]
-        for rank, (term, count) in enumerate(ranked, start=1):
-            rows.append({"group": g, "term": term, "count": count, "share": count / total, "rank": rank})
-    out = pd.DataFrame(rows, columns=["group", "term", "count", "share", "rank"])
-    logger.info("term frequencies by %s: %d groups, %d rows", by, len(counters), len(out))
+            group_col.extend([str(k)] * len(t))
+            term_col.extend(t)
+    # Counted and ranked in one pass over a long table: a corpus of a
+    # thousand resolutions has half a million tokens.
+    long = pd.DataFrame({"group": pd.Series(group_col, dtype=object), "term": pd.Series(term_col, dtype=object)})
+    out = long.groupby(["group", "term"], sort=False).size().rename("count").reset_index()
+    out["share"] = out["count"] / out.groupby("group")["count"].transform("sum")
+    out = out.sort_values(["group", "count", "term"], ascending=[True, False, True], kind="stable")
+    out["rank"] = out.groupby("group").cumcount() + 1
+    if n is not None:
+        out = out[out["rank"] <= n]
+    out = out.reset_index(drop=True)[["group", "term", "count", "share", "rank"]]
+    out["count"] = out["count"].astype("int64")
+    out["rank"] = out["rank"].astype("int64")
+    logger.info("term frequencies by %s: %d groups, %d rows", by, out["group"].nunique(), len(out))
     return out
