@@ -116,3 +116,29 @@ def test_inputs_are_reused_under_a_new_name_and_dropped_inputs_leave_the_tables(
     assert third.reused == 1
     assert set(third.tables["recommendations"]["resolution"]) == {"11/2"}
     assert set(third.tables["provisions"]["rec_id"].str.split(":").str[0]) <= {"11/2"}
+
+
+def test_unchanged_tables_are_not_rewritten_and_the_manifest_says_when_they_were_made(two_resolutions, tmp_path):
+    out = tmp_path / "out"
+    overrides = tmp_path / "overrides.csv"
+    overrides.write_text("rec_id,field,value,note\n", encoding="utf-8-sig")
+    settings = RunSettings(overrides=overrides, progress=False)
+    first = run(two_resolutions, out, settings)
+    made = {name: t["made"] for name, t in first.manifest["tables"].items()}
+    assert set(made.values()) == {first.manifest["created"]}
+    stamp = {p.name: p.stat().st_mtime_ns for p in out.glob("*.csv")}
+    second = run(two_resolutions, out, settings)
+    assert [p.name for p in second.written] == ["manifest.json"]
+    assert {p.name: p.stat().st_mtime_ns for p in out.glob("*.csv")} == stamp
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert {name: t["made"] for name, t in manifest["tables"].items()} == made
+    assert second.tables["recommendations"].equals(first.tables["recommendations"])
+    # A correction changes what the tables hold: they are written again.
+    overrides.write_text("rec_id,field,value,note\n11/2:I:a,strength,鼓励,test\n", encoding="utf-8-sig")
+    third = run(two_resolutions, out, settings)
+    assert "recommendations.csv" in {p.name for p in third.written}
+    assert third.manifest["tables"]["recommendations"]["made"] == third.manifest["created"]
+    # A table removed by hand is written again even when nothing changed.
+    (out / "clusters.csv").unlink()
+    fourth = run(two_resolutions, out, settings)
+    assert (out / "clusters.csv").is_file() and "clusters.csv" in {p.name for p in fourth.written}

@@ -51,7 +51,10 @@ def cmd_run(args) -> int:
     print(f"{len(result.tables['overlap'])} similar pairs kept, {n_groups} group(s) asking for the same action, "
           f"{len(result.tables['citations'])} citations")
     reused = f" ({result.reused} of {len(result.corpus.documents)} inputs unchanged, reused)" if result.reused else ""
-    print(f"wrote {len(result.written)} files to {Path(args.out).resolve()}{reused} in "
+    n = len(result.written)
+    kept = [name for name, t in result.manifest["tables"].items() if t.get("made") != result.manifest["created"]]
+    unchanged = f"; the {len(kept)} tables are unchanged (same inputs, rules and code)" if kept else ""
+    print(f"wrote {n} file{'' if n == 1 else 's'} to {Path(args.out).resolve()}{reused}{unchanged} in "
           f"{time.perf_counter() - started:.1f} s")
     return 0
 

@@ -27,6 +27,7 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
 import pandas as pd
@@ -181,22 +182,44 @@ def _parquet_ready(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def table_files_present(out_dir: Path, name: str) -> bool:
+    """Whether both files of table ``name`` are in ``out_dir``."""
+    return (out_dir / f"{name}.parquet").is_file() and (out_dir / f"{name}.csv").is_file()
+
+
+def _write_table(df: pd.DataFrame, folder: Path, name: str) -> str:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(_parquet_ready(df), preserve_index=False)
+    pq.write_table(table, folder / f"{name}.parquet")
+    write_csv(df, folder / f"{name}.csv", converted=table)
+    return name
+
+
 def write_tables(tables: dict[str, pd.DataFrame], out_dir: str | Path,
-                 extra_files: dict[str, str | bytes] | None = None) -> list[Path]:
-    """Write tables (Parquet + CSV) and extra files into ``out_dir`` atomically per run."""
+                 extra_files: dict[str, str | bytes] | None = None, *, keep: Iterable[str] = ()) -> list[Path]:
+    """Write tables (Parquet + CSV) and extra files into ``out_dir`` atomically per run.
+
+    ``keep`` names tables whose files in ``out_dir`` already hold this
+    content (the caller knows they were made from the same inputs): they are
+    left as they are, unless missing. Returns the files written.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".writing-", dir=out_dir))
     written: list[str] = []
     try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+        from concurrent.futures import ThreadPoolExecutor
 
-        for name, df in tables.items():
-            table = pa.Table.from_pandas(_parquet_ready(df), preserve_index=False)
-            pq.write_table(table, tmp / f"{name}.parquet")
-            write_csv(df, tmp / f"{name}.csv", converted=table)
-            written += [f"{name}.parquet", f"{name}.csv"]
+        keep = set(keep)
+        todo = [name for name in tables if name not in keep or not table_files_present(out_dir, name)]
+        # Largest first, two at a time: Arrow's writers release the GIL, so
+        # one table's encoding overlaps another's conversion.
+        todo.sort(key=lambda name: -len(tables[name]))
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for name in pool.map(lambda name: _write_table(tables[name], tmp, name), todo):
+                written += [f"{name}.parquet", f"{name}.csv"]
         for name, content in (extra_files or {}).items():
             target = tmp / name
             target.parent.mkdir(parents=True, exist_ok=True)

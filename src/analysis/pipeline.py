@@ -593,7 +593,7 @@ def run(paths: list[str | Path] | str | Path = "data/raw", out_dir: str | Path =
 
     import networkx as nx
 
-    from .outputs import write_tables
+    from .outputs import table_files_present, write_tables
 
     if isinstance(paths, (str, Path)):
         paths = [paths]
@@ -608,15 +608,51 @@ def run(paths: list[str | Path] | str | Path = "data/raw", out_dir: str | Path =
     corpus.recommendations = tables["recommendations"]
     manifest = build_manifest(corpus, tables, warnings)
     with clock("writing"):
-        graphml = "<?xml version='1.0' encoding='utf-8'?>\n" + "\n".join(nx.generate_graphml(_graphml_ready(graph)))
+        # Tables made from the same inputs, code, rules and overrides as the
+        # ones in out_dir hold the same content: they are not written again,
+        # and the manifest keeps the time they were made.
+        key = _outputs_key(corpus, settings)
+        previous = _read_manifest(out_dir)
+        same = previous.get("outputs_key") == key
+        keep = [name for name in tables if same and name in previous.get("tables", {}) and table_files_present(out_dir, name)]
+        for name, entry in manifest["tables"].items():
+            entry["made"] = previous["tables"][name].get("made", previous.get("created")) if name in keep \
+                else manifest["created"]
+        manifest["outputs_key"] = key
+        extra = {}
+        if not (same and (out_dir / "citations.graphml").is_file()):
+            extra["citations.graphml"] = ("<?xml version='1.0' encoding='utf-8'?>\n"
+                                          + "\n".join(nx.generate_graphml(_graphml_ready(graph))))
         manifest["timings_s"] = dict(clock.laps)  # up to the writing, which is still going on
-        written = write_tables(tables, out_dir, extra_files={
-            "manifest.json": json.dumps(manifest, ensure_ascii=False, indent=2),
-            "citations.graphml": graphml,
-        })
+        extra["manifest.json"] = json.dumps(manifest, ensure_ascii=False, indent=2)
+        written = write_tables(tables, out_dir, extra_files=extra, keep=keep)
     manifest["timings_s"] = dict(clock.laps)
-    logger.info("run took %s", ", ".join(f"{k} {v:.1f} s" for k, v in clock.laps.items()))
+    logger.info("run took %s%s", ", ".join(f"{k} {v:.1f} s" for k, v in clock.laps.items()),
+                f"; {len(keep)} tables unchanged, not rewritten" if keep else "")
     return RunResult(corpus, tables, written, manifest, warnings, reused)
+
+
+def _outputs_key(corpus: Corpus, settings: RunSettings) -> str:
+    """What the tables are a function of: the inputs (names, paths, bytes),
+    the code, rules and annotations, and the overrides."""
+    import hashlib
+
+    h = hashlib.sha256(code_fingerprint().encode())
+    for row in corpus.documents[["source_file", "source_path", "source_sha256"]].itertuples(index=False):
+        h.update("\x1f".join(row).encode() + b"\x1e")
+    if settings.overrides is not None and Path(settings.overrides).is_file():
+        h.update(Path(settings.overrides).read_bytes())
+    return h.hexdigest()
+
+
+def _read_manifest(out_dir: Path) -> dict:
+    import json
+
+    try:
+        data = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
 
 
 class _Stopwatch:
