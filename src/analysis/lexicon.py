@@ -146,6 +146,11 @@ def alternation(words, *, escape: bool = True) -> str:
     return "|".join(re.escape(w) if escape else w for w in items)
 
 
+#: libyaml's safe loader where PyYAML was built with it (several times faster;
+#: the rule files are read on every run), the pure-Python one otherwise.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_yaml(path: Path | str, *, error=None) -> dict:
     """Read a rule file holding a mapping. A missing file, invalid YAML or
     another top-level type raises ``error(problem)`` (default: LexiconError
@@ -153,7 +158,7 @@ def read_yaml(path: Path | str, *, error=None) -> dict:
     path = Path(path)
     make = error or (lambda problem: LexiconError(path, "file", problem))
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except FileNotFoundError:
         raise make("not found") from None
     except yaml.YAMLError as e:

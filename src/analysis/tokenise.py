@@ -47,17 +47,22 @@ import re
 import tempfile
 from pathlib import Path
 
-import jieba
 import pandas as pd
 
 from .lexicon import Lexicon, alternation, load_lexicon
 
 logger = logging.getLogger(__name__)
 
-# jieba announces every dictionary load at DEBUG level on its own handler
-# (set when jieba is imported, hence after the import); our log says what
-# was loaded instead.
-logging.getLogger("jieba").setLevel(logging.WARNING)
+
+def _import_jieba():
+    """jieba, imported on first need: the rjieba backend does without it, and
+    its import takes 0.4 s. jieba announces every dictionary load at DEBUG
+    level on its own handler (set when it is imported, hence after the
+    import); our log says what was loaded instead."""
+    import jieba
+
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    return jieba
 
 CACHE_ENV = "COP_ANALYSIS_CACHE"
 BACKENDS = ("jieba", "rjieba")
@@ -155,7 +160,7 @@ class DomainTokeniser:
     def _jieba_tokenizer(self):
         """jieba with the domain words added (built on first need)."""
         if self._jieba is None:
-            tok = jieba.Tokenizer()
+            tok = _import_jieba().Tokenizer()
             tok.tmp_dir = str(cache_dir())
             tok.initialize()
             for word, freq, tag in self._entries:
@@ -171,7 +176,9 @@ class DomainTokeniser:
         import hashlib
         import json
 
-        key = hashlib.sha256(json.dumps([jieba.__version__, DOMAIN_FREQ_FLOOR, self._entries],
+        from importlib import metadata
+
+        key = hashlib.sha256(json.dumps([metadata.version("jieba"), DOMAIN_FREQ_FLOOR, self._entries],
                                         ensure_ascii=False).encode()).hexdigest()[:16]
         path = cache_dir() / f"domain-freqs-{key}.json"
         try:
