@@ -341,3 +341,27 @@ def test_seed_graph(seed_citations, tmp_path):
 
 def test_graph_of_nothing():
     assert citation_graph(extract_citations(paras("无"))).number_of_nodes() == 0
+
+
+def test_graphml_reads_back_as_networkx_writes_it(tmp_path):
+    """The direct GraphML writer against networkx's own, through networkx's reader."""
+    g = nx.DiGraph()
+    g.add_node("缔约方会议 11/2", kind="resolution", label="11/2", body="缔约方会议", in_corpus=True, rank=3)
+    g.add_node('document:A/RES/55/25 & "x" <y>', kind="document", label="A/RES/55/25", body=None, in_corpus=False)
+    g.add_node("plain")
+    g.add_edge("缔约方会议 11/2", 'document:A/RES/55/25 & "x" <y>', count=2, types=["回顾", "注意到"], weight=0.5)
+    g.add_edge("plain", "缔约方会议 11/2")
+    ours = nx.read_graphml(write_graphml(g, tmp_path / "ours.graphml"))
+    ref = g.copy()
+    for _, d in ref.nodes(data=True):
+        for k in [k for k, v in d.items() if v is None]:
+            del d[k]
+    for *_, d in ref.edges(data=True):
+        d["types"] = "|".join(d["types"]) if "types" in d else d.get("types")
+        for k in [k for k, v in d.items() if v is None]:
+            del d[k]
+    nx.write_graphml(ref, tmp_path / "theirs.graphml")
+    theirs = nx.read_graphml(tmp_path / "theirs.graphml")
+    assert dict(ours.nodes(data=True)) == dict(theirs.nodes(data=True))
+    assert {(a, b): d for a, b, d in ours.edges(data=True)} == {(a, b): d for a, b, d in theirs.edges(data=True)}
+    assert ours.nodes["缔约方会议 11/2"]["in_corpus"] is True and ours.nodes["缔约方会议 11/2"]["rank"] == 3

@@ -591,8 +591,7 @@ def run(paths: list[str | Path] | str | Path = "data/raw", out_dir: str | Path =
     """Read, classify, relate and write everything; refuse bad input before writing."""
     import json
 
-    import networkx as nx
-
+    from .citations import graphml_text
     from .outputs import table_files_present, write_tables
 
     if isinstance(paths, (str, Path)):
@@ -621,8 +620,7 @@ def run(paths: list[str | Path] | str | Path = "data/raw", out_dir: str | Path =
         manifest["outputs_key"] = key
         extra = {}
         if not (same and (out_dir / "citations.graphml").is_file()):
-            extra["citations.graphml"] = ("<?xml version='1.0' encoding='utf-8'?>\n"
-                                          + "\n".join(nx.generate_graphml(_graphml_ready(graph))))
+            extra["citations.graphml"] = graphml_text(graph)
         manifest["timings_s"] = dict(clock.laps)  # up to the writing, which is still going on
         extra["manifest.json"] = json.dumps(manifest, ensure_ascii=False, indent=2)
         written = write_tables(tables, out_dir, extra_files=extra, keep=keep)
@@ -674,15 +672,3 @@ class _Stopwatch:
                 self.laps[name] = round(time.perf_counter() - t0, 2)
 
         return lap()
-
-
-def _graphml_ready(graph):
-    """GraphML holds scalars only: lists and dicts become text."""
-    g = graph.copy()
-    for _, data in list(g.nodes(data=True)) + [(None, d) for *_, d in g.edges(data=True)]:
-        for k, v in list(data.items()):
-            if v is None:
-                del data[k]
-            elif not isinstance(v, (str, int, float, bool)):
-                data[k] = "|".join(map(str, v)) if isinstance(v, (list, tuple, set)) else str(v)
-    return g
