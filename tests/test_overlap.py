@@ -764,3 +764,31 @@ def test_every_copy_of_a_repeated_text_shares_its_cluster():
     sizes = clusters.groupby("cluster_id")["size"].first().sort_values(ascending=False).tolist()
     assert sizes == [35, 3]  # the 各国/缔约国 variants coincide once the chapeau is stripped
     assert set(clusters.loc[clusters["size"] == 35, "rec_id"]) == set(recs["rec_id"][:35])
+
+
+def test_span_memo_gives_the_same_table_and_explains_only_new_pairs(repeated_recs, tokens, tmp_path, monkeypatch):
+    settings = OverlapSettings()
+    plain = overlap_pairs(repeated_recs, settings, tokens=tokens)
+    path = tmp_path / "spans.pkl"
+    memo = overlap.SpanMemo.load(path, settings)  # no file yet: empty
+    first = overlap_pairs(repeated_recs, settings, tokens=tokens, memo=memo)
+    pd.testing.assert_frame_equal(first, plain)
+    memo.save(path)
+    # Next run: one recommendation more; only the pairs involving it are explained.
+    extra = pd.DataFrame({"rec_id": ["30/1:I:a"], "resolution": ["30/1"],
+                          "text": ["各国应考虑加强在引渡和司法协助方面的合作，并交流经验"]})
+    grown = pd.concat([repeated_recs, extra], ignore_index=True)
+    computed: list[int] = []
+    real = overlap._compute_spans
+    monkeypatch.setattr(overlap, "_compute_spans", lambda s, a, b, st: computed.append(len(a)) or real(s, a, b, st))
+    again = overlap_pairs(grown, settings, tokens=tokens, memo=overlap.SpanMemo.load(path, settings))
+    monkeypatch.undo()
+    pd.testing.assert_frame_equal(again, overlap_pairs(grown, settings, tokens=tokens))
+    new_text = overlap.strip_stock_phrases(extra["text"][0])
+    text = dict(zip(grown.rec_id, grown.text.map(overlap.strip_stock_phrases)))
+    with_new = {(text[a], text[b]) for a, b in zip(again.rec_id_a, again.rec_id_b) if new_text in (text[a], text[b])}
+    all_pairs = {(text[a], text[b]) for a, b in zip(again.rec_id_a, again.rec_id_b)}
+    # the new text's pairs, plus any pair of old texts that became neighbours only now
+    assert 0 < len(with_new) <= sum(computed) < len(all_pairs) / 2
+    # A memo made with other span settings is not used.
+    assert overlap.SpanMemo.load(path, OverlapSettings(min_span=5)).spans == {}

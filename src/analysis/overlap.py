@@ -908,7 +908,71 @@ def _spans_shared(a: Sequence[int], b: Sequence[int]):
     return _spans_of(_SHARED["stripped"], a, b, settings.min_span, settings.max_spans)
 
 
-def _all_spans(stripped: list[str], a: np.ndarray, b: np.ndarray, settings: OverlapSettings) -> list[list[str]]:
+class SpanMemo:
+    """Shared spans of pairs of stripped texts, kept from one run to the next.
+
+    The spans of two texts depend on the two texts alone (and on
+    ``min_span``/``max_spans``), so when a resolution is added the pairs
+    that were explained before are not explained again; in a corpus of
+    distinct texts that is most of the overlap stage's time. ``save`` keeps
+    only the pairs of the last call (the memo does not grow without bound).
+    """
+
+    def __init__(self, min_span: int, max_spans: int):
+        self.params = (min_span, max_spans)
+        self.spans: dict[tuple[str, str], list[str]] = {}
+        self.used: set[tuple[str, str]] = set()
+
+    @classmethod
+    def load(cls, path: str | Path, settings: OverlapSettings) -> "SpanMemo":
+        """The memo at ``path``, or an empty one (missing, unreadable or made with other settings)."""
+        import pickle
+
+        memo = cls(settings.min_span, settings.max_spans)
+        try:
+            with open(path, "rb") as fh:
+                params, texts, ia, ib, spans = pickle.load(fh)
+            if tuple(params) == memo.params:
+                memo.spans = {(texts[i], texts[j]): sp_ for i, j, sp_ in zip(ia, ib, spans)}
+        except FileNotFoundError:
+            pass
+        except Exception as exc:  # a damaged memo is rebuilt, not fatal
+            logger.warning("span memo %s unreadable (%s); spans are recomputed", path, exc)
+        return memo
+
+    def save(self, path: str | Path) -> None:
+        import pickle
+
+        keep = [k for k in self.spans if k in self.used]
+        texts = sorted({t for k in keep for t in k})
+        at = {t: i for i, t in enumerate(texts)}
+        payload = (self.params, texts, [at[a] for a, _ in keep], [at[b] for _, b in keep],
+                   [self.spans[k] for k in keep])
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+
+
+def _all_spans(stripped: list[str], a: np.ndarray, b: np.ndarray, settings: OverlapSettings,
+               memo: SpanMemo | None = None) -> list[list[str]]:
+    """shared_spans for every pair (those in ``memo`` are taken from it)."""
+    if memo is None or memo.params != (settings.min_span, settings.max_spans):
+        return _compute_spans(stripped, a, b, settings)
+    keys = [(stripped[i], stripped[j]) for i, j in zip(a.tolist(), b.tolist())]
+    memo.used.update(keys)
+    todo = np.array([k not in memo.spans for k in keys], dtype=bool)
+    if todo.any():
+        fresh = _compute_spans(stripped, a[todo], b[todo], settings)
+        for pos, spans in zip(np.flatnonzero(todo).tolist(), fresh):
+            memo.spans[keys[pos]] = spans
+    logger.info("shared spans: %d pairs of texts, %d from the memo", len(keys), len(keys) - int(todo.sum()))
+    return [memo.spans[k] for k in keys]
+
+
+def _compute_spans(stripped: list[str], a: np.ndarray, b: np.ndarray, settings: OverlapSettings) -> list[list[str]]:
     """shared_spans for every pair; pairs come grouped by a, so a's index is built once."""
     a_list, b_list = a.tolist(), b.tolist()
     jobs = settings.jobs if len(a_list) >= PARALLEL_MIN_PAIRS else 1
@@ -983,12 +1047,14 @@ def overlap_pairs(
     settings: OverlapSettings | None = None,
     *,
     tokens: TokenFn | None = None,
+    memo: SpanMemo | None = None,
 ) -> pd.DataFrame:
     """The ``overlap`` table for ``recs`` (see the module docstring).
 
     ``tokens`` maps a text to its content tokens; by default
     ``analysis.tokenise.get_tokeniser(backend=...).tokens`` with the backend
-    of ``settings.tokeniser_backend``.
+    of ``settings.tokeniser_backend``. ``memo`` (a ``SpanMemo``) supplies the
+    shared spans of pairs explained in an earlier run and takes the new ones.
     """
     settings = settings or OverlapSettings()
     _check_recs(recs)
@@ -1023,7 +1089,7 @@ def overlap_pairs(
     keys, key_of_pair = np.unique(feats.inverse[a] * m + feats.inverse[b], return_inverse=True)
     ka, kb = keys // m, keys % m
     terms = _shared_terms(feats.X_tok, feats.terms, ka, kb, settings.max_terms)
-    spans = _all_spans(feats.stripped, ka, kb, settings)
+    spans = _all_spans(feats.stripped, ka, kb, settings, memo)
     logger.info("overlap: %d pairs explained from %d distinct pairs of texts", len(a), len(keys))
 
     out = pd.DataFrame(

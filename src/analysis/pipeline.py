@@ -324,7 +324,7 @@ class CorpusStore:
             for sha in batch.files:
                 self.where.setdefault(sha, f)
         for old in self.dir.glob("*-*.pkl"):  # per-file entries of earlier versions
-            if not old.name.startswith(("corpus-", "overlap-")):
+            if not old.name.startswith(("corpus-", "overlap-", "spans-")):
                 old.unlink(missing_ok=True)
         return self
 
@@ -435,6 +435,11 @@ def process_corpus(paths, out_dir: Path, settings: RunSettings) -> tuple[Corpus,
     else:
         batches = new_batches
     tables = _assemble(batches, files, shas)
+    # The batches' frames are now copied into the corpus tables: let them go
+    # (on a large corpus they are hundreds of megabytes).
+    del batches, new_batches
+    if store is not None:
+        store.chunks.clear()
     ordered = [files_info[sha] for sha in shas]
     documents = pd.DataFrame([{**i["doc_row"], "source_file": f.name, "source_path": str(f)}
                               for i, f in zip(ordered, files)], columns=schema.DOCUMENTS.names)
@@ -550,12 +555,14 @@ def _overlap(recs: pd.DataFrame, settings: RunSettings) -> tuple[pd.DataFrame, p
     import hashlib
     import pickle
 
-    from .overlap import OverlapSettings, overlap_clusters, overlap_pairs
+    from .overlap import OverlapSettings, SpanMemo, overlap_clusters, overlap_pairs
 
     ov_settings = OverlapSettings(n_jobs=min(2, settings.workers))
-    target = None
+    target = memo_path = None
     if settings.cache and settings.cache_dir is not None:
-        h = hashlib.sha256(code_fingerprint("overlap").encode())
+        fingerprint = code_fingerprint("overlap")
+        memo_path = Path(settings.cache_dir) / f"spans-{fingerprint[:16]}.pkl"
+        h = hashlib.sha256(fingerprint.encode())
         for rid, text in zip(recs["rec_id"], recs["text"]):
             h.update(f"{rid}\x1f{text}\x1e".encode())
         target = Path(settings.cache_dir) / f"overlap-{h.hexdigest()[:24]}.pkl"
@@ -565,11 +572,16 @@ def _overlap(recs: pd.DataFrame, settings: RunSettings) -> tuple[pd.DataFrame, p
                     return pickle.load(fh)
             except Exception as exc:
                 logger.warning("overlap cache %s unreadable (%s); recomputing", target.name, exc)
-    pairs = overlap_pairs(recs, ov_settings)
+    # Spans of pairs of texts explained in an earlier run are not recomputed
+    # (most of the stage's time when a resolution is added to a large corpus).
+    memo = SpanMemo.load(memo_path, ov_settings) if memo_path is not None else None
+    pairs = overlap_pairs(recs, ov_settings, memo=memo)
     clusters = overlap_clusters(recs, pairs, ov_settings)
     if target is not None:
-        for old in target.parent.glob("overlap-*.pkl"):
-            old.unlink(missing_ok=True)
+        for old in [*target.parent.glob("overlap-*.pkl"), *target.parent.glob("spans-*.pkl")]:
+            if old != memo_path:
+                old.unlink(missing_ok=True)
+        memo.save(memo_path)
         _pickle_atomic((pairs, clusters), target)
     return pairs, clusters
 
