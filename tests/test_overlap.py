@@ -792,3 +792,19 @@ def test_span_memo_gives_the_same_table_and_explains_only_new_pairs(repeated_rec
     assert 0 < len(with_new) <= sum(computed) < len(all_pairs) / 2
     # A memo made with other span settings is not used.
     assert overlap.SpanMemo.load(path, OverlapSettings(min_span=5)).spans == {}
+
+
+def test_ngram_keys_are_the_char_ngrams_exactly():
+    texts = ["司法协助、引渡", "", "abc12各国\u2016加强x", "一", "甲\n乙丙丁戊", "\u3400\u3401q", "培训法官\n培训"]
+    for ngram_range in [(2, 3), (1, 3), (3, 3)]:
+        rows, keys = overlap._ngram_keys(texts, ngram_range)
+        for r, t in enumerate(texts):
+            want = []
+            for g in char_ngrams(t, ngram_range):
+                k = 0
+                for ch in g:
+                    k = (k << 21) | ord(ch)
+                want.append(k)
+            assert sorted(keys[rows == r].tolist()) == sorted(want), (ngram_range, t)
+    rows, keys = overlap._ngram_keys(texts, (2, 4))  # longer n-grams: hashed, one key per n-gram
+    assert [int((rows == r).sum()) for r in range(len(texts))] == [len(char_ngrams(t, (2, 4))) for t in texts]

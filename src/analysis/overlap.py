@@ -441,20 +441,61 @@ def _token_matrix(
     return _weight(counts, settings, mult), terms.astype(object)
 
 
-def _ngram_matrix(stripped: list[str], settings: OverlapSettings, mult: np.ndarray | None = None) -> sp.csr_matrix:
-    # Character n-grams are keyed by the CRC-32 of their UTF-8 bytes: their
-    # vocabulary (millions of distinct trigrams in a large corpus) is never
-    # held as strings, and they are never shown to a reader (spans explain
-    # them better). Among a million distinct n-grams a few hundred pairs
-    # share a key, each pair two rare n-grams: a negligible change of any
-    # score, and the same on every run and machine.
-    import zlib
+#: Code-point ranges of the characters an n-gram may be taken from (``_RUN``).
+_RUN_RANGES = ((0x30, 0x39), (0x41, 0x5A), (0x61, 0x7A), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
 
-    crc = zlib.crc32
-    keys = [[crc(g.encode("utf-8")) for g in char_ngrams(s, settings.ngram_range)] for s in stripped]
-    counts, _ = _counts(keys)
-    if counts.shape[1] == 0:
-        return counts
+
+def _ngram_keys(stripped: Sequence[str], ngram_range: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(row, key) of every character n-gram of ``char_ngrams``, for all texts at once.
+
+    An n-gram of up to three characters is its code points packed into one
+    integer (21 bits each): exact, so no two n-grams share a key, and
+    computed with numpy over the concatenated texts. Longer n-grams are
+    keyed by the CRC-32 of their UTF-8 bytes.
+    """
+    lo, hi = ngram_range
+    if hi > 3:
+        import zlib
+
+        per_row = [[zlib.crc32(g.encode("utf-8")) for g in char_ngrams(t, ngram_range)] for t in stripped]
+        rows = np.repeat(np.arange(len(per_row)), [len(k) for k in per_row])
+        return rows, np.fromiter((k for ks in per_row for k in ks), dtype=np.int64, count=len(rows))
+    # The texts joined by a character outside every run, so no n-gram spans
+    # two texts; rows are told by the texts' lengths, whatever they contain.
+    joined = "\n".join(stripped)
+    cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    in_run = np.zeros(len(cp), dtype=bool)
+    for a, b in _RUN_RANGES:
+        in_run |= (cp >= a) & (cp <= b)
+    row_of = np.repeat(np.arange(len(stripped)), [len(t) + 1 for t in stripped])[: len(cp)]
+    rows, keys = [], []
+    for n in range(lo, hi + 1):
+        if len(cp) < n:
+            continue
+        start = np.arange(len(cp) - n + 1)
+        ok = np.ones(len(start), dtype=bool)
+        key = np.zeros(len(start), dtype=np.int64)
+        for k in range(n):
+            ok &= in_run[k:len(cp) - n + 1 + k]
+            key = (key << 21) | cp[k:len(cp) - n + 1 + k]
+        rows.append(row_of[start[ok]])
+        keys.append(key[ok])
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(rows), np.concatenate(keys)
+
+
+def _ngram_matrix(stripped: list[str], settings: OverlapSettings, mult: np.ndarray | None = None) -> sp.csr_matrix:
+    # Character n-grams are never shown to a reader (spans explain them
+    # better), so they are kept as integer keys, not strings: a large corpus
+    # has millions of distinct trigrams.
+    rows, keys = _ngram_keys(stripped, settings.ngram_range)
+    if not len(keys):
+        return sp.csr_matrix((len(stripped), 0), dtype=np.float32)
+    used, col = np.unique(keys, return_inverse=True)
+    counts = sp.csr_matrix((np.ones(len(keys), dtype=np.float32), (rows, col.ravel())),
+                           shape=(len(stripped), len(used)))
+    counts.sum_duplicates()
     return _weight(counts, settings, mult)
 
 
