@@ -148,7 +148,7 @@ def _r(text: str, rpr: str = "") -> str:
 def test_docx_tables_revisions_breaks_and_superscripts(tmp_path):
     body = (
         _p(_r("回顾其第 10/4 号决议") + _r("5", '<w:vertAlign w:val="superscript"/>') + _r("，"))
-        + _p(_r("注意到") + f'<w:del w:id="1" w:author="x"><w:r><w:delText>删去的</w:delText></w:r></w:del>'
+        + _p(_r("注意到") + '<w:del w:id="1" w:author="x"><w:r><w:delText>删去的</w:delText></w:r></w:del>'
              + f'<w:ins w:id="2" w:author="x">{_r("插入的")}</w:ins>' + _r("文字"))
         + _p(_r("附件一") + "<w:r><w:br/></w:r>" + _r("建议") + '<w:r><w:br w:type="page"/></w:r>')
         + "<w:tbl><w:tr><w:tc>" + _p(_r("表格第一格")) + "</w:tc><w:tc>" + _p(_r("第二格"))
