@@ -34,7 +34,7 @@ def test_rerun_reuses_unchanged_inputs_and_records_versions(two_resolutions, tmp
     assert second.reused == 2
     assert second.tables["recommendations"].equals(first.tables["recommendations"])
     assert second.tables["overlap"].equals(first.tables["overlap"])  # reused, not recomputed
-    assert len(list((out / ".cache").glob("overlap-*.pkl"))) == 1
+    assert second.manifest["overlap_key"] == first.manifest["overlap_key"]
     # a changed input is recomputed, the other reused
     changed = two_resolutions / WRITTEN.name
     changed.write_text(changed.read_text(encoding="utf-8").replace("继续向提出请求的国家", "继续向各国"), encoding="utf-8")
@@ -118,7 +118,8 @@ def test_inputs_are_reused_under_a_new_name_and_dropped_inputs_leave_the_tables(
     assert set(third.tables["provisions"]["rec_id"].str.split(":").str[0]) <= {"11/2"}
 
 
-def test_unchanged_tables_are_not_rewritten_and_the_manifest_says_when_they_were_made(two_resolutions, tmp_path):
+def test_unchanged_tables_are_not_rewritten_and_the_manifest_says_when_they_were_made(two_resolutions, tmp_path,
+                                                                                      monkeypatch):
     out = tmp_path / "out"
     overrides = tmp_path / "overrides.csv"
     overrides.write_text("rec_id,field,value,note\n", encoding="utf-8-sig")
@@ -133,9 +134,18 @@ def test_unchanged_tables_are_not_rewritten_and_the_manifest_says_when_they_were
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert {name: t["made"] for name, t in manifest["tables"].items()} == made
     assert second.tables["recommendations"].equals(first.tables["recommendations"])
-    # A correction changes what the tables hold: they are written again.
+    # A correction changes what the tables hold: they are written again. The
+    # texts are the same, so the overlap tables are read back, not recomputed.
     overrides.write_text("rec_id,field,value,note\n11/2:I:a,strength,鼓励,test\n", encoding="utf-8-sig")
+    import analysis.overlap
+
+    def not_again(*args, **kwargs):
+        raise AssertionError("overlap recomputed although the texts did not change")
+
+    monkeypatch.setattr(analysis.overlap, "overlap_pairs", not_again)
     third = run(two_resolutions, out, settings)
+    monkeypatch.undo()
+    assert third.tables["overlap"].equals(first.tables["overlap"])
     assert "recommendations.csv" in {p.name for p in third.written}
     assert third.manifest["tables"]["recommendations"]["made"] == third.manifest["created"]
     # A table removed by hand is written again even when nothing changed.
