@@ -211,7 +211,7 @@ _PROJECT_DIR = _PACKAGE_DIR.parents[1]
 #: so that editing, say, the chart code keeps the cache of a large corpus.
 _INPUT_MODULES = ("__init__", "pipeline", "read", "formats", "numerals", "segment", "schema", "lexicon",
                   "tokenise", "classify", "citations")
-STAGE_MODULES = {"inputs": _INPUT_MODULES, "overlap": (*_INPUT_MODULES, "overlap", "outputs")}
+STAGE_MODULES = {"inputs": _INPUT_MODULES, "overlap": (*_INPUT_MODULES, "overlap")}
 
 
 def code_fingerprint(stage: str | None = None) -> str:
@@ -518,13 +518,10 @@ def build_manifest(corpus: Corpus, tables: dict[str, pd.DataFrame], notes: list[
 
 
 def corpus_tables(corpus: Corpus, recs: pd.DataFrame, provisions: pd.DataFrame,
-                  settings: RunSettings = RunSettings(), out_dir: Path | None = None
-                  ) -> tuple[dict[str, pd.DataFrame], list[str], object, str | None]:
+                  settings: RunSettings = RunSettings()) -> tuple[dict[str, pd.DataFrame], list[str], object]:
     """The corpus-level stages: overrides, overlap, citations, term counts.
 
-    Returns the tables, the warnings to show, the citation graph and the key
-    of what the overlap tables were computed from (see ``_overlap``; the
-    overlap tables of ``out_dir`` are reused when it matches)."""
+    Returns the tables, the warnings to show, and the citation graph."""
     from .citations import citation_graph, extract_citations
     from .overrides import apply_overrides, read_overrides, review_queue
     from .tokenise import term_frequencies
@@ -532,7 +529,7 @@ def corpus_tables(corpus: Corpus, recs: pd.DataFrame, provisions: pd.DataFrame,
     warnings: list[str] = []
     if settings.overrides is not None and Path(settings.overrides).exists():
         recs, warnings = apply_overrides(recs, read_overrides(settings.overrides))
-    pairs, clusters, overlap_key = _overlap(recs, settings, out_dir)
+    pairs, clusters = _overlap(recs, settings)
     citations = corpus.citations if corpus.citations is not None else extract_citations(corpus.paragraphs)
     graph = citation_graph(citations)
     tables = {
@@ -548,48 +545,45 @@ def corpus_tables(corpus: Corpus, recs: pd.DataFrame, provisions: pd.DataFrame,
         "term_frequencies": term_frequencies(recs, by="resolution"),
     }
     _report_unmatched(recs)
-    return tables, warnings, graph, overlap_key
+    return tables, warnings, graph
 
 
-def _overlap(recs: pd.DataFrame, settings: RunSettings, out_dir: Path | None = None
-             ) -> tuple[pd.DataFrame, pd.DataFrame, str | None]:
-    """Overlap pairs, clusters and the key of what they were computed from.
-
-    The tables of the last run in ``out_dir`` are read back instead of
-    recomputed when they were made from the same recommendation texts, code
-    and rules (the manifest records the key): a rerun with nothing new, or
-    after correcting labels in the overrides."""
+def _overlap(recs: pd.DataFrame, settings: RunSettings) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Overlap pairs and clusters, reused while the recommendations' texts,
+    the code and the rules are unchanged (a rerun with nothing new, a brief
+    for a resolution already in the corpus)."""
     import hashlib
+    import pickle
 
-    from .outputs import read_table, table_files_present
     from .overlap import OverlapSettings, SpanMemo, overlap_clusters, overlap_pairs
 
     ov_settings = OverlapSettings(n_jobs=min(2, settings.workers))
-    key = memo_path = None
+    target = memo_path = None
     if settings.cache and settings.cache_dir is not None:
         fingerprint = code_fingerprint("overlap")
         memo_path = Path(settings.cache_dir) / f"spans-{fingerprint[:16]}.pkl"
         h = hashlib.sha256(fingerprint.encode())
         for rid, text in zip(recs["rec_id"], recs["text"]):
             h.update(f"{rid}\x1f{text}\x1e".encode())
-        key = h.hexdigest()
-        if (out_dir is not None and _read_manifest(out_dir).get("overlap_key") == key
-                and table_files_present(out_dir, "overlap") and table_files_present(out_dir, "clusters")):
+        target = Path(settings.cache_dir) / f"overlap-{h.hexdigest()[:24]}.pkl"
+        if target.exists():
             try:
-                return read_table(out_dir, "overlap"), read_table(out_dir, "clusters"), key
-            except Exception as exc:  # damaged files are recomputed, not fatal
-                logger.warning("overlap tables in %s unreadable (%s); recomputing", out_dir, exc)
+                with open(target, "rb") as fh:
+                    return pickle.load(fh)
+            except Exception as exc:
+                logger.warning("overlap cache %s unreadable (%s); recomputing", target.name, exc)
     # Spans of pairs of texts explained in an earlier run are not recomputed
     # (most of the stage's time when a resolution is added to a large corpus).
     memo = SpanMemo.load(memo_path, ov_settings) if memo_path is not None else None
     pairs = overlap_pairs(recs, ov_settings, memo=memo)
     clusters = overlap_clusters(recs, pairs, ov_settings)
-    if memo_path is not None:
-        for old in [*memo_path.parent.glob("overlap-*.pkl"), *memo_path.parent.glob("spans-*.pkl")]:
+    if target is not None:
+        for old in [*target.parent.glob("overlap-*.pkl"), *target.parent.glob("spans-*.pkl")]:
             if old != memo_path:
                 old.unlink(missing_ok=True)
         memo.save(memo_path)
-    return pairs, clusters, key
+        _pickle_atomic((pairs, clusters), target)
+    return pairs, clusters
 
 
 def _report_unmatched(recs: pd.DataFrame) -> None:
@@ -621,7 +615,7 @@ def run(paths: list[str | Path] | str | Path = "data/raw", out_dir: str | Path =
     with clock("inputs"):
         corpus, recs, provisions, reused = process_corpus(paths, out_dir, settings)
     with clock("corpus tables"):
-        tables, warnings, graph, overlap_key = corpus_tables(corpus, recs, provisions, settings, out_dir)
+        tables, warnings, graph = corpus_tables(corpus, recs, provisions, settings)
     corpus.recommendations = tables["recommendations"]
     manifest = build_manifest(corpus, tables, warnings)
     with clock("writing"):
@@ -636,7 +630,6 @@ def run(paths: list[str | Path] | str | Path = "data/raw", out_dir: str | Path =
             entry["made"] = previous["tables"][name].get("made", previous.get("created")) if name in keep \
                 else manifest["created"]
         manifest["outputs_key"] = key
-        manifest["overlap_key"] = overlap_key
         extra = {}
         if not (same and (out_dir / "citations.graphml").is_file()):
             extra["citations.graphml"] = graphml_text(graph)
