@@ -770,7 +770,7 @@ def test_span_memo_gives_the_same_table_and_explains_only_new_pairs(repeated_rec
     settings = OverlapSettings()
     plain = overlap_pairs(repeated_recs, settings, tokens=tokens)
     path = tmp_path / "spans.pkl"
-    memo = overlap.SpanMemo.load(path, settings)  # no file yet: empty
+    memo = overlap.OverlapMemo.load(path, settings)  # no file yet: empty
     first = overlap_pairs(repeated_recs, settings, tokens=tokens, memo=memo)
     pd.testing.assert_frame_equal(first, plain)
     memo.save(path)
@@ -781,7 +781,7 @@ def test_span_memo_gives_the_same_table_and_explains_only_new_pairs(repeated_rec
     computed: list[int] = []
     real = overlap._compute_spans
     monkeypatch.setattr(overlap, "_compute_spans", lambda s, a, b, st: computed.append(len(a)) or real(s, a, b, st))
-    again = overlap_pairs(grown, settings, tokens=tokens, memo=overlap.SpanMemo.load(path, settings))
+    again = overlap_pairs(grown, settings, tokens=tokens, memo=overlap.OverlapMemo.load(path, settings))
     monkeypatch.undo()
     pd.testing.assert_frame_equal(again, overlap_pairs(grown, settings, tokens=tokens))
     new_text = overlap.strip_stock_phrases(extra["text"][0])
@@ -791,7 +791,7 @@ def test_span_memo_gives_the_same_table_and_explains_only_new_pairs(repeated_rec
     # the new text's pairs, plus any pair of old texts that became neighbours only now
     assert 0 < len(with_new) <= sum(computed) < len(all_pairs) / 2
     # A memo made with other span settings is not used.
-    assert overlap.SpanMemo.load(path, OverlapSettings(min_span=5)).spans == {}
+    assert overlap.OverlapMemo.load(path, OverlapSettings(min_span=5)).spans == {}
 
 
 def test_ngram_keys_are_the_char_ngrams_exactly():
@@ -808,3 +808,41 @@ def test_ngram_keys_are_the_char_ngrams_exactly():
             assert sorted(keys[rows == r].tolist()) == sorted(want), (ngram_range, t)
     rows, keys = overlap._ngram_keys(texts, (2, 4))  # longer n-grams: hashed, one key per n-gram
     assert [int((rows == r).sum()) for r in range(len(texts))] == [len(char_ngrams(t, (2, 4))) for t in texts]
+
+
+def test_incremental_search_matches_the_full_search_when_resolutions_are_added(repeated_recs, tokens, tmp_path,
+                                                                              monkeypatch):
+    monkeypatch.setattr(overlap, "INCREMENTAL_MIN_TEXTS", 0)  # the fixture is small
+    monkeypatch.setattr(overlap, "INCREMENTAL_MAX_NEW", 0.5)
+    settings = OverlapSettings()
+    path = tmp_path / "memo.pkl"
+    memo = overlap.OverlapMemo.load(path, settings)
+    overlap_pairs(repeated_recs, settings, tokens=tokens, memo=memo)
+    memo.save(path)
+    extra = pd.DataFrame({
+        "rec_id": ["30/1:I:a", "30/1:I:b", "30/1:I:c"], "resolution": ["30/1"] * 3,
+        "text": ["各国应考虑加强在引渡和司法协助方面的合作，并交流经验",
+                 "毒品和犯罪问题办公室应继续协助各国培训法官和检察官",
+                 repeated_recs["text"].iloc[3]],  # a verbatim repeat: no new text
+    })
+    grown = pd.concat([repeated_recs, extra], ignore_index=True)
+
+    def no_full_search(*args, **kwargs):
+        raise AssertionError("the full search ran")
+
+    monkeypatch.setattr(overlap, "_search", no_full_search)
+    memo = overlap.OverlapMemo.load(path, settings)
+    incremental = overlap_pairs(grown, settings, tokens=tokens, memo=memo)
+    monkeypatch.undo()
+    assert memo.search["new"] > 0
+    full = overlap_pairs(grown, settings, tokens=tokens)
+    cols = ["rec_id_a", "rec_id_b", "similarity", "rank_a", "rank_b", "shared_spans"]
+    pd.testing.assert_frame_equal(incremental[cols], full[cols])
+    # Too many new texts since the last full search: the full search runs again.
+    monkeypatch.setattr(overlap, "INCREMENTAL_MIN_TEXTS", 0)
+    monkeypatch.setattr(overlap, "INCREMENTAL_MAX_NEW", 0.0)
+    calls = []
+    real = overlap._search
+    monkeypatch.setattr(overlap, "_search", lambda *a, **k: calls.append(1) or real(*a, **k))
+    overlap_pairs(grown, settings, tokens=tokens, memo=memo)
+    assert calls and memo.search["new"] == 0.0

@@ -772,7 +772,8 @@ def _candidates(
     return cand_rows, cand_sims
 
 
-def _neighbours(X: sp.csr_matrix, settings: OverlapSettings, inverse: np.ndarray | None = None) -> pd.DataFrame:
+def _neighbours(X: sp.csr_matrix, settings: OverlapSettings, inverse: np.ndarray | None = None,
+                stripped: list[str] | None = None, memo: OverlapMemo | None = None) -> pd.DataFrame:
     """Directed edges i -> j (j among row i's kept neighbours) with similarity and rank.
 
     ``X`` holds the distinct texts and ``inverse`` maps each input row to its
@@ -792,7 +793,14 @@ def _neighbours(X: sp.csr_matrix, settings: OverlapSettings, inverse: np.ndarray
         return empty
     cap_u = min(cap, m - 1)
     if cap_u > 0:
-        best_v, best_i, above_u = _search(X, settings, cap_u, None if (mult == 1).all() else mult)
+        found = _incremental_search(X, settings, cap_u, mult, stripped, memo) if stripped is not None else None
+        if found is None:
+            best_v, best_i, above_u = _search(X, settings, cap_u, None if (mult == 1).all() else mult)
+            share = 0.0
+        else:
+            best_v, best_i, above_u, share = found
+        if memo is not None and stripped is not None:
+            memo.search = {"texts": list(stripped), "best": best_i, "above": above_u, "cap": cap_u, "new": share}
     else:  # one distinct text: its rows are each other's only candidates
         best_v = np.zeros((m, 0), dtype=np.float32)
         best_i = np.zeros((m, 0), dtype=np.int64)
@@ -949,58 +957,157 @@ def _spans_shared(a: Sequence[int], b: Sequence[int]):
     return _spans_of(_SHARED["stripped"], a, b, settings.min_span, settings.max_spans)
 
 
-class SpanMemo:
-    """Shared spans of pairs of stripped texts, kept from one run to the next.
+#: The incremental neighbour search is used from this many distinct texts on
+#: (below, the full search takes seconds and is exact) ...
+INCREMENTAL_MIN_TEXTS = 2000
+#: ... and while the texts added since the last full search are at most this
+#: share of the corpus; beyond, the full search runs again.
+INCREMENTAL_MAX_NEW = 0.05
 
-    The spans of two texts depend on the two texts alone (and on
-    ``min_span``/``max_spans``), so when a resolution is added the pairs
-    that were explained before are not explained again; in a corpus of
-    distinct texts that is most of the overlap stage's time. ``save`` keeps
-    only the pairs of the last call (the memo does not grow without bound).
+
+def _search_key(settings: OverlapSettings) -> tuple:
+    """The settings a neighbour search depends on."""
+    return (settings.top_k, settings.max_neighbours, settings.threshold, settings.ngram_range,
+            tuple(settings.weights), settings.max_df, settings.min_docs_for_max_df, settings.stock_phrases,
+            settings.tokeniser_backend)
+
+
+class OverlapMemo:
+    """What the overlap stage keeps from one run to the next.
+
+    * Shared spans of pairs of stripped texts: they depend on the two texts
+      alone (and on ``min_span``/``max_spans``), so pairs explained before
+      are not explained again (in a corpus of distinct texts that was most
+      of the stage's time). Only the pairs of the last call are kept.
+    * The last neighbour search (each distinct text's nearest texts), so
+      that a run adding a few resolutions to a large corpus searches the
+      new texts against all and re-scores the old texts' lists, instead of
+      comparing every text with every other (see ``_incremental_search``).
     """
 
-    def __init__(self, min_span: int, max_spans: int):
-        self.params = (min_span, max_spans)
+    def __init__(self, settings: OverlapSettings):
+        self.span_params = (settings.min_span, settings.max_spans)
+        self.search_params = _search_key(settings)
         self.spans: dict[tuple[str, str], list[str]] = {}
         self.used: set[tuple[str, str]] = set()
+        self.search: dict | None = None  # texts, best (indices into texts), above, cap, new
 
     @classmethod
-    def load(cls, path: str | Path, settings: OverlapSettings) -> "SpanMemo":
-        """The memo at ``path``, or an empty one (missing, unreadable or made with other settings)."""
+    def load(cls, path: str | Path, settings: OverlapSettings) -> "OverlapMemo":
+        """The memo at ``path``, or an empty one (missing or unreadable); parts
+        made with other settings are left out."""
         import pickle
 
-        memo = cls(settings.min_span, settings.max_spans)
+        memo = cls(settings)
         try:
             with open(path, "rb") as fh:
-                params, texts, ia, ib, spans = pickle.load(fh)
-            if tuple(params) == memo.params:
-                memo.spans = {(texts[i], texts[j]): sp_ for i, j, sp_ in zip(ia, ib, spans)}
+                data = pickle.load(fh)
+            texts = data["texts"]
+            if tuple(data["span_params"]) == memo.span_params:
+                memo.spans = {(texts[i], texts[j]): sp_ for i, j, sp_ in zip(data["ia"], data["ib"], data["spans"])}
+            search = data.get("search")
+            if search is not None and tuple(search["params"]) == memo.search_params:
+                memo.search = {**search, "texts": [texts[i] for i in search["texts"]]}
         except FileNotFoundError:
             pass
         except Exception as exc:  # a damaged memo is rebuilt, not fatal
-            logger.warning("span memo %s unreadable (%s); spans are recomputed", path, exc)
+            logger.warning("overlap memo %s unreadable (%s); it is rebuilt", path, exc)
         return memo
 
     def save(self, path: str | Path) -> None:
         import pickle
 
         keep = [k for k in self.spans if k in self.used]
-        texts = sorted({t for k in keep for t in k})
+        texts = sorted({t for k in keep for t in k} | set(self.search["texts"] if self.search else ()))
         at = {t: i for i, t in enumerate(texts)}
-        payload = (self.params, texts, [at[a] for a, _ in keep], [at[b] for _, b in keep],
-                   [self.spans[k] for k in keep])
+        data = {"span_params": self.span_params, "texts": texts, "ia": [at[a] for a, _ in keep],
+                "ib": [at[b] for _, b in keep], "spans": [self.spans[k] for k in keep], "search": None}
+        if self.search is not None:
+            data["search"] = {**self.search, "texts": [at[t] for t in self.search["texts"]],
+                              "params": self.search_params}
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         with open(tmp, "wb") as fh:
-            pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(path)
 
 
+def _rowwise_dots(X: sp.csr_matrix, us: np.ndarray, vs: np.ndarray, chunk: int = 50_000) -> np.ndarray:
+    """X[us[k]] . X[vs[k]] for every k, a chunk of pairs at a time."""
+    out = np.zeros(len(us), dtype=np.float32)
+    for lo in range(0, len(us), chunk):
+        a, b = us[lo:lo + chunk], vs[lo:lo + chunk]
+        out[lo:lo + chunk] = np.asarray(X[a].multiply(X[b]).sum(axis=1)).ravel()
+    return out
+
+
+def _incremental_search(X: sp.csr_matrix, settings: OverlapSettings, cap: int, mult: np.ndarray,
+                        stripped: list[str], memo: OverlapMemo | None):
+    """The neighbour search of ``_search``, updated from the last run's; None
+    when it must run in full (no usable memo, a small corpus, too many new
+    texts since the last full search).
+
+    New texts are compared with every text (exact). An old text's candidates
+    are its previous nearest texts, re-scored with today's weights, and the
+    new texts; it keeps the best ``cap`` of them. Only this is approximate:
+    adding texts shifts every feature's document frequency a little, which
+    could in principle lift a text that was just outside an old text's list
+    into it; the full search (``--no-cache``, or once the new texts pass
+    ``INCREMENTAL_MAX_NEW`` of the corpus) settles that.
+    """
+    prev = memo.search if memo is not None else None
+    m = X.shape[0]
+    if prev is None or m < INCREMENTAL_MIN_TEXTS or prev["cap"] != cap:
+        return None
+    at_prev = {t: i for i, t in enumerate(prev["texts"])}
+    prev_of = np.array([at_prev.get(t, -1) for t in stripped], dtype=np.int64)  # current -> previous
+    cur_of = np.full(len(prev["texts"]) + 1, -1, dtype=np.int64)  # previous -> current (-1: gone)
+    cur_of[prev_of[prev_of >= 0]] = np.flatnonzero(prev_of >= 0)
+    new = np.flatnonzero(prev_of < 0)
+    old = np.flatnonzero(prev_of >= 0)
+    share = prev["new"] + len(new) / m
+    if share > INCREMENTAL_MAX_NEW:
+        return None
+    thr = settings.threshold
+    best_v = np.full((m, cap), -1.0, dtype=np.float32)
+    best_i = np.full((m, cap), -1, dtype=np.int64)
+    above = np.zeros(m, dtype=np.int64)
+    S = np.zeros((len(new), m), dtype=np.float32)
+    if len(new):
+        S = (X[new] @ X.T).toarray().astype(np.float32)
+        S[np.arange(len(new)), new] = -1.0  # never one's own neighbour
+        best_v[new], best_i[new] = _top(S, np.broadcast_to(np.arange(m, dtype=np.int64), S.shape), cap)
+        above[new] = (S >= thr).astype(np.int64) @ mult
+    if len(old):
+        cand = cur_of[np.where(prev["best"][prev_of[old]] >= 0, prev["best"][prev_of[old]], len(cur_of) - 1)]
+        ok = cand >= 0
+        sims = np.full(cand.shape, -1.0, dtype=np.float32)
+        rows = np.broadcast_to(old[:, None], cand.shape)
+        sims[ok] = _rowwise_dots(X, rows[ok], cand[ok])
+        if len(new):
+            sims = np.hstack([sims, S[:, old].T])
+            cand = np.hstack([cand, np.broadcast_to(new, (len(old), len(new)))])
+        best_v[old], best_i[old] = _top(sims, cand, cap)
+        # Above-threshold counts: a text that had fewer than cap had them all
+        # in its list, so they are counted again there; one that had more
+        # keeps its count, plus the new texts above the threshold.
+        prev_above = prev["above"][prev_of[old]]
+        listed = np.where(cand >= 0, mult[np.maximum(cand, 0)], 0) * (sims >= thr)
+        recount = listed.sum(axis=1)
+        more = prev_above + ((S[:, old] >= thr).T.astype(np.int64) @ mult[new] if len(new) else 0)
+        above[old] = np.where(prev_above >= cap, more, recount)
+    order = np.lexsort((best_i, -best_v), axis=1)
+    logger.info("overlap: %d new distinct texts searched against %d; %d old texts' lists re-scored",
+                len(new), m, len(old))
+    return (np.take_along_axis(best_v, order, axis=1), np.take_along_axis(best_i, order, axis=1), above,
+            share)
+
+
 def _all_spans(stripped: list[str], a: np.ndarray, b: np.ndarray, settings: OverlapSettings,
-               memo: SpanMemo | None = None) -> list[list[str]]:
+               memo: OverlapMemo | None = None) -> list[list[str]]:
     """shared_spans for every pair (those in ``memo`` are taken from it)."""
-    if memo is None or memo.params != (settings.min_span, settings.max_spans):
+    if memo is None or memo.span_params != (settings.min_span, settings.max_spans):
         return _compute_spans(stripped, a, b, settings)
     keys = [(stripped[i], stripped[j]) for i, j in zip(a.tolist(), b.tolist())]
     memo.used.update(keys)
@@ -1088,14 +1195,15 @@ def overlap_pairs(
     settings: OverlapSettings | None = None,
     *,
     tokens: TokenFn | None = None,
-    memo: SpanMemo | None = None,
+    memo: OverlapMemo | None = None,
 ) -> pd.DataFrame:
     """The ``overlap`` table for ``recs`` (see the module docstring).
 
     ``tokens`` maps a text to its content tokens; by default
     ``analysis.tokenise.get_tokeniser(backend=...).tokens`` with the backend
-    of ``settings.tokeniser_backend``. ``memo`` (a ``SpanMemo``) supplies the
-    shared spans of pairs explained in an earlier run and takes the new ones.
+    of ``settings.tokeniser_backend``. ``memo`` (an ``OverlapMemo``) supplies
+    what an earlier run computed (shared spans, the neighbour search) and
+    takes this run's.
     """
     settings = settings or OverlapSettings()
     _check_recs(recs)
@@ -1107,7 +1215,7 @@ def overlap_pairs(
     resolutions = recs["resolution"].astype(str).to_numpy()
     feats = _features(recs["text"].fillna("").astype(str).tolist(), settings, tokens)
 
-    edges = _neighbours(feats.X, settings, feats.inverse)
+    edges = _neighbours(feats.X, settings, feats.inverse, feats.stripped, memo)
     if edges.empty:
         logger.info("overlap: no pair of %d recommendations shares a feature", n)
         return empty_overlap()

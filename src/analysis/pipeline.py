@@ -324,7 +324,7 @@ class CorpusStore:
             for sha in batch.files:
                 self.where.setdefault(sha, f)
         for old in self.dir.glob("*-*.pkl"):  # per-file entries of earlier versions
-            if not old.name.startswith(("corpus-", "overlap-", "spans-")):
+            if not old.name.startswith(("corpus-", "overlap-", "memo-")):
                 old.unlink(missing_ok=True)
         return self
 
@@ -555,13 +555,13 @@ def _overlap(recs: pd.DataFrame, settings: RunSettings) -> tuple[pd.DataFrame, p
     import hashlib
     import pickle
 
-    from .overlap import OverlapSettings, SpanMemo, overlap_clusters, overlap_pairs
+    from .overlap import OverlapMemo, OverlapSettings, overlap_clusters, overlap_pairs
 
     ov_settings = OverlapSettings(n_jobs=min(2, settings.workers))
     target = memo_path = None
     if settings.cache and settings.cache_dir is not None:
         fingerprint = code_fingerprint("overlap")
-        memo_path = Path(settings.cache_dir) / f"spans-{fingerprint[:16]}.pkl"
+        memo_path = Path(settings.cache_dir) / f"memo-{fingerprint[:16]}.pkl"
         h = hashlib.sha256(fingerprint.encode())
         for rid, text in zip(recs["rec_id"], recs["text"]):
             h.update(f"{rid}\x1f{text}\x1e".encode())
@@ -572,13 +572,14 @@ def _overlap(recs: pd.DataFrame, settings: RunSettings) -> tuple[pd.DataFrame, p
                     return pickle.load(fh)
             except Exception as exc:
                 logger.warning("overlap cache %s unreadable (%s); recomputing", target.name, exc)
-    # Spans of pairs of texts explained in an earlier run are not recomputed
-    # (most of the stage's time when a resolution is added to a large corpus).
-    memo = SpanMemo.load(memo_path, ov_settings) if memo_path is not None else None
+    # What an earlier run computed (spans of pairs of texts, the neighbour
+    # search) is reused: most of the stage's time when a resolution is added
+    # to a large corpus.
+    memo = OverlapMemo.load(memo_path, ov_settings) if memo_path is not None else None
     pairs = overlap_pairs(recs, ov_settings, memo=memo)
     clusters = overlap_clusters(recs, pairs, ov_settings)
     if target is not None:
-        for old in [*target.parent.glob("overlap-*.pkl"), *target.parent.glob("spans-*.pkl")]:
+        for old in [p for kind in ("overlap", "memo", "spans") for p in target.parent.glob(f"{kind}-*.pkl")]:
             if old != memo_path:
                 old.unlink(missing_ok=True)
         memo.save(memo_path)
