@@ -511,6 +511,13 @@ class _Features:
     terms: np.ndarray
 
 
+@lru_cache(maxsize=1 << 17)
+def _stripped(phrases: StockPhrases, text: str) -> str:
+    """``phrases.strip(text)``, remembered: the pairs and the clusters of a
+    run strip the same texts (a second on a large corpus)."""
+    return phrases.strip(text)
+
+
 def _distinct_stripped(texts: Sequence[str], phrases: StockPhrases) -> tuple[list[str], np.ndarray, np.ndarray]:
     """(uniq, inverse, mult): the distinct stripped texts in order of first occurrence.
 
@@ -520,7 +527,7 @@ def _distinct_stripped(texts: Sequence[str], phrases: StockPhrases) -> tuple[lis
     neighbour expansion relies on for the tie-break.
     """
     raw_inv, raw_uniq = pd.factorize(pd.Series(list(texts), dtype=object).fillna(""), sort=False)
-    stripped_raw = [phrases.strip(str(t)) for t in raw_uniq]
+    stripped_raw = [_stripped(phrases, str(t)) for t in raw_uniq]
     codes, uniq = pd.factorize(pd.Series(stripped_raw, dtype=object), sort=False)
     inverse = codes[raw_inv].astype(np.int64)
     mult = np.bincount(inverse, minlength=len(uniq)).astype(np.int64)
@@ -1148,9 +1155,12 @@ def _shared_terms(X_tok: sp.csr_matrix, terms: np.ndarray, a: np.ndarray, b: np.
         return [[] for _ in range(len(a))]
     prod = X_tok[a].multiply(X_tok[b]).tocsr()
     prod.eliminate_zeros()
+    prod.sort_indices()
     counts = np.diff(prod.indptr)
     rows = np.repeat(np.arange(prod.shape[0]), counts)
-    order = np.lexsort((prod.indices, -prod.data, rows))
+    # By row, then contribution; lexsort is stable, so equal contributions
+    # keep the column (term) order they have within the row.
+    order = np.lexsort((-prod.data, rows))
     # Position of each entry within its row, once sorted.
     within = np.arange(len(order)) - np.repeat(prod.indptr[:-1], counts)
     keep = order[within < top]
