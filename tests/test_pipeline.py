@@ -152,3 +152,16 @@ def test_unchanged_tables_are_not_rewritten_and_the_manifest_says_when_they_were
     (out / "clusters.csv").unlink()
     fourth = run(two_resolutions, out, settings)
     assert (out / "clusters.csv").is_file() and "clusters.csv" in {p.name for p in fourth.written}
+
+
+def test_csv_written_in_batches_equals_one_pass(tmp_path, monkeypatch):
+    import analysis.outputs as outputs
+
+    df = pd.DataFrame({"a": [f"第{i}条" for i in range(25)], "l": [[str(i), "x\x0c"] if i % 3 else [] for i in range(25)],
+                       "n": pd.array([i if i % 4 else None for i in range(25)], dtype="Int64"),
+                       "f": [True, False] * 12 + [True], "d": [{"k": i} if i % 2 else None for i in range(25)]})
+    whole = outputs.write_csv(df, tmp_path / "whole.csv").read_bytes()
+    monkeypatch.setattr(outputs, "CSV_ROWS_PER_BATCH", 7)
+    outputs.write_tables({"t": df}, tmp_path / "out")
+    assert (tmp_path / "out" / "t.csv").read_bytes() == whole
+    assert whole.startswith(b"\xef\xbb\xbf") and b"\x0c" not in whole

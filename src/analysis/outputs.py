@@ -135,22 +135,38 @@ def _may_hold_control(arr) -> bool:
     return False
 
 
+#: Rows turned into CSV text at a time (bounds the memory of large tables).
+CSV_ROWS_PER_BATCH = 100_000
+
+
 def write_csv(df: pd.DataFrame, path: str | Path, *, converted=None) -> Path:
     """``df`` as CSV for Excel: UTF-8 with BOM, CRLF, lists joined with ``|``.
 
     ``converted``: ``df`` as the Arrow table written to Parquet, if it was
-    (its columns are reused rather than converted again).
+    (its columns are reused rather than converted again, and the CSV text is
+    made ``CSV_ROWS_PER_BATCH`` rows at a time).
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     path = Path(path)
-    cols = {str(c): _csv_column(df[c], None if converted is None else converted.column(i))
-            for i, c in enumerate(df.columns)}
+    step = CSV_ROWS_PER_BATCH if converted is not None else max(len(df), 1)
     with open(path, "wb") as fh:
         fh.write(b"\xef\xbb\xbf")
-        if cols:
-            pacsv.write_csv(pa.table(cols), fh, pacsv.WriteOptions(eol="\r\n"))
+        if not len(df.columns):
+            return path
+        writer = schema = None
+        for lo in range(0, max(len(df), 1), step):
+            part = df.iloc[lo:lo + step]
+            cols = {str(c): _csv_column(part[c], None if converted is None
+                                        else converted.column(i).slice(lo, len(part)))
+                    for i, c in enumerate(df.columns)}
+            batch = pa.table(cols)
+            if writer is None:
+                schema = batch.schema
+                writer = pacsv.CSVWriter(fh, schema, write_options=pacsv.WriteOptions(eol="\r\n"))
+            writer.write_table(batch if batch.schema == schema else batch.cast(schema))
+        writer.close()
     return path
 
 
@@ -214,9 +230,14 @@ def write_tables(tables: dict[str, pd.DataFrame], out_dir: str | Path,
 
         keep = set(keep)
         todo = [name for name in tables if name not in keep or not table_files_present(out_dir, name)]
-        # Largest first, two at a time: Arrow's writers release the GIL, so
-        # one table's encoding overlaps another's conversion.
-        todo.sort(key=lambda name: -len(tables[name]))
+        # Two at a time: Arrow's writers release the GIL, so one table's
+        # encoding overlaps another's conversion. The largest first, the
+        # others smallest first, so that the largest two are rarely
+        # converted at the same time (their Arrow and CSV copies are a large
+        # run's peak memory).
+        size = {name: len(tables[name]) * max(1, len(tables[name].columns)) for name in todo}
+        todo.sort(key=lambda name: size[name])
+        todo = todo[-1:] + todo[:-1]
         with ThreadPoolExecutor(max_workers=2) as pool:
             for name in pool.map(lambda name: _write_table(tables[name], tmp, name), todo):
                 written += [f"{name}.parquet", f"{name}.csv"]
