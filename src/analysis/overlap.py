@@ -62,6 +62,12 @@ chunks whose dense block (chunk x m, float32) stays under
 matrix is symmetric); from each block every text keeps its best candidates
 (top-k, or all above the threshold up to ``max_neighbours``) and the rest is
 dropped. Memory is O(nnz(X) + chunk_cells + n * max_neighbours).
+
+Reruns: an ``OverlapMemo`` (kept by the pipeline between runs) supplies the
+shared spans of pairs already explained and the last neighbour search; when
+a few resolutions are added to a large corpus, only the new texts are
+compared with all, and the old texts' lists are re-scored (see
+``_incremental_search`` for the one approximation this makes).
 """
 
 from __future__ import annotations
