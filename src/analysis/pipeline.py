@@ -623,7 +623,7 @@ def run(paths: list[str | Path] | str | Path = "data/raw", out_dir: str | Path =
         # Tables made from the same inputs, code, rules and overrides as the
         # ones in out_dir hold the same content: they are not written again,
         # and the manifest keeps the time they were made.
-        key = _outputs_key(corpus, settings)
+        key = _outputs_key(corpus, settings, manifest["code_fingerprint"])
         previous = _read_manifest(out_dir)
         same = previous.get("outputs_key") == key
         keep = [name for name in tables if same and name in previous.get("tables", {}) and table_files_present(out_dir, name)]
@@ -643,12 +643,12 @@ def run(paths: list[str | Path] | str | Path = "data/raw", out_dir: str | Path =
     return RunResult(corpus, tables, written, manifest, warnings, reused)
 
 
-def _outputs_key(corpus: Corpus, settings: RunSettings) -> str:
+def _outputs_key(corpus: Corpus, settings: RunSettings, fingerprint: str) -> str:
     """What the tables are a function of: the inputs (names, paths, bytes),
-    the code, rules and annotations, and the overrides."""
+    the code, rules and annotations (``fingerprint``), and the overrides."""
     import hashlib
 
-    h = hashlib.sha256(code_fingerprint().encode())
+    h = hashlib.sha256(fingerprint.encode())
     for row in corpus.documents[["source_file", "source_path", "source_sha256"]].itertuples(index=False):
         h.update("\x1f".join(row).encode() + b"\x1e")
     if settings.overrides is not None and Path(settings.overrides).is_file():
