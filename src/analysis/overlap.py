@@ -420,20 +420,18 @@ def _weight(counts: sp.csr_matrix, settings: OverlapSettings, mult: np.ndarray |
     return counts
 
 
-def _counts(keys_per_row: list[list], n_cols: int | None = None) -> tuple[sp.csr_matrix, np.ndarray]:
-    """Rows of feature keys -> (counts matrix over the distinct keys, the keys in column order).
+def _counts(rows: np.ndarray, keys, n_rows: int) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Feature occurrences (row, key) -> (counts matrix over the distinct keys,
+    the keys in column order: sorted).
 
-    The columns are the distinct keys in sorted order. (scipy and numpy only:
-    scikit-learn's vectorisers cost a second or two of import at every run.)
+    scipy and numpy only: scikit-learn's vectorisers cost a second or two of
+    import at every run.
     """
-    indptr = np.zeros(len(keys_per_row) + 1, dtype=np.int64)
-    indptr[1:] = np.cumsum([len(k) for k in keys_per_row])
-    flat = [k for keys in keys_per_row for k in keys]
-    if not flat:
-        return sp.csr_matrix((len(keys_per_row), 0), dtype=np.float32), np.array([], dtype=object)
-    used, inverse = np.unique(np.asarray(flat), return_inverse=True)
-    counts = sp.csr_matrix((np.ones(len(flat), dtype=np.float32), inverse.astype(np.int32).ravel(), indptr),
-                           shape=(len(keys_per_row), len(used)))
+    if not len(keys):
+        return sp.csr_matrix((n_rows, 0), dtype=np.float32), np.array([], dtype=object)
+    used, col = np.unique(np.asarray(keys), return_inverse=True)
+    counts = sp.csr_matrix((np.ones(len(col), dtype=np.float32), (np.asarray(rows), col.ravel())),
+                           shape=(n_rows, len(used)))
     counts.sum_duplicates()
     return counts, used
 
@@ -441,7 +439,8 @@ def _counts(keys_per_row: list[list], n_cols: int | None = None) -> tuple[sp.csr
 def _token_matrix(
     token_lists: list[list[str]], settings: OverlapSettings, mult: np.ndarray | None = None
 ) -> tuple[sp.csr_matrix, np.ndarray]:
-    counts, terms = _counts(token_lists)
+    rows = np.repeat(np.arange(len(token_lists)), [len(t) for t in token_lists])
+    counts, terms = _counts(rows, [t for toks in token_lists for t in toks], len(token_lists))
     if counts.shape[1] == 0:  # empty vocabulary: every text empty after stripping
         return counts, terms
     return _weight(counts, settings, mult), terms.astype(object)
@@ -495,13 +494,9 @@ def _ngram_matrix(stripped: list[str], settings: OverlapSettings, mult: np.ndarr
     # Character n-grams are never shown to a reader (spans explain them
     # better), so they are kept as integer keys, not strings: a large corpus
     # has millions of distinct trigrams.
-    rows, keys = _ngram_keys(stripped, settings.ngram_range)
-    if not len(keys):
-        return sp.csr_matrix((len(stripped), 0), dtype=np.float32)
-    used, col = np.unique(keys, return_inverse=True)
-    counts = sp.csr_matrix((np.ones(len(keys), dtype=np.float32), (rows, col.ravel())),
-                           shape=(len(stripped), len(used)))
-    counts.sum_duplicates()
+    counts, _ = _counts(*_ngram_keys(stripped, settings.ngram_range), len(stripped))
+    if counts.shape[1] == 0:
+        return counts
     return _weight(counts, settings, mult)
 
 
