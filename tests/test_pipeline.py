@@ -165,3 +165,51 @@ def test_csv_written_in_batches_equals_one_pass(tmp_path, monkeypatch):
     outputs.write_tables({"t": df}, tmp_path / "out")
     assert (tmp_path / "out" / "t.csv").read_bytes() == whole
     assert whole.startswith(b"\xef\xbb\xbf") and b"\x0c" not in whole
+
+
+def test_shared_list_columns_convert_like_cell_by_cell(tmp_path, monkeypatch):
+    """The similarity table repeats one list object per pair of texts; it is
+    converted once per object. The files must equal a cell-by-cell conversion."""
+    import pyarrow.parquet as pq
+
+    import analysis.outputs as outputs
+
+    lists = [["跨国", "有组织犯罪"], [], None, ["a\x0cb"], [f"词{i}" for i in range(5)]]
+    n = 30
+    df = pd.DataFrame({"id": [f"r{i}" for i in range(n)], "terms": [lists[i % len(lists)] for i in range(n)],
+                       "own": [[str(i)] for i in range(n)], "sim": [i / n for i in range(n)]})
+    monkeypatch.setattr(outputs, "_SHARED_MIN_ROWS", 10)
+    monkeypatch.setattr(outputs, "CSV_ROWS_PER_BATCH", 7)
+    table, shown = outputs._to_arrow(df)
+    assert list(shown) == ["terms"]  # "own" holds a new list per row
+    outputs.write_tables({"t": df}, tmp_path / "shared")
+    monkeypatch.setattr(outputs, "_SHARED_MIN_ROWS", 10**9)
+    outputs.write_tables({"t": df}, tmp_path / "cells")
+    assert (tmp_path / "shared" / "t.csv").read_bytes() == (tmp_path / "cells" / "t.csv").read_bytes()
+    shared, cells = pq.read_table(tmp_path / "shared" / "t.parquet"), pq.read_table(tmp_path / "cells" / "t.parquet")
+    assert shared.equals(cells) and shared.schema.metadata == cells.schema.metadata
+    back = outputs.read_table(tmp_path / "shared", "t")
+    assert back["terms"].tolist() == df["terms"].tolist()
+
+
+@pytest.mark.parametrize("damage", ["header", "tables"])
+def test_a_damaged_store_chunk_is_recomputed(two_resolutions, tmp_path, damage, caplog):
+    out = tmp_path / "out"
+    settings = RunSettings(overrides=None, progress=False)
+    first = run(two_resolutions, out, settings)
+    chunks = list((out / ".cache").glob("corpus-*.pkl"))
+    assert chunks
+    for chunk in chunks:
+        data = chunk.read_bytes()
+        # "header": nothing readable; "tables": the header reads, the tables do not
+        chunk.write_bytes(b"junk" if damage == "header" else data[: len(data) * 2 // 3])
+    # a new input makes the run read the store while a worker reads it
+    shutil.copy(WRITTEN, two_resolutions / "renamed_copy.txt")
+    (two_resolutions / WRITTEN.name).unlink()
+    with caplog.at_level("WARNING", logger="analysis.pipeline"):
+        second = run(two_resolutions, out, settings)
+    assert "unreadable" in caplog.text
+    assert second.reused == 0
+    pd.testing.assert_frame_equal(first.tables["recommendations"].drop(columns=["source_file"]),
+                                  second.tables["recommendations"].drop(columns=["source_file"]))
+    assert run(two_resolutions, out, settings).reused == 2

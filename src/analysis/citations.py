@@ -520,38 +520,40 @@ def citation_graph(
     sel = citations[citations["cited_kind"].isin(kinds)]
     own: dict[str, str | None] = {}
     if "citing_body" in citations.columns:
-        for r, b in zip(citations["resolution"], citations["citing_body"]):
+        for r, b in zip(citations["resolution"].tolist(), citations["citing_body"].tolist()):
             if _nonempty(b):
                 own.setdefault(r, b)
     if acting_bodies:
         own.update({r: bodies.canonical(b) for r, b in acting_bodies.items()})
     corpus_nodes = {resolution_node(own.get(r), r) for r in citations["resolution"].unique()}
 
-    def node_for(kind: str, row) -> tuple[str, dict]:
-        body = _str_or_none(row.cited_body)
+    def node_for(kind: str, cited: str, cited_body, normalised) -> tuple[str, dict]:
+        body = _str_or_none(cited_body)
         if kind == "resolution":
-            num = _str_or_none(row.normalised) or row.cited
+            num = _str_or_none(normalised) or cited
             return resolution_node(body, num), {"kind": "resolution", "label": num, "body": body or ""}
         if kind == "article":
-            label = f"{body} {row.cited}" if body else row.cited
+            label = f"{body} {cited}" if body else cited
             return f"article:{label}", {"kind": kind, "label": label, "body": body or ""}
-        return f"{kind}:{row.cited}", {"kind": kind, "label": row.cited, "body": body or ""}
+        return f"{kind}:{cited}", {"kind": kind, "label": cited, "body": body or ""}
 
     edges: dict[tuple[str, str], dict] = {}
-    for row in sel.itertuples(index=False):
-        src = resolution_node(own.get(row.resolution), row.resolution)
+    # Plain lists: iterating Arrow-backed columns cell by cell is slow.
+    columns = ("resolution", "cited_kind", "cited", "cited_body", "normalised", "citation_type")
+    for resolution, kind, cited, cited_body, normalised, ctype in zip(*(sel[c].tolist() for c in columns)):
+        src = resolution_node(own.get(resolution), resolution)
         if src not in g:
-            g.add_node(src, kind="resolution", label=row.resolution, body=own.get(row.resolution) or "")
-        dst, attrs = node_for(row.cited_kind, row)
+            g.add_node(src, kind="resolution", label=resolution, body=own.get(resolution) or "")
+        dst, attrs = node_for(kind, cited, cited_body, normalised)
         if dst == src:
             continue  # a resolution naming itself (第11/2号决议 in its own header)
         if dst not in g:
             g.add_node(dst, **attrs)
         e = edges.setdefault((src, dst), {"count": 0, "types": set()})
         e["count"] += 1
-        e["types"].add(row.citation_type)
-    for (src, dst), e in edges.items():
-        g.add_edge(src, dst, count=e["count"], types=sorted(e["types"]))
+        e["types"].add(ctype)
+    g.add_edges_from((src, dst, {"count": e["count"], "types": sorted(e["types"])})
+                     for (src, dst), e in edges.items())
     for node, data in g.nodes(data=True):
         data["in_corpus"] = node in corpus_nodes
     logger.info("citation graph: %d nodes, %d edges", g.number_of_nodes(), g.number_of_edges())

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -247,11 +248,12 @@ class FileBatch:
     """The per-input results of several inputs, concatenated (one corpus-store chunk).
 
     ``files`` maps each input's sha256 to its documents row and run summary;
-    every table of ``tables`` carries the input's sha256 in column ``_KEY``.
+    every table of ``tables`` carries the input's sha256 in column ``_KEY``
+    (None while a stored chunk's tables are not read yet).
     """
 
     files: dict[str, dict]
-    tables: dict[str, pd.DataFrame]
+    tables: dict[str, pd.DataFrame] | None
 
 
 def _process_batch(items: list[tuple[Path, str, tuple]]) -> FileBatch:
@@ -293,18 +295,22 @@ class CorpusStore:
     A chunk (``corpus-<fingerprint>-<id>.pkl``) holds the inputs processed
     together in one run, as a few concatenated tables: loading a corpus of a
     thousand resolutions is a handful of reads, and adding one resolution
-    writes one small chunk. Chunks made by other code, lexicon or annotation
-    versions (``code_fingerprint``) are removed; so are chunks none of whose
-    inputs is in the run any more.
+    writes one small chunk. A chunk is two pickles: a header (which inputs,
+    their documents rows) read by ``load``, then the tables, read by
+    ``load_tables``, so that a run knows what is new before the long read.
+    Chunks made by other code, lexicon or annotation versions
+    (``code_fingerprint``) are removed; so are chunks none of whose inputs
+    is in the run any more.
     """
 
     def __init__(self, cache_dir: Path, fingerprint: str):
         self.dir = Path(cache_dir)
         self.tag = fingerprint[:16]
-        self.chunks: dict[Path, FileBatch] = {}
+        self.chunks: dict[Path, FileBatch] = {}  # tables None until load_tables
         self.where: dict[str, Path] = {}  # input sha256 -> chunk holding it
 
     def load(self) -> "CorpusStore":
+        """Read the chunks' headers."""
         import pickle
 
         if not self.dir.is_dir():
@@ -315,24 +321,55 @@ class CorpusStore:
                 continue
             try:
                 with open(f, "rb") as fh:
-                    batch: FileBatch = pickle.load(fh)
+                    files: dict[str, dict] = pickle.load(fh)
             except Exception as exc:  # a damaged chunk is recomputed, not fatal
-                logger.warning("cache chunk %s unreadable (%s); its inputs are recomputed", f.name, exc)
-                f.unlink(missing_ok=True)
+                self._drop(f, exc)
                 continue
-            self.chunks[f] = batch
-            for sha in batch.files:
+            self.chunks[f] = FileBatch(files, None)
+            for sha in files:
                 self.where.setdefault(sha, f)
         for old in self.dir.glob("*-*.pkl"):  # per-file entries of earlier versions
             if not old.name.startswith(("corpus-", "overlap-", "memo-")):
                 old.unlink(missing_ok=True)
         return self
 
+    def load_tables(self) -> set[str]:
+        """Read the tables of the chunks read by ``load``. Returns the inputs
+        whose chunk turned out damaged (removed; they must be processed again)."""
+        import pickle
+
+        lost: set[str] = set()
+        for f, batch in list(self.chunks.items()):
+            if batch.tables is not None:
+                continue
+            try:
+                with open(f, "rb") as fh:
+                    pickle.load(fh)  # the header, read already
+                    batch.tables = pickle.load(fh)
+            except Exception as exc:
+                lost |= set(batch.files)
+                self._drop(f, exc)
+        return lost
+
+    def _drop(self, f: Path, exc: Exception) -> None:
+        logger.warning("cache chunk %s unreadable (%s); its inputs are recomputed", f.name, exc)
+        f.unlink(missing_ok=True)
+        batch = self.chunks.pop(f, None)
+        for sha in batch.files if batch is not None else ():
+            if self.where.get(sha) == f:
+                del self.where[sha]
+
     def add(self, batch: FileBatch) -> None:
+        import pickle
         import uuid
 
         target = self.dir / f"corpus-{self.tag}-{uuid.uuid4().hex[:12]}.pkl"
-        _pickle_atomic(batch, target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(batch.files, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(batch.tables, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(target)
         self.chunks[target] = batch
         for sha in batch.files:
             self.where.setdefault(sha, target)
@@ -365,32 +402,51 @@ def _batches(items: list, jobs: int) -> list[list]:
     return [items[i:i + per] for i in range(0, len(items), per)]
 
 
-#: Fewer new inputs than this are processed in the main process (a pool costs more).
+#: Fewer new inputs than this are processed in the main process (a pool costs
+#: more), unless the store is being read meanwhile.
 PARALLEL_MIN_FILES = 40
 
 
-def _processed(pending: list[tuple[Path, str]], jobs: int):
-    """FileBatch after FileBatch for the ``pending`` inputs, in input order.
+class _Processing:
+    """FileBatch after FileBatch for the ``pending`` inputs, in input order
+    (iterate once; ``close`` when done).
 
     With ``jobs`` > 1 (and fork available) the batches are read and
-    classified in forked workers, which inherit the loaded tokeniser and the
-    trained theme model. An input error surfaces when its batch's turn comes,
-    so the first bad input in input order is the one reported.
+    classified in forked workers, which start at once: the main process
+    reads the corpus store meanwhile (``beside_store``), which is why even
+    one new input goes to a worker then. For many inputs the tokeniser and
+    the trained theme model are loaded before the fork, once for all
+    workers. An input error surfaces when its batch's turn comes, so the
+    first bad input in input order is the one reported.
     """
-    import multiprocessing as mp
 
-    batches = _batches(pending, jobs)
-    if jobs <= 1 or len(pending) < PARALLEL_MIN_FILES or "fork" not in mp.get_all_start_methods():
-        for batch in batches:
-            yield _read_batch(batch)
-        return
-    from .classify import ClassifySettings, trained_model
-    from .tokenise import get_tokeniser
+    def __init__(self, pending: list[tuple[Path, str]], jobs: int, *, beside_store: bool = False):
+        import multiprocessing as mp
 
-    get_tokeniser(backend=ClassifySettings().backend).cut("各国")  # loaded once, before the fork
-    trained_model(ClassifySettings())
-    with mp.get_context("fork").Pool(jobs) as pool:
-        yield from pool.imap(_read_batch, batches)
+        self.batches = _batches(pending, jobs)
+        self.pool = self.results = None
+        many = len(pending) >= PARALLEL_MIN_FILES
+        if jobs <= 1 or not pending or not (many or beside_store) or "fork" not in mp.get_all_start_methods():
+            return
+        if many:
+            from .classify import ClassifySettings, trained_model
+            from .tokenise import get_tokeniser
+
+            get_tokeniser(backend=ClassifySettings().backend).cut("各国")
+            trained_model(ClassifySettings())
+        self.pool = mp.get_context("fork").Pool(min(jobs, len(self.batches)))
+        self.results = self.pool.imap(_read_batch, self.batches)
+
+    def __iter__(self):
+        if self.pool is None:
+            return (_read_batch(batch) for batch in self.batches)
+        return iter(self.results)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
 
 
 def process_corpus(paths, out_dir: Path, settings: RunSettings) -> tuple[Corpus, pd.DataFrame, pd.DataFrame, int]:
@@ -406,34 +462,38 @@ def process_corpus(paths, out_dir: Path, settings: RunSettings) -> tuple[Corpus,
     store = None
     if settings.cache:
         store = CorpusStore(settings.cache_dir or out_dir / ".cache", code_fingerprint("inputs")).load()
-    seen: dict[str, str] = {}
-    pending: list[tuple[Path, str]] = []
-    files_info: dict[str, dict] = {}
-    for f, sha in zip(files, shas):
-        chunk = store.where.get(sha) if store is not None else None
-        if chunk is not None:
-            info = store.chunks[chunk].files[sha]
-            _claim(seen, info["doc_row"]["resolution"], f)
-            files_info[sha] = info
-        else:
-            pending.append((f, sha))
-    reused = len(files) - len(pending)
-    new_batches: list[FileBatch] = []
-    with tqdm(total=len(pending), desc="reading", unit="file",
-              disable=not settings.progress or len(pending) < 5) as bar:
-        for batch in _processed(pending, settings.workers):
-            for info in batch.files.values():
-                _claim(seen, info["doc_row"]["resolution"], Path(info["doc_row"]["source_path"]))
-            new_batches.append(batch)
-            files_info.update(batch.files)
-            if store is not None:
-                store.add(batch)
-            bar.update(len(batch.files))
-    if store is not None:
         store.prune(set(shas))
-        batches = [store.chunks[f] for f in sorted(store.chunks, key=str)]
-    else:
-        batches = new_batches
+    pending = [(f, sha) for f, sha in zip(files, shas) if store is None or sha not in store.where]
+    work = _Processing(pending, settings.workers, beside_store=store is not None and bool(store.chunks))
+    try:
+        if store is not None:
+            lost = store.load_tables()  # while new inputs are read in workers
+            if lost:
+                work.close()
+                pending = [(f, sha) for f, sha in zip(files, shas) if sha not in store.where]
+                work = _Processing(pending, settings.workers)
+        seen: dict[str, str] = {}
+        files_info: dict[str, dict] = {}
+        for f, sha in zip(files, shas):
+            if store is not None and sha in store.where:
+                info = store.chunks[store.where[sha]].files[sha]
+                _claim(seen, info["doc_row"]["resolution"], f)
+                files_info[sha] = info
+        new_batches: list[FileBatch] = []
+        with tqdm(total=len(pending), desc="reading", unit="file",
+                  disable=not settings.progress or len(pending) < 5) as bar:
+            for batch in work:
+                for info in batch.files.values():
+                    _claim(seen, info["doc_row"]["resolution"], Path(info["doc_row"]["source_path"]))
+                new_batches.append(batch)
+                files_info.update(batch.files)
+                if store is not None:
+                    store.add(batch)
+                bar.update(len(batch.files))
+    finally:
+        work.close()
+    reused = len(files) - len(pending)
+    batches = [store.chunks[f] for f in sorted(store.chunks, key=str)] if store is not None else new_batches
     tables = _assemble(batches, files, shas)
     # The batches' frames are now copied into the corpus tables: let them go
     # (on a large corpus they are hundreds of megabytes).
@@ -602,16 +662,40 @@ def _report_unmatched(recs: pd.DataFrame) -> None:
 def run(paths: list[str | Path] | str | Path = "data/raw", out_dir: str | Path = "data/processed",
         settings: RunSettings = RunSettings()) -> RunResult:
     """Read, classify, relate and write everything; refuse bad input before writing."""
-    import json
-
-    from .citations import graphml_text
-    from .outputs import table_files_present, write_tables
-
     if isinstance(paths, (str, Path)):
         paths = [paths]
     out_dir = Path(out_dir)
     if settings.cache and settings.cache_dir is None:
         settings = dataclasses.replace(settings, cache_dir=out_dir / ".cache")
+    with _gc_paused():
+        return _run(paths, out_dir, settings)
+
+
+@contextmanager
+def _gc_paused():
+    """Pause Python's cyclic garbage collector. A run builds millions of small
+    containers (tokens, terms, evidence lists) that each automatic collection
+    walks again, most of all while the corpus store is read; they form no
+    cycles worth collecting (reference counting frees them). On a corpus of
+    a thousand resolutions this took a quarter of a one-file rerun, and peak
+    memory was the same with and without it (benchmarks/results_pipeline.md)."""
+    import gc
+
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _run(paths: list[Path], out_dir: Path, settings: RunSettings) -> RunResult:
+    import json
+
+    from .citations import graphml_text
+    from .outputs import table_files_present, write_tables
+
     clock = _Stopwatch()
     with clock("inputs"):
         corpus, recs, provisions, reused = process_corpus(paths, out_dir, settings)
@@ -674,7 +758,6 @@ class _Stopwatch:
 
     def __call__(self, name: str):
         import time
-        from contextlib import contextmanager
 
         @contextmanager
         def lap():
