@@ -846,3 +846,35 @@ def test_incremental_search_matches_the_full_search_when_resolutions_are_added(r
     monkeypatch.setattr(overlap, "_search", lambda *a, **k: calls.append(1) or real(*a, **k))
     overlap_pairs(grown, settings, tokens=tokens, memo=memo)
     assert calls and memo.search["new"] == 0.0
+
+
+def test_memo_keeps_the_default_tokenisers_cuts(repeated_recs, tmp_path, monkeypatch):
+    """A rerun tokenises only texts it has not seen; the table is the same."""
+    settings = OverlapSettings()
+    path = tmp_path / "memo.pkl"
+    memo = overlap.OverlapMemo.load(path, settings)
+    first = overlap_pairs(repeated_recs, settings, memo=memo)
+    memo.save(path)
+    loaded = overlap.OverlapMemo.load(path, settings)
+    assert loaded.tokens and loaded.tokens == memo.tokens
+
+    def no_tokeniser(backend):
+        raise AssertionError("tokeniser loaded although every text was seen")
+
+    monkeypatch.setattr(overlap, "_default_tokens", no_tokeniser)
+    pd.testing.assert_frame_equal(overlap_pairs(repeated_recs, settings, memo=loaded), first)
+    monkeypatch.undo()
+    # A new text is cut by the tokeniser, and only it.
+    extra = pd.DataFrame({"rec_id": ["30/1:I:a"], "resolution": ["30/1"],
+                          "text": ["各国应考虑加强在引渡和司法协助方面的合作，并交流经验"]})
+    grown = pd.concat([repeated_recs, extra], ignore_index=True)
+    cut: list[str] = []
+    real = overlap._default_tokens
+    monkeypatch.setattr(overlap, "_default_tokens",
+                        lambda backend: (lambda s: cut.append(s) or real(backend)(s)))
+    again = overlap_pairs(grown, settings, memo=overlap.OverlapMemo.load(path, settings))
+    monkeypatch.undo()
+    assert cut and all(part in overlap.strip_stock_phrases(extra["text"][0]) for part in cut)
+    pd.testing.assert_frame_equal(again, overlap_pairs(grown, settings))
+    # Cuts made with another tokeniser backend are not used.
+    assert overlap.OverlapMemo.load(path, OverlapSettings(tokeniser_backend="jieba")).tokens == {}

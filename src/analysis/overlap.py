@@ -84,6 +84,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
+import pyarrow as pa
 import pandas as pd
 import scipy.sparse as sp
 
@@ -535,11 +536,25 @@ def _distinct_stripped(texts: Sequence[str], phrases: StockPhrases) -> tuple[lis
     return [str(u) for u in uniq], inverse, mult
 
 
-def _features(texts: Sequence[str], settings: OverlapSettings, tokens: TokenFn | None) -> _Features:
+def _features(texts: Sequence[str], settings: OverlapSettings, tokens: TokenFn | None,
+              memo: OverlapMemo | None = None) -> _Features:
     phrases = load_stock_phrases(settings.stock_phrases)
     stripped, inverse, mult = _distinct_stripped(texts, phrases)
-    tok_fn = tokens if tokens is not None else _default_tokens(settings.tokeniser_backend)
-    token_lists = [_segment_tokens(s, tok_fn) for s in stripped]
+    # The default tokeniser's cuts of texts seen in the last run are kept in
+    # the memo; the tokeniser is loaded only when a text is new.
+    cached = memo is not None and tokens is None and memo.token_params == (settings.tokeniser_backend,)
+    known = memo.tokens if cached else {}
+    tok_fn = tokens
+    token_lists = []
+    for text in stripped:
+        toks = known.get(text)
+        if toks is None:
+            if tok_fn is None:
+                tok_fn = _default_tokens(settings.tokeniser_backend)
+            toks = _segment_tokens(text, tok_fn)
+        token_lists.append(toks)
+    if cached:
+        memo.tokens = dict(zip(stripped, token_lists))
     X_tok, terms = _token_matrix(token_lists, settings, mult)
     X_chr = _ngram_matrix(stripped, settings, mult)
     logger.info(
@@ -991,11 +1006,15 @@ class OverlapMemo:
       that a run adding a few resolutions to a large corpus searches the
       new texts against all and re-scores the old texts' lists, instead of
       comparing every text with every other (see ``_incremental_search``).
+    * The default tokeniser's tokens of the last run's stripped texts: a
+      rerun loads the tokeniser only for new texts.
     """
 
     def __init__(self, settings: OverlapSettings):
         self.span_params = (settings.min_span, settings.max_spans)
         self.search_params = _search_key(settings)
+        self.token_params = (settings.tokeniser_backend,)
+        self.tokens: dict[str, list[str]] = {}
         self.spans: dict[tuple[str, str], list[str]] = {}
         self.used: set[tuple[str, str]] = set()
         self.search: dict | None = None  # texts, best (indices into texts), above, cap, new
@@ -1016,6 +1035,8 @@ class OverlapMemo:
             search = data.get("search")
             if search is not None and tuple(search["params"]) == memo.search_params:
                 memo.search = {**search, "texts": [texts[i] for i in search["texts"]]}
+            if tuple(data.get("token_params", ())) == memo.token_params:
+                memo.tokens = {texts[i]: toks for i, toks in zip(data["tok_ix"], data["tokens"])}
         except FileNotFoundError:
             pass
         except Exception as exc:  # a damaged memo is rebuilt, not fatal
@@ -1026,10 +1047,13 @@ class OverlapMemo:
         import pickle
 
         keep = [k for k in self.spans if k in self.used]
-        texts = sorted({t for k in keep for t in k} | set(self.search["texts"] if self.search else ()))
+        texts = sorted({t for k in keep for t in k} | set(self.search["texts"] if self.search else ())
+                       | set(self.tokens))
         at = {t: i for i, t in enumerate(texts)}
         data = {"span_params": self.span_params, "texts": texts, "ia": [at[a] for a, _ in keep],
-                "ib": [at[b] for _, b in keep], "spans": [self.spans[k] for k in keep], "search": None}
+                "ib": [at[b] for _, b in keep], "spans": [self.spans[k] for k in keep], "search": None,
+                "token_params": self.token_params, "tok_ix": [at[t] for t in self.tokens],
+                "tokens": list(self.tokens.values())}
         if self.search is not None:
             data["search"] = {**self.search, "texts": [at[t] for t in self.search["texts"]],
                               "params": self.search_params}
@@ -1224,52 +1248,60 @@ def overlap_pairs(
         return empty_overlap()
     rec_ids = recs["rec_id"].astype(str).to_numpy()
     resolutions = recs["resolution"].astype(str).to_numpy()
-    feats = _features(recs["text"].fillna("").astype(str).tolist(), settings, tokens)
+    feats = _features(recs["text"].fillna("").astype(str).tolist(), settings, tokens, memo)
 
     edges = _neighbours(feats.X, settings, feats.inverse, feats.stripped, memo)
     if edges.empty:
         logger.info("overlap: no pair of %d recommendations shares a feature", n)
         return empty_overlap()
-    # Unordered pairs: a is the earlier of the two in the input order.
-    edges["a"] = np.minimum(edges["i"], edges["j"])
-    edges["b"] = np.maximum(edges["i"], edges["j"])
-    fwd = edges[edges["i"] == edges["a"]].set_index(["a", "b"])
-    bwd = edges[edges["i"] == edges["b"]].set_index(["a", "b"])
-    pairs = pd.DataFrame(index=fwd.index.union(bwd.index))
-    pairs["rank_a"] = fwd["rank"].reindex(pairs.index).astype("Int64")
-    pairs["rank_b"] = bwd["rank"].reindex(pairs.index).astype("Int64")
+    # Unordered pairs (a is the earlier of the two in the input order), each
+    # with the rank it has in a's list and in b's (<NA> when not listed there).
+    i, j = edges["i"].to_numpy(np.int64), edges["j"].to_numpy(np.int64)
+    a_all, b_all = np.minimum(i, j), np.maximum(i, j)
+    keys, at = np.unique(a_all * n + b_all, return_inverse=True)
+    a, b = keys // n, keys % n
+    fwd = i == a_all
+    rank = edges["rank"].to_numpy(np.int64)
+    rank_a = np.zeros(len(keys), dtype=np.int64)
+    rank_b = np.zeros(len(keys), dtype=np.int64)
+    listed_a = np.zeros(len(keys), dtype=bool)
+    listed_b = np.zeros(len(keys), dtype=bool)
+    rank_a[at[fwd]], listed_a[at[fwd]] = rank[fwd], True
+    rank_b[at[~fwd]], listed_b[at[~fwd]] = rank[~fwd], True
     # Both directions carry the same value (each pair is computed once).
-    pairs["similarity"] = fwd["sim"].reindex(pairs.index).fillna(bwd["sim"].reindex(pairs.index))
-    pairs = pairs.reset_index()
-    a = pairs["a"].to_numpy()
-    b = pairs["b"].to_numpy()
+    sim = np.empty(len(keys), dtype=np.float64)
+    sim[at[~fwd]] = edges["sim"].to_numpy(np.float64)[~fwd]
+    sim[at[fwd]] = edges["sim"].to_numpy(np.float64)[fwd]
+    sim = np.clip(sim, 0.0, 1.0).round(4)
     # Terms and spans depend on the two stripped texts only: computed once per
     # distinct (text of a, text of b), in that direction, then broadcast.
     m = len(feats.stripped)
-    keys, key_of_pair = np.unique(feats.inverse[a] * m + feats.inverse[b], return_inverse=True)
-    ka, kb = keys // m, keys % m
+    text_keys, key_of_pair = np.unique(feats.inverse[a] * m + feats.inverse[b], return_inverse=True)
+    ka, kb = text_keys // m, text_keys % m
     terms = _shared_terms(feats.X_tok, feats.terms, ka, kb, settings.max_terms)
     spans = _all_spans(feats.stripped, ka, kb, settings, memo)
-    logger.info("overlap: %d pairs explained from %d distinct pairs of texts", len(a), len(keys))
+    logger.info("overlap: %d pairs explained from %d distinct pairs of texts", len(a), len(text_keys))
 
+    # Most similar first, then by rec_id_a and rec_id_b as text; sorted on
+    # integers (each rec_id's place among the sorted rec_ids).
+    _, id_rank = np.unique(rec_ids, return_inverse=True)
+    order = np.lexsort((id_rank[b], id_rank[a], -sim))
+    a, b, key_of_pair = a[order], b[order], key_of_pair[order]
+    ids = pa.array(rec_ids, type=pa.string())
     out = pd.DataFrame(
         {
-            "rec_id_a": rec_ids[a],
-            "rec_id_b": rec_ids[b],
-            "similarity": np.clip(pairs["similarity"].to_numpy(), 0.0, 1.0).round(4),
+            "rec_id_a": pd.array(ids.take(a), dtype="str"),
+            "rec_id_b": pd.array(ids.take(b), dtype="str"),
+            "similarity": sim[order],
             "same_resolution": resolutions[a] == resolutions[b],
             # Pairs of rows with the same two texts share one list object
             # (read-only, like every cell): copying 500k lists cost a second.
             "shared_terms": _object_array(terms)[key_of_pair],
             "shared_spans": _object_array(spans)[key_of_pair],
-            "rank_a": pairs["rank_a"].to_numpy(),
-            "rank_b": pairs["rank_b"].to_numpy(),
+            "rank_a": pd.arrays.IntegerArray(rank_a[order], ~listed_a[order]),
+            "rank_b": pd.arrays.IntegerArray(rank_b[order], ~listed_b[order]),
         }
     )
-    out["rank_a"] = out["rank_a"].astype("Int64")
-    out["rank_b"] = out["rank_b"].astype("Int64")
-    out = out.sort_values(["similarity", "rec_id_a", "rec_id_b"], ascending=[False, True, True], kind="stable")
-    out = out.reset_index(drop=True)
     n_above = int((out["similarity"] >= settings.threshold).sum())
     logger.info(
         "overlap: %d pairs kept for %d recommendations (%d at or above threshold %.2f, %d across resolutions)",
@@ -1373,11 +1405,9 @@ def overlap_clusters(
     if pairs is None or pairs.empty:
         return empty
     rec_ids = recs["rec_id"].astype(str).to_numpy()
-    position = pd.Index(rec_ids)
     resolutions = recs["resolution"].astype(str).to_numpy()
     strong = pairs[pairs["similarity"] >= settings.cluster_threshold]
-    ia = position.get_indexer(strong["rec_id_a"])
-    ib = position.get_indexer(strong["rec_id_b"])
+    ia, ib = _positions(strong["rec_id_a"], rec_ids), _positions(strong["rec_id_b"], rec_ids)
     if (ia < 0).any() or (ib < 0).any():
         unknown = sorted(set(strong["rec_id_a"].to_numpy()[ia < 0]) | set(strong["rec_id_b"].to_numpy()[ib < 0]))
         raise ValueError(f"overlap_clusters: pairs name rec_id(s) not in recs, e.g. {unknown[0]!r}")
@@ -1448,6 +1478,15 @@ def overlap_clusters(
         settings.cluster_threshold,
     )
     return out
+
+
+def _positions(values: pd.Series, rec_ids: np.ndarray) -> np.ndarray:
+    """Where each of ``values`` is in ``rec_ids`` (-1: not there), by Arrow's
+    hash lookup (a quarter of pandas' time on half a million pairs)."""
+    import pyarrow.compute as pc
+
+    found = pc.index_in(pa.array(values.astype(str), type=pa.string()), value_set=pa.array(rec_ids, type=pa.string()))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def as_list_cell(v) -> list[str]:
