@@ -11,8 +11,10 @@ from analysis.citations import (
     CITATION_COLUMNS,
     CitationLexiconError,
     citation_graph,
+    citation_network,
     extract_citations,
     fold_width,
+    graphml_text,
     load_bodies,
     write_graphml,
 )
@@ -333,6 +335,8 @@ def test_seed_graph(seed_citations, tmp_path):
     assert any(d["kind"] == "article" for _, d in citation_graph(c, kinds=("article",)).nodes(data=True))
 
     path = write_graphml(g, tmp_path / "out" / "citations.graphml")
+    # A run writes the same GraphML from the plain nodes and edges, without networkx.
+    assert graphml_text(citation_network(c)) == path.read_text(encoding="utf-8")
     back = nx.read_graphml(path)
     assert back.number_of_edges() == g.number_of_edges()
     assert back.edges[src, "缔约方会议 10/4"]["types"] == "回顾"

@@ -180,8 +180,7 @@ def test_shared_list_columns_convert_like_cell_by_cell(tmp_path, monkeypatch):
                        "own": [[str(i)] for i in range(n)], "sim": [i / n for i in range(n)]})
     monkeypatch.setattr(outputs, "_SHARED_MIN_ROWS", 10)
     monkeypatch.setattr(outputs, "CSV_ROWS_PER_BATCH", 7)
-    table, shown = outputs._to_arrow(df)
-    assert list(shown) == ["terms"]  # "own" holds a new list per row
+    assert list(outputs._to_arrow(df).shared) == ["terms"]  # "own" holds a new list per row
     outputs.write_tables({"t": df}, tmp_path / "shared")
     monkeypatch.setattr(outputs, "_SHARED_MIN_ROWS", 10**9)
     outputs.write_tables({"t": df}, tmp_path / "cells")

@@ -37,6 +37,7 @@ cited_body, span_start, span_end, context`` + ``detail``, ``normalised``,
 ``citation_graph(citations)`` builds a ``networkx.DiGraph`` from citing
 resolution to cited resolution / document / treaty volume; nodes carry
 ``kind``, ``label``, ``body`` and ``in_corpus``; edges ``count`` and ``types``.
+``citation_network`` gives the same nodes and edges as plain dicts.
 ``write_graphml(graph, path)`` writes it for Gephi/yEd.
 
 Why it is built this way
@@ -496,27 +497,20 @@ def resolution_node(body: str | None, number: str) -> str:
     return f"{body} {number}" if body else number
 
 
-def citation_graph(
+def citation_network(
     citations: pd.DataFrame,
     *,
     kinds: tuple[str, ...] = ("resolution", "document", "treaty"),
     acting_bodies: dict[str, str] | None = None,
-):
-    """Directed graph citing resolution -> cited resolution / document / treaty volume.
-
-    Dates and articles are not nodes by default (they are not documents one
-    could read); pass ``kinds`` to include them. Citing resolutions are
-    identified like cited ones (``缔约方会议 11/2``), with the body taken from
-    the ``citing_body`` column, or from ``acting_bodies`` (resolution -> body,
-    e.g. from the documents table) when given. ``in_corpus``
-    marks nodes that are resolutions of the corpus.
-    """
-    import networkx as nx
-
+) -> tuple[dict[str, dict], dict[tuple[str, str], dict]]:
+    """``(nodes, edges)`` of ``citation_graph`` as plain dicts (node id ->
+    attributes, (source, target) -> attributes), in the graph's order: what
+    a run writes as GraphML without building (or importing) networkx."""
     bodies = load_bodies()
-    g = nx.DiGraph()
+    nodes: dict[str, dict] = {}
+    edges: dict[tuple[str, str], dict] = {}
     if citations is None or citations.empty:
-        return g
+        return nodes, edges
     sel = citations[citations["cited_kind"].isin(kinds)]
     own: dict[str, str | None] = {}
     if "citing_body" in citations.columns:
@@ -537,25 +531,48 @@ def citation_graph(
             return f"article:{label}", {"kind": kind, "label": label, "body": body or ""}
         return f"{kind}:{cited}", {"kind": kind, "label": cited, "body": body or ""}
 
-    edges: dict[tuple[str, str], dict] = {}
+    counts: dict[tuple[str, str], list] = {}
     # Plain lists: iterating Arrow-backed columns cell by cell is slow.
     columns = ("resolution", "cited_kind", "cited", "cited_body", "normalised", "citation_type")
     for resolution, kind, cited, cited_body, normalised, ctype in zip(*(sel[c].tolist() for c in columns)):
         src = resolution_node(own.get(resolution), resolution)
-        if src not in g:
-            g.add_node(src, kind="resolution", label=resolution, body=own.get(resolution) or "")
+        if src not in nodes:
+            nodes[src] = {"kind": "resolution", "label": resolution, "body": own.get(resolution) or ""}
         dst, attrs = node_for(kind, cited, cited_body, normalised)
         if dst == src:
             continue  # a resolution naming itself (第11/2号决议 in its own header)
-        if dst not in g:
-            g.add_node(dst, **attrs)
-        e = edges.setdefault((src, dst), {"count": 0, "types": set()})
-        e["count"] += 1
-        e["types"].add(ctype)
-    g.add_edges_from((src, dst, {"count": e["count"], "types": sorted(e["types"])})
-                     for (src, dst), e in edges.items())
-    for node, data in g.nodes(data=True):
+        if dst not in nodes:
+            nodes[dst] = attrs
+        e = counts.setdefault((src, dst), [0, set()])
+        e[0] += 1
+        e[1].add(ctype)
+    edges = {key: {"count": n, "types": sorted(types)} for key, (n, types) in counts.items()}
+    for node, data in nodes.items():
         data["in_corpus"] = node in corpus_nodes
+    return nodes, edges
+
+
+def citation_graph(
+    citations: pd.DataFrame,
+    *,
+    kinds: tuple[str, ...] = ("resolution", "document", "treaty"),
+    acting_bodies: dict[str, str] | None = None,
+):
+    """Directed graph citing resolution -> cited resolution / document / treaty volume.
+
+    Dates and articles are not nodes by default (they are not documents one
+    could read); pass ``kinds`` to include them. Citing resolutions are
+    identified like cited ones (``缔约方会议 11/2``), with the body taken from
+    the ``citing_body`` column, or from ``acting_bodies`` (resolution -> body,
+    e.g. from the documents table) when given. ``in_corpus``
+    marks nodes that are resolutions of the corpus.
+    """
+    import networkx as nx
+
+    nodes, edges = citation_network(citations, kinds=kinds, acting_bodies=acting_bodies)
+    g = nx.DiGraph()
+    g.add_nodes_from(nodes.items())
+    g.add_edges_from((src, dst, data) for (src, dst), data in edges.items())
     logger.info("citation graph: %d nodes, %d edges", g.number_of_nodes(), g.number_of_edges())
     return g
 
@@ -575,7 +592,8 @@ def _graphml_value(v):
 
 
 def graphml_text(graph) -> str:
-    """``graph`` (a networkx graph) as GraphML text, as Gephi, yEd and
+    """``graph`` (a networkx graph, or ``citation_network``'s ``(nodes,
+    edges)``, directed) as GraphML text, as Gephi, yEd and
     ``networkx.read_graphml`` read it.
 
     Written directly rather than through networkx's ElementTree writer, which
@@ -594,8 +612,14 @@ def graphml_text(graph) -> str:
                     kinds.setdefault(k, set()).add(next(t for py, t in _GRAPHML_TYPES if isinstance(v, py)))
         return {k: (next(iter(t)) if len(t) == 1 else "string") for k, t in kinds.items()}
 
-    nodes = list(graph.nodes(data=True))
-    edges = list(graph.edges(data=True))
+    if isinstance(graph, tuple):  # citation_network's (nodes, edges)
+        nodes = list(graph[0].items())
+        edges = [(src, dst, data) for (src, dst), data in graph[1].items()]
+        directed = True
+    else:
+        nodes = list(graph.nodes(data=True))
+        edges = list(graph.edges(data=True))
+        directed = graph.is_directed()
     node_keys = typed(d for _, d in nodes)
     edge_keys = typed(d for *_, d in edges)
     ids: dict[tuple[str, str], str] = {}
@@ -620,7 +644,7 @@ def graphml_text(graph) -> str:
             lines.append(f'      <data key="{ids[(where, name)]}">{escape(text)}</data>')
         return lines
 
-    out.append(f'  <graph edgedefault="{"directed" if graph.is_directed() else "undirected"}">')
+    out.append(f'  <graph edgedefault="{"directed" if directed else "undirected"}">')
     for node, data in nodes:
         lines = data_lines("node", node_keys, data)
         out += ([f"    <node id={quoteattr(str(node))}>", *lines, "    </node>"] if lines

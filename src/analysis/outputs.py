@@ -26,8 +26,9 @@ import os
 import re
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -145,7 +146,8 @@ def write_csv(df: pd.DataFrame, path: str | Path, *, converted=None, shown=None)
     ``converted``: ``df`` as the Arrow table written to Parquet, if it was
     (its columns are reused rather than converted again, and the CSV text is
     made ``CSV_ROWS_PER_BATCH`` rows at a time). ``shown``: Arrow arrays of
-    some columns' CSV text, already made.
+    some columns' CSV text, already made (those columns may be missing from
+    ``converted``).
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -161,8 +163,8 @@ def write_csv(df: pd.DataFrame, path: str | Path, *, converted=None, shown=None)
             part = df.iloc[lo:lo + step]
             cols = {str(c): shown[c].slice(lo, len(part)) if shown and c in shown
                     else _csv_column(part[c], None if converted is None
-                                     else converted.column(i).slice(lo, len(part)))
-                    for i, c in enumerate(df.columns)}
+                                     else converted.column(str(c)).slice(lo, len(part)))
+                    for c in df.columns}
             batch = pa.table(cols)
             if writer is None:
                 schema = batch.schema
@@ -225,48 +227,161 @@ def _shared_objects(series: pd.Series):
     return codes, first
 
 
-def _to_arrow(df: pd.DataFrame):
-    """``(table, shown)``: ``df`` as the Arrow table written to Parquet, and
-    for columns of shared objects their CSV text, made once per object.
+@dataclass
+class _Converted:
+    """A table converted to Arrow for writing.
 
-    A column of shared objects is converted once per distinct object and
-    expanded with ``take``: the same table as converting every cell, pandas
-    metadata included, in a fraction of the time.
+    ``table`` holds every column but those of shared objects; ``shared``
+    holds those, as ``name -> (position, distinct values, codes)`` with
+    ``codes`` (int32) the distinct value of each row; ``schema`` is the
+    whole table's. ``shown`` maps shared columns to their CSV text, one
+    per distinct value, as dictionary arrays over the rows. Rows are
+    expanded a batch at a time: whole columns of half a million lists,
+    copied at once, took longer than everything else about them.
+    """
+
+    table: object
+    schema: object
+    shared: dict
+    shown: dict
+
+    def rows(self, lo: int, n: int):
+        """Rows ``lo`` to ``lo + n`` of the whole table."""
+        import pyarrow as pa
+
+        part = self.table.slice(lo, n)
+        for name, (position, distinct, codes) in self.shared.items():
+            part = part.add_column(position, self.schema.field(name), distinct.take(codes.slice(lo, n)))
+        return pa.Table.from_arrays(part.columns, schema=self.schema) if self.shared else part
+
+
+def _to_arrow(df: pd.DataFrame) -> _Converted:
+    """``df`` converted for Parquet and CSV (see ``_Converted``).
+
+    A column of shared objects is converted once per distinct object: the
+    same table as converting every cell, pandas metadata included, in a
+    fraction of the time.
     """
     import pyarrow as pa
 
-    shared = {}
+    found = {}
     for col in df.columns:
         if df[col].dtype == object:
-            found = _shared_objects(df[col])
-            if found is not None:
-                shared[col] = found
-    table = pa.Table.from_pandas(df.drop(columns=list(shared)) if shared else df, preserve_index=False)
-    if not shared:
-        return table, {}
+            hit = _shared_objects(df[col])
+            if hit is not None:
+                found[col] = hit
+    table = pa.Table.from_pandas(df.drop(columns=list(found)) if found else df, preserve_index=False)
+    if not found:
+        return _Converted(table, table.schema, {}, {})
     meta = json.loads(table.schema.metadata[b"pandas"])
-    shown = {}
+    fields = list(table.schema)
+    shared, shown = {}, {}
     for col in df.columns:
-        if col not in shared:
+        if col not in found:
             continue
-        codes, first = shared[col]
-        distinct = pa.Table.from_pandas(pd.DataFrame({col: df[col].to_numpy()[first]}), preserve_index=False)
+        codes, first = found[col]
+        values = df[col].to_numpy()[first]
+        distinct = pa.Table.from_pandas(pd.DataFrame({col: values}), preserve_index=False)
         position = df.columns.get_loc(col)
-        table = table.add_column(position, distinct.field(0), distinct.column(0).take(codes))
+        fields.insert(position, distinct.field(0))
         meta["columns"].insert(position, json.loads(distinct.schema.metadata[b"pandas"])["columns"][0])
-        once = _csv_column(pd.Series(df[col].to_numpy()[first], dtype=object), distinct.column(0))
-        shown[col] = once.take(codes)
-    table = table.replace_schema_metadata({**table.schema.metadata, b"pandas": json.dumps(meta).encode()})
-    return table, shown
+        indices = pa.array(codes.astype(np.int32))
+        shared[col] = (position, distinct.column(0).combine_chunks(), indices)
+        text = _csv_column(pd.Series(values, dtype=object), distinct.column(0))
+        shown[col] = pa.DictionaryArray.from_arrays(indices, text)
+    schema = pa.schema(fields, metadata={**table.schema.metadata, b"pandas": json.dumps(meta).encode()})
+    return _Converted(table, schema, shared, shown)
 
 
-def _write_table(df: pd.DataFrame, folder: Path, name: str) -> str:
+def _write_table(df: pd.DataFrame, folder: Path, name: str) -> list[str]:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table, shown = _to_arrow(_parquet_ready(df))
-    pq.write_table(table, folder / f"{name}.parquet")
-    write_csv(df, folder / f"{name}.csv", converted=table, shown=shown)
-    return name
+    converted = _to_arrow(_parquet_ready(df))
+    schema = converted.schema
+    # No min/max statistics for list columns: no reader of these files
+    # filters on them, and on the similarity table they took a third of
+    # the Parquet writer's time.
+    stats = [f.name for f in schema if not (pa.types.is_list(f.type) or pa.types.is_large_list(f.type))]
+    if converted.shared:  # a row group per batch of rows
+        with pq.ParquetWriter(folder / f"{name}.parquet", schema, write_statistics=stats) as writer:
+            for lo in range(0, len(df), CSV_ROWS_PER_BATCH):
+                writer.write_table(converted.rows(lo, CSV_ROWS_PER_BATCH))
+    else:
+        pq.write_table(converted.table, folder / f"{name}.parquet", write_statistics=stats)
+    write_csv(df, folder / f"{name}.csv", converted=converted.table, shown=converted.shown)
+    return [f"{name}.parquet", f"{name}.csv"]
+
+
+class TableWriter:
+    """Writes tables as they become ready, all moved into ``out_dir`` at once.
+
+    ``submit(name, df)`` starts writing ``<name>.parquet`` and ``<name>.csv``
+    into a temporary folder inside ``out_dir`` (two writer threads: Arrow's
+    writers release the GIL, so one table's encoding overlaps another's
+    conversion, or the computation of the next tables). ``commit`` waits
+    for them, adds the extra files and moves everything into place; until
+    then nothing in ``out_dir`` has changed, and leaving a ``with`` block
+    on an error removes what was written. Tables named in ``keep`` whose
+    files are in ``out_dir`` already hold this content (the caller knows
+    they were made from the same inputs): they are left as they are.
+    """
+
+    def __init__(self, out_dir: str | Path, *, keep: Iterable[str] = ()):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.out_dir = Path(out_dir)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.keep = set(keep)
+        self.tmp = Path(tempfile.mkdtemp(prefix=".writing-", dir=self.out_dir))
+        self.pool = ThreadPoolExecutor(max_workers=2)
+        self.pending: list = []
+
+    def submit(self, name: str, df: pd.DataFrame) -> bool:
+        """Start writing table ``name``; False if it is kept as it is."""
+        if name in self.keep and table_files_present(self.out_dir, name):
+            return False
+        self.pending.append((name, self.pool.submit(_write_table, df, self.tmp, name)))
+        return True
+
+    def submit_file(self, name: str, make: Callable[[], str | bytes]) -> None:
+        """Start making and writing the file ``name`` (text is written as UTF-8)."""
+        self.pending.append((name, self.pool.submit(lambda: self._write_file(name, make()))))
+
+    def _write_file(self, name: str, content: str | bytes) -> list[str]:
+        target = self.tmp / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8")
+        return [name]
+
+    def commit(self, extra_files: dict[str, str | bytes] | None = None) -> list[Path]:
+        """Wait for the tables and files, write ``extra_files``, move all into ``out_dir``."""
+        written: list[str] = []
+        for name, future in self.pending:
+            written += future.result()
+        for name, content in (extra_files or {}).items():
+            written += self._write_file(name, content)
+        final = []
+        for name in written:
+            dest = self.out_dir / name
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self.tmp / name, dest)
+            final.append(dest)
+        return final
+
+    def close(self) -> None:
+        """Stop writing and remove the temporary folder (after ``commit``, or instead of it)."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def __enter__(self) -> "TableWriter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def write_tables(tables: dict[str, pd.DataFrame], out_dir: str | Path,
@@ -277,43 +392,15 @@ def write_tables(tables: dict[str, pd.DataFrame], out_dir: str | Path,
     content (the caller knows they were made from the same inputs): they are
     left as they are, unless missing. Returns the files written.
     """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".writing-", dir=out_dir))
-    written: list[str] = []
-    try:
-        from concurrent.futures import ThreadPoolExecutor
-
-        keep = set(keep)
-        todo = [name for name in tables if name not in keep or not table_files_present(out_dir, name)]
-        # Two at a time: Arrow's writers release the GIL, so one table's
-        # encoding overlaps another's conversion. The largest first, the
-        # others smallest first, so that the largest two are rarely
-        # converted at the same time (their Arrow and CSV copies are a large
-        # run's peak memory).
-        size = {name: len(tables[name]) * max(1, len(tables[name].columns)) for name in todo}
-        todo.sort(key=lambda name: size[name])
-        todo = todo[-1:] + todo[:-1]
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            for name in pool.map(lambda name: _write_table(tables[name], tmp, name), todo):
-                written += [f"{name}.parquet", f"{name}.csv"]
-        for name, content in (extra_files or {}).items():
-            target = tmp / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                target.write_bytes(content)
-            else:
-                target.write_text(content, encoding="utf-8")
-            written.append(name)
-        final = []
-        for name in written:
-            dest = out_dir / name
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp / name, dest)
-            final.append(dest)
-        return final
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with TableWriter(out_dir, keep=keep) as writer:
+        # The largest first, the others smallest first, so that the largest
+        # two are rarely converted at the same time (their Arrow and CSV
+        # copies are a large run's peak memory).
+        size = {name: len(df) * max(1, len(df.columns)) for name, df in tables.items()}
+        order = sorted(tables, key=lambda name: size[name])
+        for name in order[-1:] + order[:-1]:
+            writer.submit(name, tables[name])
+        return writer.commit(extra_files)
 
 
 def read_table(out_dir: str | Path, name: str) -> pd.DataFrame:

@@ -21,6 +21,7 @@ import logging
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -557,18 +558,21 @@ def _pickle_atomic(obj, target: Path) -> None:
     tmp.replace(target)
 
 
-def build_manifest(corpus: Corpus, tables: dict[str, pd.DataFrame], notes: list[str] | None = None) -> dict:
+def build_manifest(corpus: Corpus, tables: dict[str, pd.DataFrame], notes: list[str] | None = None, *,
+                   fingerprint: str | None = None) -> dict:
+    """What a run's outputs were made from. ``fingerprint``: ``code_fingerprint()``, if known."""
     from datetime import datetime, timezone
 
     return {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "inputs": [
-            {"file": r.source_file, "path": r.source_path, "sha256": r.source_sha256,
-             "resolution": r.resolution, "format": r.source_format, "encoding": r.encoding,
-             "converted": r.converted}
-            for r in corpus.documents.itertuples()
+            {"file": r["source_file"], "path": r["source_path"], "sha256": r["source_sha256"],
+             "resolution": r["resolution"], "format": r["source_format"], "encoding": r["encoding"],
+             "converted": r["converted"]}
+            for r in corpus.documents[["source_file", "source_path", "source_sha256", "resolution", "source_format",
+                                       "encoding", "converted"]].to_dict("records")
         ],
-        "code_fingerprint": code_fingerprint(),
+        "code_fingerprint": fingerprint or code_fingerprint(),
         "lexicon_versions": lexicon_versions(),
         "package_versions": package_versions(),
         "warnings": notes or [],
@@ -578,34 +582,50 @@ def build_manifest(corpus: Corpus, tables: dict[str, pd.DataFrame], notes: list[
 
 
 def corpus_tables(corpus: Corpus, recs: pd.DataFrame, provisions: pd.DataFrame,
-                  settings: RunSettings = RunSettings()) -> tuple[dict[str, pd.DataFrame], list[str], object]:
+                  settings: RunSettings = RunSettings(), *,
+                  ready: Callable[[str, pd.DataFrame], None] | None = None,
+                  ) -> tuple[dict[str, pd.DataFrame], list[str], object]:
     """The corpus-level stages: overrides, overlap, citations, term counts.
 
-    Returns the tables, the warnings to show, and the citation graph."""
-    from .citations import citation_graph, extract_citations
+    ``ready(name, table)`` is called as each corpus-level table is final
+    (``run`` starts writing it then).
+
+    Returns the tables, the warnings to show, and the citation graph's
+    nodes and edges (``citations.citation_network``)."""
+    from .citations import citation_network, extract_citations
     from .overrides import apply_overrides, read_overrides, review_queue
     from .tokenise import term_frequencies
 
     warnings: list[str] = []
-    if settings.overrides is not None and Path(settings.overrides).exists():
+    if _overrides_apply(settings):
         recs, warnings = apply_overrides(recs, read_overrides(settings.overrides))
-    pairs, clusters = _overlap(recs, settings)
+    tables = {"documents": corpus.documents, "paragraphs": corpus.paragraphs, "recommendations": recs,
+              "provisions": provisions, "unplaced": corpus.unplaced}
+
+    def add(name: str, table: pd.DataFrame) -> None:
+        tables[name] = table
+        if ready is not None:
+            ready(name, table)
+
+    tables["overlap"], tables["clusters"] = _overlap(recs, settings)
+    add("overlap", tables["overlap"])  # the largest table: written first
+    add("clusters", tables["clusters"])
+    add("review_queue", review_queue(recs))
     citations = corpus.citations if corpus.citations is not None else extract_citations(corpus.paragraphs)
-    graph = citation_graph(citations)
-    tables = {
-        "documents": corpus.documents,
-        "paragraphs": corpus.paragraphs,
-        "recommendations": recs,
-        "provisions": provisions,
-        "unplaced": corpus.unplaced,
-        "review_queue": review_queue(recs),
-        "overlap": pairs,
-        "clusters": clusters,
-        "citations": citations,
-        "term_frequencies": term_frequencies(recs, by="resolution"),
-    }
+    if corpus.citations is None:
+        add("citations", citations)
+    tables["citations"] = citations
+    graph = citation_network(citations)
+    add("term_frequencies", term_frequencies(recs, by="resolution"))
     _report_unmatched(recs)
-    return tables, warnings, graph
+    order = ("documents", "paragraphs", "recommendations", "provisions", "unplaced", "review_queue", "overlap",
+             "clusters", "citations", "term_frequencies")
+    return {name: tables[name] for name in order}, warnings, graph
+
+
+def _overrides_apply(settings: RunSettings) -> bool:
+    """Whether the run applies an overrides file (it changes the recommendations)."""
+    return settings.overrides is not None and Path(settings.overrides).exists()
 
 
 def _overlap(recs: pd.DataFrame, settings: RunSettings) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -623,7 +643,7 @@ def _overlap(recs: pd.DataFrame, settings: RunSettings) -> tuple[pd.DataFrame, p
         fingerprint = code_fingerprint("overlap")
         memo_path = Path(settings.cache_dir) / f"memo-{fingerprint[:16]}.pkl"
         h = hashlib.sha256(fingerprint.encode())
-        for rid, text in zip(recs["rec_id"], recs["text"]):
+        for rid, text in zip(recs["rec_id"].tolist(), recs["text"].tolist()):
             h.update(f"{rid}\x1f{text}\x1e".encode())
         target = Path(settings.cache_dir) / f"overlap-{h.hexdigest()[:24]}.pkl"
         if target.exists():
@@ -694,36 +714,60 @@ def _run(paths: list[Path], out_dir: Path, settings: RunSettings) -> RunResult:
     import json
 
     from .citations import graphml_text
-    from .outputs import table_files_present, write_tables
+    from .outputs import TableWriter
 
     clock = _Stopwatch()
     with clock("inputs"):
         corpus, recs, provisions, reused = process_corpus(paths, out_dir, settings)
-    with clock("corpus tables"):
-        tables, warnings, graph = corpus_tables(corpus, recs, provisions, settings)
-    corpus.recommendations = tables["recommendations"]
-    manifest = build_manifest(corpus, tables, warnings)
-    with clock("writing"):
-        # Tables made from the same inputs, code, rules and overrides as the
-        # ones in out_dir hold the same content: they are not written again,
-        # and the manifest keeps the time they were made.
-        key = _outputs_key(corpus, settings, manifest["code_fingerprint"])
-        previous = _read_manifest(out_dir)
-        same = previous.get("outputs_key") == key
-        keep = [name for name in tables if same and name in previous.get("tables", {}) and table_files_present(out_dir, name)]
-        for name, entry in manifest["tables"].items():
-            entry["made"] = previous["tables"][name].get("made", previous.get("created")) if name in keep \
-                else manifest["created"]
-        manifest["outputs_key"] = key
-        extra = {}
-        if not (same and (out_dir / "citations.graphml").is_file()):
-            extra["citations.graphml"] = graphml_text(graph)
-        manifest["timings_s"] = dict(clock.laps)  # up to the writing, which is still going on
-        extra["manifest.json"] = json.dumps(manifest, ensure_ascii=False, indent=2)
-        written = write_tables(tables, out_dir, extra_files=extra, keep=keep)
+    # Tables made from the same inputs, code, rules and overrides as the
+    # ones in out_dir hold the same content: they are not written again,
+    # and the manifest keeps the time they were made.
+    fingerprint = code_fingerprint()
+    key = _outputs_key(corpus, settings, fingerprint)
+    previous = _read_manifest(out_dir)
+    same = previous.get("outputs_key") == key
+    kept: list[str] = []
+    with TableWriter(out_dir, keep=previous.get("tables", {}) if same else ()) as writer:
+        # The per-input tables are final already: they are written while the
+        # corpus tables are computed (the recommendations unless corrections apply).
+        early = {"documents": corpus.documents, "paragraphs": corpus.paragraphs, "provisions": provisions,
+                 "unplaced": corpus.unplaced}
+        if corpus.citations is not None:
+            early["citations"] = corpus.citations
+        if not _overrides_apply(settings):
+            early["recommendations"] = recs
+        for name, df in early.items():
+            if not writer.submit(name, df):
+                kept.append(name)
+        submitted = set(early)
+
+        def ready(name: str, table: pd.DataFrame) -> None:
+            if name not in submitted:
+                submitted.add(name)
+                if not writer.submit(name, table):
+                    kept.append(name)
+
+        with clock("corpus tables"):
+            tables, warnings, graph = corpus_tables(corpus, recs, provisions, settings, ready=ready)
+        with clock("writing"):
+            for name, table in tables.items():
+                ready(name, table)
+            if not (same and (out_dir / "citations.graphml").is_file()):
+                writer.submit_file("citations.graphml", lambda: graphml_text(graph))
+            changed = [name for name in early if tables.get(name) is not early[name]]
+            if changed:  # a broken invariant, not bad input
+                raise RuntimeError(f"corpus tables changed per-input table(s) written already: {changed}")
+            corpus.recommendations = tables["recommendations"]
+            manifest = build_manifest(corpus, tables, warnings, fingerprint=fingerprint)
+            for name, entry in manifest["tables"].items():
+                entry["made"] = previous["tables"][name].get("made", previous.get("created")) if name in kept \
+                    else manifest["created"]
+            manifest["outputs_key"] = key
+            manifest["timings_s"] = dict(clock.laps)  # up to the writing, which is still going on
+            written = writer.commit({"manifest.json": json.dumps(manifest, ensure_ascii=False, indent=2)})
     manifest["timings_s"] = dict(clock.laps)
     logger.info("run took %s%s", ", ".join(f"{k} {v:.1f} s" for k, v in clock.laps.items()),
-                f"; {len(keep)} tables unchanged, not rewritten" if keep else "")
+                f"; {len(kept)} tables unchanged, not rewritten" if kept else "")
     return RunResult(corpus, tables, written, manifest, warnings, reused)
 
 
