@@ -212,3 +212,17 @@ def test_a_damaged_store_chunk_is_recomputed(two_resolutions, tmp_path, damage, 
     pd.testing.assert_frame_equal(first.tables["recommendations"].drop(columns=["source_file"]),
                                   second.tables["recommendations"].drop(columns=["source_file"]))
     assert run(two_resolutions, out, settings).reused == 2
+
+
+def test_reordering_by_runs_equals_taking_rows():
+    import numpy as np
+
+    from analysis.pipeline import _reordered
+
+    df = pd.DataFrame({"a": pd.array([f"第{i}段" for i in range(200)], dtype="str"), "b": np.arange(200),
+                       "c": [[str(i)] for i in range(200)], "d": pd.array([None if i % 7 else i for i in range(200)],
+                                                                          dtype="Int64")})
+    rng = np.random.default_rng(0)
+    moved = np.r_[np.arange(0, 50), np.arange(190, 200), np.arange(50, 190)]  # one input's rows moved up
+    for perm in (moved, np.arange(200)[::-1], rng.permutation(200)):
+        pd.testing.assert_frame_equal(_reordered(df, perm), df.iloc[perm].reset_index(drop=True))

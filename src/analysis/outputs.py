@@ -26,6 +26,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -293,24 +294,21 @@ def _to_arrow(df: pd.DataFrame) -> _Converted:
     return _Converted(table, schema, shared, shown)
 
 
-def _write_table(df: pd.DataFrame, folder: Path, name: str) -> list[str]:
+def _write_parquet(converted: _Converted, path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    converted = _to_arrow(_parquet_ready(df))
     schema = converted.schema
     # No min/max statistics for list columns: no reader of these files
     # filters on them, and on the similarity table they took a third of
     # the Parquet writer's time.
     stats = [f.name for f in schema if not (pa.types.is_list(f.type) or pa.types.is_large_list(f.type))]
     if converted.shared:  # a row group per batch of rows
-        with pq.ParquetWriter(folder / f"{name}.parquet", schema, write_statistics=stats) as writer:
-            for lo in range(0, len(df), CSV_ROWS_PER_BATCH):
+        with pq.ParquetWriter(path, schema, write_statistics=stats) as writer:
+            for lo in range(0, converted.table.num_rows, CSV_ROWS_PER_BATCH):
                 writer.write_table(converted.rows(lo, CSV_ROWS_PER_BATCH))
     else:
-        pq.write_table(converted.table, folder / f"{name}.parquet", write_statistics=stats)
-    write_csv(df, folder / f"{name}.csv", converted=converted.table, shown=converted.shown)
-    return [f"{name}.parquet", f"{name}.csv"]
+        pq.write_table(converted.table, path, write_statistics=stats)
 
 
 class TableWriter:
@@ -335,18 +333,40 @@ class TableWriter:
         self.keep = set(keep)
         self.tmp = Path(tempfile.mkdtemp(prefix=".writing-", dir=self.out_dir))
         self.pool = ThreadPoolExecutor(max_workers=2)
-        self.pending: list = []
+        self.pending: list = []  # futures, each giving the names of the files it wrote
+        self.lock = threading.Lock()
+
+    def _start(self, fn: Callable[[], list[str]]) -> None:
+        with self.lock:
+            self.pending.append(self.pool.submit(fn))
 
     def submit(self, name: str, df: pd.DataFrame) -> bool:
         """Start writing table ``name``; False if it is kept as it is."""
         if name in self.keep and table_files_present(self.out_dir, name):
             return False
-        self.pending.append((name, self.pool.submit(_write_table, df, self.tmp, name)))
+        self._start(lambda: self._write_table(df, name))
         return True
+
+    def _write_table(self, df: pd.DataFrame, name: str) -> list[str]:
+        # Once converted, the table's CSV is written beside its Parquet file:
+        # on the similarity table each takes about as long as the other.
+        converted = _to_arrow(_parquet_ready(df))
+
+        def csv() -> list[str]:
+            write_csv(df, self.tmp / f"{name}.csv", converted=converted.table, shown=converted.shown)
+            return [f"{name}.csv"]
+
+        self._start(csv)
+        _write_parquet(converted, self.tmp / f"{name}.parquet")
+        return [f"{name}.parquet"]
 
     def submit_file(self, name: str, make: Callable[[], str | bytes]) -> None:
         """Start making and writing the file ``name`` (text is written as UTF-8)."""
-        self.pending.append((name, self.pool.submit(lambda: self._write_file(name, make()))))
+        self._start(lambda: self._write_file(name, make()))
+
+    def defer(self, task: Callable[[], None]) -> None:
+        """Run ``task`` (writing a cache file, say) beside the tables; ``commit`` waits for it."""
+        self._start(lambda: task() or [])
 
     def _write_file(self, name: str, content: str | bytes) -> list[str]:
         target = self.tmp / name
@@ -360,8 +380,14 @@ class TableWriter:
     def commit(self, extra_files: dict[str, str | bytes] | None = None) -> list[Path]:
         """Wait for the tables and files, write ``extra_files``, move all into ``out_dir``."""
         written: list[str] = []
-        for name, future in self.pending:
+        done = 0
+        while True:  # a table's task starts its CSV's: the list grows while it is waited on
+            with self.lock:
+                if done == len(self.pending):
+                    break
+                future = self.pending[done]
             written += future.result()
+            done += 1
         for name, content in (extra_files or {}).items():
             written += self._write_file(name, content)
         final = []

@@ -473,6 +473,10 @@ def process_corpus(paths, out_dir: Path, settings: RunSettings) -> tuple[Corpus,
                 work.close()
                 pending = [(f, sha) for f, sha in zip(files, shas) if sha not in store.where]
                 work = _Processing(pending, settings.workers)
+        if work.pool is not None:
+            # While the workers finish: the similarity stage's modules (SciPy)
+            # take a few tenths of a second to import, which the run needs next.
+            from . import overlap  # noqa: F401
         seen: dict[str, str] = {}
         files_info: dict[str, dict] = {}
         for f, sha in zip(files, shas):
@@ -494,7 +498,12 @@ def process_corpus(paths, out_dir: Path, settings: RunSettings) -> tuple[Corpus,
     finally:
         work.close()
     reused = len(files) - len(pending)
-    batches = [store.chunks[f] for f in sorted(store.chunks, key=str)] if store is not None else new_batches
+    if store is not None:  # chunks in input order, so that their rows rarely need reordering
+        rank = {sha: i for i, sha in enumerate(shas)}
+        batches = sorted(store.chunks.values(), key=lambda b: min((rank.get(sha, len(shas)) for sha in b.files),
+                                                                   default=len(shas)))
+    else:
+        batches = new_batches
     tables = _assemble(batches, files, shas)
     # The batches' frames are now copied into the corpus tables: let them go
     # (on a large corpus they are hundreds of megabytes).
@@ -540,12 +549,30 @@ def _assemble(batches: list[FileBatch], files: list[Path], shas: list[str]) -> d
                 parts.append(df[df[_KEY].isin(mine)])
         df = pd.concat(parts, ignore_index=True) if parts else batches[0].tables[table].iloc[:0]
         if len(df):
-            rank = df[_KEY].map(order).to_numpy()
-            df = df.iloc[np.argsort(rank, kind="stable")].reset_index(drop=True)
+            codes, keys = pd.factorize(df[_KEY])
+            rank = np.array([order[k] for k in keys], dtype=np.int64)[codes]
+            if (np.diff(rank) < 0).any():  # not in input order yet (a new input among stored ones)
+                perm = np.argsort(rank, kind="stable")
+                df, codes = _reordered(df, perm), codes[perm]
             if "source_file" in df.columns:
-                df["source_file"] = df[_KEY].map(name).astype(df["source_file"].dtype)
+                names = pd.array([name[k] for k in keys], dtype=df["source_file"].dtype)
+                df["source_file"] = names.take(codes)
         out[table] = df.drop(columns=[_KEY]).reset_index(drop=True)
     return out
+
+
+def _reordered(df: pd.DataFrame, perm) -> pd.DataFrame:
+    """``df.iloc[perm]`` with a fresh index. A new input among stored ones
+    makes ``perm`` a few runs of consecutive rows: those are sliced and
+    concatenated, which for Arrow-backed text copies nothing."""
+    import numpy as np
+
+    starts = np.flatnonzero(np.diff(perm) != 1) + 1
+    if len(starts) > 64:
+        return df.iloc[perm].reset_index(drop=True)
+    bounds = np.r_[0, starts, len(perm)]
+    return pd.concat([df.iloc[perm[lo]:perm[hi - 1] + 1] for lo, hi in zip(bounds[:-1], bounds[1:])],
+                     ignore_index=True)
 
 
 def _pickle_atomic(obj, target: Path) -> None:
@@ -584,11 +611,13 @@ def build_manifest(corpus: Corpus, tables: dict[str, pd.DataFrame], notes: list[
 def corpus_tables(corpus: Corpus, recs: pd.DataFrame, provisions: pd.DataFrame,
                   settings: RunSettings = RunSettings(), *,
                   ready: Callable[[str, pd.DataFrame], None] | None = None,
+                  later: Callable[[Callable[[], None]], None] | None = None,
                   ) -> tuple[dict[str, pd.DataFrame], list[str], object]:
     """The corpus-level stages: overrides, overlap, citations, term counts.
 
     ``ready(name, table)`` is called as each corpus-level table is final
-    (``run`` starts writing it then).
+    (``run`` starts writing it then); ``later(task)`` runs the writing of
+    cache files in the background (``run``'s writer waits for it).
 
     Returns the tables, the warnings to show, and the citation graph's
     nodes and edges (``citations.citation_network``)."""
@@ -607,7 +636,7 @@ def corpus_tables(corpus: Corpus, recs: pd.DataFrame, provisions: pd.DataFrame,
         if ready is not None:
             ready(name, table)
 
-    tables["overlap"], tables["clusters"] = _overlap(recs, settings)
+    tables["overlap"], tables["clusters"] = _overlap(recs, settings, later)
     add("overlap", tables["overlap"])  # the largest table: written first
     add("clusters", tables["clusters"])
     add("review_queue", review_queue(recs))
@@ -628,10 +657,12 @@ def _overrides_apply(settings: RunSettings) -> bool:
     return settings.overrides is not None and Path(settings.overrides).exists()
 
 
-def _overlap(recs: pd.DataFrame, settings: RunSettings) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _overlap(recs: pd.DataFrame, settings: RunSettings, later: Callable[[Callable[[], None]], None] | None = None,
+             ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Overlap pairs and clusters, reused while the recommendations' texts,
     the code and the rules are unchanged (a rerun with nothing new, a brief
-    for a resolution already in the corpus)."""
+    for a resolution already in the corpus). ``later(task)``, if given, runs
+    the writing of the cache files (``task()``) in the background."""
     import hashlib
     import pickle
 
@@ -659,11 +690,14 @@ def _overlap(recs: pd.DataFrame, settings: RunSettings) -> tuple[pd.DataFrame, p
     pairs = overlap_pairs(recs, ov_settings, memo=memo)
     clusters = overlap_clusters(recs, pairs, ov_settings)
     if target is not None:
-        for old in [p for kind in ("overlap", "memo", "spans") for p in target.parent.glob(f"{kind}-*.pkl")]:
-            if old != memo_path:
-                old.unlink(missing_ok=True)
-        memo.save(memo_path)
-        _pickle_atomic((pairs, clusters), target)
+        def save() -> None:
+            for old in [p for kind in ("overlap", "memo", "spans") for p in target.parent.glob(f"{kind}-*.pkl")]:
+                if old != memo_path:
+                    old.unlink(missing_ok=True)
+            memo.save(memo_path)
+            _pickle_atomic((pairs, clusters), target)
+
+        (later or (lambda task: task()))(save)
     return pairs, clusters
 
 
@@ -748,7 +782,8 @@ def _run(paths: list[Path], out_dir: Path, settings: RunSettings) -> RunResult:
                     kept.append(name)
 
         with clock("corpus tables"):
-            tables, warnings, graph = corpus_tables(corpus, recs, provisions, settings, ready=ready)
+            tables, warnings, graph = corpus_tables(corpus, recs, provisions, settings, ready=ready,
+                                                    later=writer.defer)
         with clock("writing"):
             for name, table in tables.items():
                 ready(name, table)

@@ -169,7 +169,7 @@ def check(df: pd.DataFrame, table: Table, *, extra_ok: bool = True) -> pd.DataFr
             if not _DTYPE_CHECKS[col.dtype](df[col.name]):
                 raise SchemaError(f"{table.name}: column {col.name!r} is not of type {col.dtype}")
     for name, values in table.allowed.items():
-        bad = sorted(set(df[name]) - set(values))
+        bad = sorted(set(df[name].unique().tolist()) - set(values))
         if bad:
             raise SchemaError(f"{table.name}: column {name!r} has unexpected value(s) {bad}")
     if table.key and len(df):
