@@ -226,3 +226,30 @@ def test_reordering_by_runs_equals_taking_rows():
     moved = np.r_[np.arange(0, 50), np.arange(190, 200), np.arange(50, 190)]  # one input's rows moved up
     for perm in (moved, np.arange(200)[::-1], rng.permutation(200)):
         pd.testing.assert_frame_equal(_reordered(df, perm), df.iloc[perm].reset_index(drop=True))
+
+
+@pytest.mark.parametrize("stage", ["overlap", "csv"])
+def test_a_failure_while_tables_are_written_leaves_the_last_outputs(two_resolutions, tmp_path, monkeypatch, stage):
+    """Tables are written while others are computed; a failure after that
+    must still leave the previous run's files as they were, and no scratch folder."""
+    import analysis.outputs
+    import analysis.overlap
+
+    out = tmp_path / "out"
+    settings = RunSettings(overrides=None, progress=False, cache=False)
+    run(two_resolutions, out, settings)
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    (two_resolutions / WRITTEN.name).write_text(
+        WRITTEN.read_text(encoding="utf-8").replace("继续向提出请求的国家", "继续向各国"), encoding="utf-8")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    if stage == "overlap":  # after the per-input tables started writing
+        monkeypatch.setattr(analysis.overlap, "overlap_pairs", broken)
+    else:  # inside a writer thread
+        monkeypatch.setattr(analysis.outputs, "write_csv", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        run(two_resolutions, out, settings)
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    assert not [p for p in out.iterdir() if p.name.startswith(".writing-")]
