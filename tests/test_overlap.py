@@ -878,3 +878,11 @@ def test_memo_keeps_the_default_tokenisers_cuts(repeated_recs, tmp_path, monkeyp
     pd.testing.assert_frame_equal(again, overlap_pairs(grown, settings))
     # Cuts made with another tokeniser backend are not used.
     assert overlap.OverlapMemo.load(path, OverlapSettings(tokeniser_backend="jieba")).tokens == {}
+
+
+def test_row_then_descending_sort_equals_lexsort():
+    rng = np.random.default_rng(3)
+    rows = np.sort(rng.integers(0, 50, 2000))
+    values = rng.choice(np.array([0.0, 0.25, 0.5, 1e-8, 3.0], dtype=np.float32), 2000)  # many ties
+    for v in (values, values.astype(np.float64), np.where(values > 1, -values, values)):
+        assert (overlap._by_row_then_descending(rows, v) == np.lexsort((-v, rows))).all()

