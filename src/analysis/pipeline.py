@@ -19,10 +19,11 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+from importlib import import_module
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 
@@ -476,7 +477,7 @@ def process_corpus(paths, out_dir: Path, settings: RunSettings) -> tuple[Corpus,
         if work.pool is not None:
             # While the workers finish: the similarity stage's modules (SciPy)
             # take a few tenths of a second to import, which the run needs next.
-            from . import overlap  # noqa: F401
+            import_module(f"{__package__}.overlap")
         seen: dict[str, str] = {}
         files_info: dict[str, dict] = {}
         for f, sha in zip(files, shas):
