@@ -19,9 +19,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-from importlib import import_module
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from importlib import import_module
 from pathlib import Path
 from typing import Callable
 
