@@ -2,11 +2,13 @@
 
 Contract
 --------
-``write_tables(tables, out_dir, manifest=...)`` writes every DataFrame of
+``write_tables(tables, out_dir, extra_files=...)`` writes every DataFrame of
 ``tables`` as ``<name>.parquet`` and ``<name>.csv`` into ``out_dir``. All files
 are first written into a temporary folder inside ``out_dir`` and only moved
 into place once every one of them was written: a run that fails leaves the
-previous outputs as they were.
+previous outputs as they were. ``TableWriter`` does the same for tables
+that become ready one after the other (``run`` writes the per-input tables
+while it computes the corpus-level ones).
 
 In CSV, list-valued cells are joined with ``|`` and dict-valued cells are
 written as JSON, so a spreadsheet shows them in one cell. Control

@@ -12,6 +12,11 @@ functions from tables to tables.
 Inputs are refused as a whole: if any file is bad (empty, binary, not a
 resolution, numbering that skips, the same resolution twice), the run stops
 with an ``InputError`` naming the file and line before anything is written.
+
+A rerun reads only new or changed inputs (``CorpusStore``), in a worker
+process while the stored ones are loaded, and writes the tables while the
+corpus-level ones are computed (``outputs.TableWriter``); the outputs are
+still replaced all at once, or not at all.
 """
 
 from __future__ import annotations
