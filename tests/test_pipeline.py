@@ -253,3 +253,25 @@ def test_a_failure_while_tables_are_written_leaves_the_last_outputs(two_resoluti
         run(two_resolutions, out, settings)
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
     assert not [p for p in out.iterdir() if p.name.startswith(".writing-")]
+
+
+def test_small_store_chunks_are_merged(two_resolutions, tmp_path, monkeypatch):
+    """A resolution added at a time makes a chunk per run; past a few they become one."""
+    from analysis.pipeline import CorpusStore
+
+    monkeypatch.setattr(CorpusStore, "COMPACT_AFTER", 2)
+    out = tmp_path / "out"
+    settings = RunSettings(overrides=None, progress=False, jobs=1)
+    first = run(two_resolutions, out, settings)
+    text = WRITTEN.read_text(encoding="utf-8")
+    for k in (2, 3):  # two more resolutions, one run each
+        (two_resolutions / f"written_for_testing_99-{k}.txt").write_text(
+            text.replace("99/1", f"99/{k}"), encoding="utf-8")
+        last = run(two_resolutions, out, settings)
+    chunks = list((out / ".cache").glob("corpus-*.pkl"))
+    assert len(chunks) == 1  # three small chunks were merged
+    again = run(two_resolutions, out, settings)
+    assert again.reused == 4
+    pd.testing.assert_frame_equal(again.tables["recommendations"], last.tables["recommendations"])
+    assert set(again.tables["recommendations"]["resolution"]) == {"11/2", "99/1", "99/2", "99/3"}
+    assert len(first.tables["recommendations"]) < len(again.tables["recommendations"])

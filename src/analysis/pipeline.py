@@ -381,6 +381,27 @@ class CorpusStore:
         for sha in batch.files:
             self.where.setdefault(sha, target)
 
+    #: Chunks of fewer inputs than this count as small; past ``COMPACT_AFTER``
+    #: small chunks (a resolution added at a time), they are merged into one.
+    SMALL = 50
+    COMPACT_AFTER = 8
+
+    def compact(self) -> None:
+        """Merge the small chunks into one, once there are more than
+        ``COMPACT_AFTER``: each chunk costs a read and a concatenation per run."""
+        small = [f for f, b in self.chunks.items() if len(b.files) < self.SMALL and b.tables is not None]
+        if len(small) <= self.COMPACT_AFTER:
+            return
+        batches = [self.chunks.pop(f) for f in small]
+        merged = FileBatch({sha: info for b in batches for sha, info in b.files.items()},
+                           {name: pd.concat([b.tables[name] for b in batches], ignore_index=True)
+                            for name in batches[0].tables})
+        self.where = {sha: f for sha, f in self.where.items() if f not in small}
+        self.add(merged)
+        for f in small:
+            f.unlink(missing_ok=True)
+        logger.info("cache: %d small chunks merged into one", len(small))
+
     def prune(self, keep: set[str]) -> None:
         """Remove chunks holding none of the inputs ``keep``."""
         for f, batch in list(self.chunks.items()):
@@ -503,6 +524,8 @@ def process_corpus(paths, out_dir: Path, settings: RunSettings) -> tuple[Corpus,
                 bar.update(len(batch.files))
     finally:
         work.close()
+    if store is not None:
+        store.compact()
     reused = len(files) - len(pending)
     if store is not None:  # chunks in input order, so that their rows rarely need reordering
         rank = {sha: i for i, sha in enumerate(shas)}
