@@ -249,13 +249,13 @@ class _Converted:
     shown: dict
 
     def rows(self, lo: int, n: int):
-        """Rows ``lo`` to ``lo + n`` of the whole table."""
+        """Rows ``lo`` to ``lo + n`` of the whole table (when ``shared`` is not empty)."""
         import pyarrow as pa
 
         part = self.table.slice(lo, n)
         for name, (position, distinct, codes) in self.shared.items():
             part = part.add_column(position, self.schema.field(name), distinct.take(codes.slice(lo, n)))
-        return pa.Table.from_arrays(part.columns, schema=self.schema) if self.shared else part
+        return pa.Table.from_arrays(part.columns, schema=self.schema)
 
 
 def _to_arrow(df: pd.DataFrame) -> _Converted:

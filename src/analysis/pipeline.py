@@ -367,16 +367,10 @@ class CorpusStore:
                 del self.where[sha]
 
     def add(self, batch: FileBatch) -> None:
-        import pickle
         import uuid
 
         target = self.dir / f"corpus-{self.tag}-{uuid.uuid4().hex[:12]}.pkl"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump(batch.files, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.dump(batch.tables, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(target)
+        _pickle_atomic(target, batch.files, batch.tables)
         self.chunks[target] = batch
         for sha in batch.files:
             self.where.setdefault(sha, target)
@@ -604,13 +598,15 @@ def _reordered(df: pd.DataFrame, perm) -> pd.DataFrame:
                      ignore_index=True)
 
 
-def _pickle_atomic(obj, target: Path) -> None:
+def _pickle_atomic(target: Path, *objs) -> None:
+    """Pickle ``objs`` one after the other into ``target``, which appears whole or not at all."""
     import pickle
 
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".tmp")
     with open(tmp, "wb") as fh:
-        pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        for obj in objs:
+            pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(target)
 
 
@@ -665,15 +661,15 @@ def corpus_tables(corpus: Corpus, recs: pd.DataFrame, provisions: pd.DataFrame,
         if ready is not None:
             ready(name, table)
 
-    tables["overlap"], tables["clusters"] = _overlap(recs, settings, later)
-    add("overlap", tables["overlap"])  # the largest table: written first
-    add("clusters", tables["clusters"])
+    pairs, clusters = _overlap(recs, settings, later)
+    add("overlap", pairs)  # the largest table: written first
+    add("clusters", clusters)
     add("review_queue", review_queue(recs))
-    citations = corpus.citations if corpus.citations is not None else extract_citations(corpus.paragraphs)
-    if corpus.citations is None:
-        add("citations", citations)
-    tables["citations"] = citations
-    graph = citation_network(citations)
+    if corpus.citations is not None:
+        tables["citations"] = corpus.citations  # per-input, like the first five
+    else:
+        add("citations", extract_citations(corpus.paragraphs))
+    graph = citation_network(tables["citations"])
     add("term_frequencies", term_frequencies(recs, by="resolution"))
     _report_unmatched(recs)
     order = ("documents", "paragraphs", "recommendations", "provisions", "unplaced", "review_queue", "overlap",
@@ -724,7 +720,7 @@ def _overlap(recs: pd.DataFrame, settings: RunSettings, later: Callable[[Callabl
                 if old != memo_path:
                     old.unlink(missing_ok=True)
             memo.save(memo_path)
-            _pickle_atomic((pairs, clusters), target)
+            _pickle_atomic(target, (pairs, clusters))
 
         (later or (lambda task: task()))(save)
     return pairs, clusters
@@ -799,16 +795,16 @@ def _run(paths: list[Path], out_dir: Path, settings: RunSettings) -> RunResult:
             early["citations"] = corpus.citations
         if not _overrides_apply(settings):
             early["recommendations"] = recs
-        for name, df in early.items():
-            if not writer.submit(name, df):
-                kept.append(name)
-        submitted = set(early)
+        submitted: set[str] = set()
 
         def ready(name: str, table: pd.DataFrame) -> None:
             if name not in submitted:
                 submitted.add(name)
                 if not writer.submit(name, table):
                     kept.append(name)
+
+        for name, df in early.items():
+            ready(name, df)
 
         with clock("corpus tables"):
             tables, warnings, graph = corpus_tables(corpus, recs, provisions, settings, ready=ready,
