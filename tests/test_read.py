@@ -8,8 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis.read import (InputError, build_blocks, decode_bytes, extract_footnote_marks, is_debris_line,
-                           normalise_line, normalise_width, read_document)
+from analysis.inputs import InputError, decode_bytes
+from analysis.read import build_blocks, is_debris_line, read_document
+from analysis.text import extract_footnote_marks, normalise_line, normalise_width
 from analysis.segment import recommendations, segment
 
 from rendering import pdf_like

@@ -130,7 +130,7 @@ def brief_html(tables: dict[str, pd.DataFrame], resolution: str) -> str:
 def write_brief(input_path: str | Path, *, corpus: str | Path = "data/raw", out_dir: str | Path = "data/processed") -> Path:
     """Run the pipeline over ``corpus`` + ``input_path`` and write the brief."""
     from .pipeline import RunSettings, run
-    from .read import file_sha256
+    from .inputs import file_sha256
 
     input_path = Path(input_path)
     inputs = [Path(corpus)]

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from .read import InputError
+from .inputs import InputError
 
 log = logging.getLogger("analysis")
 

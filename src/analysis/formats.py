@@ -65,12 +65,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from .numerals import int_to_cn, to_roman
-from .read import InputError
+from .inputs import InputError, decode_bytes
+from .text import DIGIT_TO_SUP, SUPERSCRIPT_DIGITS
 
 logger = logging.getLogger(__name__)
 
-SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
-_TO_SUP = str.maketrans("0123456789", SUPERSCRIPT_DIGITS)
 
 
 @dataclass(frozen=True)
@@ -126,8 +125,6 @@ def extract(path: str | Path, settings: FormatSettings = DEFAULT_SETTINGS) -> Ex
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in (".txt", ".text"):
-        from .read import decode_bytes
-
         text, encoding = decode_bytes(path.read_bytes(), path)
         return _finish(text, "txt", encoding, [], settings)
     kind = _EXTRACTORS.get(suffix)
@@ -188,7 +185,7 @@ def _sup_mark(text: str) -> str | None:
     """
     t = text.strip().strip("[]()（）")
     if re.fullmatch(r"\d{1,3}(?:\s*[,，]\s*\d{1,3})*", t):
-        return re.sub(r"\s+", "", t).translate(_TO_SUP)
+        return re.sub(r"\s+", "", t).translate(DIGIT_TO_SUP)
     return None
 
 
@@ -485,7 +482,7 @@ class _Docx:
         if key not in self.note_numbers:
             n = self.note_start + sum(1 for k in self.note_numbers if k[0] == kind)
             self.note_numbers[key] = n
-        return str(self.note_numbers[key]).translate(_TO_SUP)
+        return str(self.note_numbers[key]).translate(DIGIT_TO_SUP)
 
     def _run_text(self, run, out: list[str], own_note: str | None) -> None:
         sup = self._is_superscript(run)
@@ -603,7 +600,7 @@ class _Docx:
             note = by_id.get(nid)
             if note is None:
                 continue
-            mark = str(num).translate(_TO_SUP)
+            mark = str(num).translate(DIGIT_TO_SUP)
             paras = self.blocks(note, own_note=mark)
             body = ""
             for para in paras:
@@ -816,7 +813,7 @@ class _Html:
                 first = self.paras[start]
                 if in_notes:
                     if not first.startswith(tuple(SUPERSCRIPT_DIGITS)):
-                        first = str(n).translate(_TO_SUP) + " " + first
+                        first = str(n).translate(DIGIT_TO_SUP) + " " + first
                     first = _note_paragraph(first)
                     # a footnote is one paragraph
                     first = "".join([first] + [" " + p for p in self.paras[start + 1:]])
@@ -839,7 +836,7 @@ def _note_paragraph(text: str) -> str:
     m = re.match(rf"^\s*(?:([{SUPERSCRIPT_DIGITS}]+)|[\[(（]?(\d{{1,3}})[\])）.．]?(?=\s))\s*(.*)$", text, re.S)
     if not m or not m.group(3):
         return text
-    mark = m.group(1) or m.group(2).translate(_TO_SUP)
+    mark = m.group(1) or m.group(2).translate(DIGIT_TO_SUP)
     return f"{mark} {m.group(3).strip()}"
 
 
@@ -926,7 +923,7 @@ def _line_text(chars: list[_Ch]) -> str:
         if c.text.isspace() or not c.text:
             pending_space = prev is not None
             continue
-        t = c.text.translate(_TO_SUP) if c.sup else c.text
+        t = c.text.translate(DIGIT_TO_SUP) if c.sup else c.text
         if prev is not None:
             gap = c.x0 - prev.x1
             size = min(prev.size, c.size) if not (prev.sup or c.sup) else max(prev.size, c.size)
@@ -1227,12 +1224,12 @@ def _extract_pdf(path: Path, settings: FormatSettings = DEFAULT_SETTINGS) -> tup
                 if not c.sup:
                     break
                 digits += c.text
-            m = (digits.strip(), ln.text[len(digits.translate(_TO_SUP)):].strip())
+            m = (digits.strip(), ln.text[len(digits.translate(DIGIT_TO_SUP)):].strip())
         elif re.match(r"^\d{1,3}\s+\S", ln.text) and opens_note(ln):
             num, rest = ln.text.split(None, 1)
             m = (num, rest)
         if m and m[0].isdigit():
-            footnotes.append([m[0].translate(_TO_SUP), m[1]])
+            footnotes.append([m[0].translate(DIGIT_TO_SUP), m[1]])
         elif footnotes:  # continuation, on this page or carried over to the next
             footnotes[-1][1] = _join(footnotes[-1][1], ln.text.strip())
         else:

@@ -137,7 +137,8 @@ def _claim(seen: dict[str, str], resolution: str, path: Path) -> None:
 
 def _resolution_line(path: Path) -> int | None:
     """Line of the resolution number (just before the first paragraph)."""
-    from .read import decode_bytes, normalise_line  # local: only used for this message
+    from .inputs import decode_bytes
+    from .text import normalise_line
     from .segment import RESOLUTION_RE
 
     if path.suffix.lower() != ".txt":
@@ -205,7 +206,7 @@ def package_versions() -> dict[str, str]:
 def lexicon_versions() -> dict[str, str]:
     """Version of every rule/dictionary file, as recorded with each output."""
     from .lexicon import lexicon_version
-    from .segment import structure_rules
+    from .structure import structure_rules
 
     return {"structure": structure_rules().version, "lexicon": lexicon_version()}
 
@@ -217,7 +218,8 @@ _PROJECT_DIR = _PACKAGE_DIR.parents[1]
 #: The modules each cached stage's results depend on (besides the rule files
 #: and annotations). A test checks these lists against what the stages import,
 #: so that editing, say, the chart code keeps the cache of a large corpus.
-_INPUT_MODULES = ("__init__", "pipeline", "read", "formats", "numerals", "segment", "schema", "lexicon", "bodies",
+_INPUT_MODULES = ("__init__", "pipeline", "inputs", "text", "structure", "read", "formats", "numerals", "segment",
+                  "schema", "lexicon", "bodies",
                   "tokenise", "classify", "citations")
 STAGE_MODULES = {"inputs": _INPUT_MODULES, "overlap": (*_INPUT_MODULES, "overlap")}
 
@@ -406,7 +408,7 @@ class CorpusStore:
 
 def process_file(path: Path) -> FileBatch:
     """Read, segment, classify and cite one input."""
-    from .read import file_sha256
+    from .inputs import file_sha256
 
     return _read_batch([(Path(path), file_sha256(path))])
 
@@ -477,7 +479,7 @@ def process_corpus(paths, out_dir: Path, settings: RunSettings) -> tuple[Corpus,
     provisions and how many files came from the store."""
     from tqdm.auto import tqdm
 
-    from .read import file_sha256
+    from .inputs import file_sha256
 
     files = discover_inputs(list(paths))
     shas = [file_sha256(f) for f in files]

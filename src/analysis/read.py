@@ -31,191 +31,20 @@ removed: reflowing a text cannot then change what is extracted.
 
 from __future__ import annotations
 
-import codecs
-import hashlib
 import logging
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import formats
+from .inputs import InputError, decode_bytes, file_sha256
+from .structure import structure_rules
+from .text import (SUP_TO_DIGIT, SUPERSCRIPT_DIGITS, extract_footnote_marks, join_wrapped, normalise_line)
+
+__all__ = ["Block", "Document", "InputError", "build_blocks", "decode_bytes", "file_sha256", "is_debris_line",
+           "normalise_line", "read_document"]
+
 logger = logging.getLogger(__name__)
-
-SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
-_SUP_TO_DIGIT = {ord(c): str(i) for i, c in enumerate(SUPERSCRIPT_DIGITS)}
-
-
-class InputError(ValueError):
-    """Bad input: the message names the file and, where it can, the line or byte."""
-
-    def __init__(self, path: str | Path, message: str, line: int | None = None):
-        self.path = str(path)
-        self.line = line
-        self.message = message
-        where = f"{self.path}:{line}" if line is not None else self.path
-        super().__init__(f"{where}: {message}")
-
-    def __reduce__(self):  # pickled intact across worker processes
-        return type(self), (self.path, self.message, self.line)
-
-
-# --------------------------------------------------------------------------
-# Decoding
-# --------------------------------------------------------------------------
-
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-
-
-def _utf16_without_bom(data: bytes) -> str | None:
-    """UTF-16 without a BOM shows as NUL bytes in every other position."""
-    if len(data) < 4 or len(data) % 2:
-        return None
-    even, odd = data[0::2], data[1::2]
-    if odd.count(0) > 0.3 * len(odd) and even.count(0) < 0.05 * len(even):
-        return "utf-16-le"
-    if even.count(0) > 0.3 * len(even) and odd.count(0) < 0.05 * len(odd):
-        return "utf-16-be"
-    return None
-
-
-def decode_bytes(data: bytes, path: str | Path = "<bytes>") -> tuple[str, str]:
-    """Decode ``data`` and return ``(text, encoding)``.
-
-    Tries, in order: a BOM, UTF-16 without BOM, UTF-8, GB18030 (a superset of
-    GBK and GB2312). Refuses empty and binary input, and undecodable bytes,
-    naming the byte offset, instead of inserting replacement characters.
-
-    >>> decode_bytes("第 11/2 号决议".encode("gb18030"))[1]
-    'gb18030'
-    """
-    if not data.strip():
-        raise InputError(path, "the file is empty")
-    for bom, enc in _BOMS:
-        if data.startswith(bom):
-            try:
-                return _check_text(data.decode(enc), path), enc
-            except UnicodeDecodeError as exc:
-                raise InputError(path, f"undecodable bytes at byte offset {exc.start} ({enc})") from None
-    enc16 = _utf16_without_bom(data)
-    if enc16:
-        try:
-            return _check_text(data.decode(enc16), path), enc16
-        except UnicodeDecodeError:
-            pass
-    if b"\x00" in data:
-        raise InputError(path, "this looks like a binary file (NUL bytes), not a text resolution")
-    errors = []
-    for enc in ("utf-8", "gb18030"):
-        try:
-            return _check_text(data.decode(enc), path), enc
-        except UnicodeDecodeError as exc:
-            errors.append((exc.start, enc, exc))
-    # Report the decoder that got furthest: the file is most likely in that
-    # encoding with a damaged byte there.
-    start, enc, _ = max(errors, key=lambda e: e[0])
-    line = data[:start].count(b"\n") + 1
-    raise InputError(path, f"undecodable bytes at byte offset {start} (line {line}) as {enc}; "
-                     "save the file as UTF-8 or GB18030", line=line)
-
-
-def _check_text(text: str, path: str | Path) -> str:
-    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v")
-    if controls > max(2, 0.01 * len(text)):
-        raise InputError(path, f"this looks like a binary file ({controls} control characters), not a text resolution")
-    return text
-
-
-def file_sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-# --------------------------------------------------------------------------
-# Small string helpers, composed into ``normalise_line``
-# --------------------------------------------------------------------------
-
-_CJK = r"\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\u2018-\u201f\u2026\u2014"
-_FOLD = {**{0xFF10 + i: 0x30 + i for i in range(10)},
-         **{0xFF21 + i: 0x41 + i for i in range(26)},
-         **{0xFF41 + i: 0x61 + i for i in range(26)},
-         0xFF0F: ord("/"), 0x3000: ord(" "), 0x00A0: ord(" "), 0x2002: ord(" "), 0x2003: ord(" "),
-         0x2009: ord(" "), 0x202F: ord(" "), 0x200B: None, 0xFEFF: None, 0x200C: None, 0x200D: None,
-         0x2060: None, 0x00AD: None}
-
-
-def normalise_width(s: str) -> str:
-    """Fold full-width digits, Latin letters and the brackets of short
-    enumerators to half-width; keep Chinese punctuation.
-
-    >>> normalise_width("（ｂ）１．各国应（毒品和犯罪问题办公室）")
-    '(b)1.各国应（毒品和犯罪问题办公室）'
-    """
-    s = s.translate(_FOLD)
-    s = re.sub(r"(?<=[0-9A-Za-z])．", ".", s)
-    # Only enumerator-like brackets: （a） （iv） （12）. Parenthesised Chinese stays as it is.
-    return re.sub(r"[（(]\s*([A-Za-z]{1,4}|\d{1,3})\s*[）)]", r"(\1)", s)
-
-
-def reduce_links(s: str) -> str:
-    """Reduce markdown link syntax to its text.
-
-    >>> reduce_links("[CTOC/COP/WG.2/2022/4](#)，第 8 段。")
-    'CTOC/COP/WG.2/2022/4，第 8 段。'
-    """
-    return re.sub(r"\[([^\[\]]+)\]\([^()\s]*\)", r"\1", s)
-
-
-def strip_cjk_spaces(s: str) -> str:
-    """Remove spaces next to a Chinese character or punctuation mark.
-
-    >>> strip_cjk_spaces("回顾其 2020 年 10 月 16 日的第 10/4 号决议， (a) 各国")
-    '回顾其2020年10月16日的第10/4号决议，(a)各国'
-    """
-    s = re.sub(rf"(?<=[{_CJK}])[ \t]+", "", s)
-    s = re.sub(rf"[ \t]+(?=[{_CJK}])", "", s)
-    # an enumerator followed by a space before Chinese text: "(a) 各国"
-    return re.sub(r"(?<=\))[ \t]+(?=[^\x00-\x7f])", "", s)
-
-
-def normalise_line(s: str) -> str:
-    """The reader's whole per-line normalisation.
-
-    >>> normalise_line("  （ａ） 各国 应 更新该记录；  ")
-    '(a)各国应更新该记录；'
-    """
-    s = unicodedata.normalize("NFC", s)
-    s = normalise_width(s)
-    s = reduce_links(s)
-    s = re.sub(r"[ \t]+", " ", s).strip()
-    return strip_cjk_spaces(s)
-
-
-def extract_footnote_marks(s: str) -> tuple[str, list[tuple[int, str]]]:
-    """Remove superscript footnote marks; return the text and ``(offset, number)``.
-
-    >>> extract_footnote_marks("及其各项议定书¹而开展，通过的³建议")
-    ('及其各项议定书而开展，通过的建议', [(7, '1'), (13, '3')])
-    """
-    refs: list[tuple[int, str]] = []
-    out: list[str] = []
-    pos = 0
-    for m in re.finditer(f"[{SUPERSCRIPT_DIGITS}]+", s):
-        out.append(s[pos:m.start()])
-        offset = sum(len(p) for p in out)
-        refs.append((offset, m.group().translate(_SUP_TO_DIGIT)))
-        pos = m.end()
-    out.append(s[pos:])
-    return "".join(out), refs
-
 
 # --------------------------------------------------------------------------
 # Page debris
@@ -308,13 +137,6 @@ def _width(s: str) -> float:
     return sum(0.5 if ord(ch) < 0x2E80 else 1.0 for ch in s)
 
 
-def _join(a: str, b: str) -> str:
-    """Join a wrapped line: no space, except between two Latin words."""
-    if a and b and re.match(r"[A-Za-z0-9]", a[-1]) and re.match(r"[A-Za-z0-9]", b[0]):
-        return a + " " + b
-    return a + b
-
-
 def _opens_paragraph(prev: str, line: str, preamble_verbs: tuple[str, ...]) -> bool:
     if _RESOLUTION_LINE.match(line) or _ANNEX_LINE.match(line) or _ANNEX_LINE.match(prev):
         return True
@@ -381,7 +203,7 @@ def build_blocks(lines: list[str], path: str | Path = "<text>",
 
     def extend(block: Block, no: int, s: str) -> None:
         text, refs = extract_footnote_marks(s)
-        joined = _join(block.text, text)
+        joined = join_wrapped(block.text, text)
         # an enumerator split across the wrap: "…；（" + "b）追查…"
         joined = re.sub(r"（([A-Za-z]{1,4}|\d{1,3})）", r"(\1)", joined)
         shift = len(joined) - len(text)
@@ -437,7 +259,7 @@ def build_blocks(lines: list[str], path: str | Path = "<text>",
             if foot is not None:
                 order.append(foot)
             foot = start_block(no, m.group(2))
-            foot.footnote_label = m.group(1).translate(_SUP_TO_DIGIT)
+            foot.footnote_label = m.group(1).translate(SUP_TO_DIGIT)
             continue
         if foot is not None:
             # A footnote body wraps too; it ends at a full stop, a short line,
@@ -481,13 +303,10 @@ def build_blocks(lines: list[str], path: str | Path = "<text>",
 
 def read_document(path: str | Path, preamble_verbs: tuple[str, ...] | None = None) -> Document:
     """Read one input file into a ``Document`` (see the module docstring)."""
-    from . import formats  # DOCX/PDF/HTML extraction; TXT is decoded here
-
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "no such file")
     if preamble_verbs is None:
-        from .segment import structure_rules
         preamble_verbs = structure_rules().preamble_verbs
     suffix = path.suffix.lower()
     converted = None

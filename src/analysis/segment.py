@@ -37,19 +37,17 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 
 import pandas as pd
 
 from . import schema
-from .lexicon import read_yaml
 from .numerals import cn_to_int, roman_to_int, to_roman
-from .read import Block, Document, InputError, _join
+from .inputs import InputError
+from .read import Block, Document
+from .structure import StructureRules, structure_rules
+from .text import join_wrapped
 
 logger = logging.getLogger(__name__)
-
-LEXICON_DIR = Path(__file__).parent / "lexicon"
 
 _ROMAN_NUMS = {"i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"}
 
@@ -58,36 +56,6 @@ ANNEX_RE = re.compile(r"^附件([一二三四五六七八九十]+|[IVX]+|\d+)?(?
 NUMBERED_RE = re.compile(r"^(\d{1,3})\.(?!\d)\s*")
 LETTERED_RE = re.compile(r"^\(([a-z]{1,4})\)\s*")
 CLAUSE_END = "。；;.，,："
-
-
-@dataclass(frozen=True)
-class StructureRules:
-    preamble_verbs: tuple[str, ...]
-    operative_verbs: tuple[str, ...]
-    verb_prefixes: tuple[str, ...]
-    acting_body_words: tuple[str, ...]
-    version: str
-
-
-@lru_cache(maxsize=4)
-def structure_rules(path: str | Path | None = None) -> StructureRules:
-    """Load and validate ``lexicon/structure.yaml``."""
-    path = Path(path) if path else LEXICON_DIR / "structure.yaml"
-    data = read_yaml(path, error=lambda problem: ValueError(f"{path}: {problem}"))
-    lists = {}
-    for key in ("preamble_verbs", "operative_verbs", "verb_prefixes", "acting_body_words"):
-        values = data.get(key)
-        if not values or not isinstance(values, list):
-            raise ValueError(f"{path}: '{key}' must be a non-empty list")
-        bad = [v for v in values if not isinstance(v, str) or not v.strip()]
-        if bad:
-            raise ValueError(f"{path}: '{key}' has an empty or non-text entry: {bad[0]!r}")
-        dup = {v for v in values if values.count(v) > 1}
-        if dup:
-            raise ValueError(f"{path}: '{key}' lists {sorted(dup)[0]!r} twice")
-        # longest first, so 满意地注意到 wins over 注意到
-        lists[key] = tuple(sorted(values, key=len, reverse=True))
-    return StructureRules(version=str(data.get("version", "unversioned")), **lists)
 
 
 def letter_index(label: str) -> int | None:
@@ -165,7 +133,7 @@ class Segmented:
 
 
 def _merge(into: Block, other: Block) -> None:
-    joined = _join(into.text, other.text)
+    joined = join_wrapped(into.text, other.text)
     shift = len(joined) - len(other.text)
     into.footnote_refs.extend((off + shift, lab) for off, lab in other.footnote_refs)
     into.line_starts.extend(off + shift for off in other.line_starts)
