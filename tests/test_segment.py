@@ -106,13 +106,13 @@ def test_skipped_paragraph_number_is_an_error(write):
 
 def test_no_resolution_number_is_refused(write):
     p = write("agenda.txt", "临时议程\n\n1. 会议开幕。\n\n2. 通过议程。\n")
-    with pytest.raises(InputError, match="no resolution number"):
+    with pytest.raises(InputError, match="no resolution or decision number"):
         segment(read_document(p))
 
 
-def test_report_with_several_resolutions_is_refused(write):
+def test_a_number_followed_by_no_resolution_is_refused(write):
     p = write("report.txt", RES + "1. 决定。\n\n第 99/2 号决议\n\n另一项决议\n")
-    with pytest.raises(InputError, match="more than one resolution"):
+    with pytest.raises(InputError, match=r"99/2 at line 11 is followed by neither an acting body nor paragraphs"):
         segment(read_document(p))
 
 

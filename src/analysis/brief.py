@@ -139,7 +139,11 @@ def write_brief(input_path: str | Path, *, corpus: str | Path = "data/raw", out_
         inputs.append(input_path)
     result = run(inputs, out_dir, RunSettings())
     docs = result.corpus.documents
-    resolution = docs.loc[docs["source_sha256"] == file_sha256(input_path), "resolution"].iloc[0]
-    target = Path(out_dir) / f"brief_{resolution.replace('/', '-')}.html"
-    target.write_text(brief_html(result.tables, resolution), encoding="utf-8")
-    return target
+    units = docs.loc[docs["source_sha256"] == file_sha256(input_path), "units"].iloc[0]
+    # A session report holds several resolutions and decisions: one brief each.
+    targets = []
+    for resolution in units:
+        target = Path(out_dir) / f"brief_{resolution.replace('/', '-')}.html"
+        target.write_text(brief_html(result.tables, resolution), encoding="utf-8")
+        targets.append(target)
+    return targets[0] if len(targets) == 1 else targets

@@ -22,12 +22,34 @@ log = logging.getLogger("analysis")
 def _print_summary(result) -> None:
     for s in result.corpus.summaries:
         conv = f", converted ({s['converted']})" if s.get("converted") else ""
-        print(f"{s['file']}: resolution {s['resolution']}: {s['paragraphs']} paragraphs, "
-              f"{s['recommendations']} recommendations, {s['footnotes']} footnotes, "
-              f"{s['debris']} debris lines removed, {s['unplaced']} unplaced{conv}")
+        folded = f", {s['folded']} radical code points folded" if s.get("folded") else ""
+        report = f", {s['report_paragraphs']} report paragraphs" if s.get("report_paragraphs") else ""
+        print(f"{s['file']}: {_units_said(s['units'])}: {s['paragraphs']} paragraphs, "
+              f"{s['recommendations']} recommendations, {s['footnotes']} footnotes{report}, "
+              f"{s['debris']} debris lines removed, {s['unplaced']} unplaced{conv}{folded}")
     for row in result.corpus.unplaced.itertuples():
         print(f"warning: {row.source_file}:{row.line}: could not place: {row.text[:60]} ({row.reason})",
               file=sys.stderr)
+
+
+def _units_said(units) -> str:
+    """``resolution 11/2`` for a file of one; ``3 resolutions (11/1–11/3), 2 decisions (…)`` for a report.
+
+    >>> _units_said([("resolution", "11/2")])
+    'resolution 11/2'
+    >>> _units_said([("resolution", "11/1"), ("resolution", "11/2"), ("decision", "dec.11/101")])
+    '2 resolutions (11/1, 11/2), 1 decision (dec.11/101)'
+    """
+    units = [tuple(u) for u in units]
+    if len(units) == 1:
+        return f"{units[0][0]} {units[0][1]}"
+    parts = []
+    for kind in ("resolution", "decision"):
+        keys = [k for t, k in units if t == kind]
+        if keys:
+            shown = ", ".join(keys) if len(keys) <= 6 else f"{keys[0]} … {keys[-1]}"
+            parts.append(f"{len(keys)} {kind}{'' if len(keys) == 1 else 's'} ({shown})")
+    return ", ".join(parts)
 
 
 def cmd_run(args) -> int:
@@ -79,8 +101,9 @@ def cmd_evaluate(args) -> int:
 def cmd_brief(args) -> int:
     from .brief import write_brief
 
-    target = write_brief(args.input, corpus=args.corpus, out_dir=args.out)
-    print(f"brief: {target.resolve()}")
+    targets = write_brief(args.input, corpus=args.corpus, out_dir=args.out)
+    for target in targets if isinstance(targets, list) else [targets]:
+        print(f"brief: {target.resolve()}")
     return 0
 
 

@@ -47,6 +47,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from .bodies import sort_key
 from .numerals import int_to_cn, roman_to_int
 
 logger = logging.getLogger(__name__)
@@ -97,13 +98,13 @@ def unit_label(resolution: str, part: str | None = None, lang: str = "zh") -> st
 
 
 def resolution_key(resolution: str) -> tuple:
-    """Sort key: ``9/1`` < ``10/4`` < ``11/2``; anything else after, by text.
+    """Sort key: ``9/1`` < ``10/4`` < ``11/2`` < ``dec.11/101``; other bodies
+    after the COP's (``analysis.bodies.sort_key``), anything else last.
 
-    >>> sorted(["11/2", "9/1", "10/4"], key=resolution_key)
-    ['9/1', '10/4', '11/2']
+    >>> sorted(["11/2", "9/1", "GA.52/85", "10/4"], key=resolution_key)
+    ['9/1', '10/4', '11/2', 'GA.52/85']
     """
-    m = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", str(resolution))
-    return (0, int(m.group(1)), int(m.group(2)), "") if m else (1, 0, 0, str(resolution))
+    return sort_key(str(resolution).strip())
 
 
 def _part_key(part) -> int:

@@ -77,7 +77,9 @@ class Run:
     def resolutions(self) -> list[str]:
         from .coverage import resolution_key
 
-        return sorted(self.tables["documents"]["resolution"].unique(), key=resolution_key)
+        docs = self.tables["documents"]
+        keys = {str(k) for units in docs["units"] for k in units} if "units" in docs else set()
+        return sorted(keys, key=resolution_key)
 
 
 def load(processed: str | Path = "data/processed") -> Run:
@@ -800,7 +802,8 @@ def subset(run: Run, resolution: str) -> Run:
     recs = run.tables.get("recommendations", pd.DataFrame())
     own = set(recs.loc[recs["resolution"].astype(str) == resolution, "rec_id"]) if len(recs) else set()
     docs = run.tables.get("documents", pd.DataFrame())
-    files = set(docs.loc[docs["resolution"].astype(str) == resolution, "source_file"]) if len(docs) else set()
+    files = ({f for f, units in zip(docs["source_file"], docs["units"]) if resolution in {str(u) for u in units}}
+             if len(docs) else set())
     tables = {}
     for name, df in run.tables.items():
         if df.empty:

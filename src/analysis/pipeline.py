@@ -34,6 +34,7 @@ import pandas as pd
 
 from . import formats, schema
 from .read import InputError, read_document
+from .bodies import unit_name
 from .segment import recommendations, segment
 
 logger = logging.getLogger(__name__)
@@ -87,18 +88,21 @@ def read_one(path: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame, dict]:
     paras = seg.paragraphs
     n_recs = int(paras["rec_id"].notna().sum())
     n_foot = int((paras["kind"] == "footnote").to_numpy().sum())
+    n_report = int((paras["kind"] == "report").to_numpy().sum())
     doc_row = {
         "source_file": doc.source_file, "source_path": str(path), "source_sha256": doc.sha256,
         "source_format": doc.source_format, "encoding": doc.encoding, "converted": doc.converted,
-        "resolution": seg.resolution, "resolution_title": seg.title, "acting_body": seg.acting_body,
+        "units": [u.key for u in seg.units], "unit_lines": [u.line_start for u in seg.units],
+        "is_report": seg.is_report, "n_folded": doc.n_folded,
         "n_lines": doc.n_lines, "n_debris": len(doc.debris), "n_unplaced": len(seg.unplaced),
         "text": seg.text,
     }
     summary = {
-        "file": doc.source_file, "resolution": seg.resolution, "paragraphs": len(paras) - n_foot,
+        "file": doc.source_file, "units": [(u.kind, u.key) for u in seg.units],
+        "paragraphs": len(paras) - n_foot - n_report, "report_paragraphs": n_report,
         "recommendations": n_recs, "footnotes": n_foot, "debris": len(doc.debris),
         "unplaced": len(seg.unplaced), "unplaced_lines": seg.unplaced["line"].tolist(),
-        "converted": doc.converted,
+        "converted": doc.converted, "folded": doc.n_folded,
     }
     return doc_row, paras, seg.unplaced, summary
 
@@ -112,7 +116,7 @@ def read_corpus(paths: list[str | Path] | str | Path = "data/raw") -> Corpus:
     seen: dict[str, str] = {}
     for f in files:
         doc_row, p, u, summary = read_one(f)
-        _claim(seen, doc_row["resolution"], f)
+        _claim(seen, doc_row, f)
         docs.append(doc_row)
         paras.append(p)
         unplaced.append(u)
@@ -127,27 +131,14 @@ def read_corpus(paths: list[str | Path] | str | Path = "data/raw") -> Corpus:
     return Corpus(documents, paragraphs, recs, un, summaries)
 
 
-def _claim(seen: dict[str, str], resolution: str, path: Path) -> None:
-    """Refuse a second file holding the same resolution."""
-    if resolution in seen:
-        raise InputError(path, f"resolution {resolution} is also in {seen[resolution]}; keep one copy of each "
-                         "resolution in the input folder", line=_resolution_line(path))
-    seen[resolution] = str(path)
-
-
-def _resolution_line(path: Path) -> int | None:
-    """Line of the resolution number (just before the first paragraph)."""
-    from .inputs import decode_bytes
-    from .text import normalise_line
-    from .segment import RESOLUTION_RE
-
-    if path.suffix.lower() != ".txt":
-        return None
-    text, _ = decode_bytes(path.read_bytes(), path)
-    for no, line in enumerate(text.splitlines(), start=1):
-        if RESOLUTION_RE.match(normalise_line(line)):
-            return no
-    return None
+def _claim(seen: dict[str, str], doc_row: dict, path: Path) -> None:
+    """Refuse a second copy of a resolution or decision (in another file, or
+    in a session report and a file of its own)."""
+    for key, line in zip(doc_row["units"], doc_row["unit_lines"]):
+        if key in seen:
+            raise InputError(path, f"{unit_name(key, 'en')} ({key}) is also in {seen[key]}; keep one copy of each "
+                             "resolution and decision in the input folder", line=int(line))
+        seen[key] = str(path)
 
 
 # --------------------------------------------------------------------------
@@ -278,15 +269,16 @@ def _process_batch(items: list[tuple[Path, str, tuple]]) -> FileBatch:
     paras = pd.concat([read[1] for _, _, read in items], ignore_index=True)
     unplaced = pd.concat([read[2] for _, _, read in items], ignore_index=True)
     recs, provisions = classify_recommendations(recommendations(paras))
-    citations = extract_citations(paras)
-    # Rows -> input: resolutions are unique per run (refused otherwise), rec_ids
-    # and para_ids start with the resolution, source files are unique by name.
-    by_res = {read[0]["resolution"]: sha for _, sha, read in items}
+    # A session report's own text (cover, contents, narrative) is no resolution's: not cited from.
+    citations = extract_citations(paras[paras["kind"] != "report"].reset_index(drop=True))
+    # Rows -> input: para_ids are unique per run (units are refused twice, report
+    # text is keyed by its file), source files are unique by name.
+    by_para = dict(zip(paras["para_id"], paras["source_sha256"]))
     by_file = {read[0]["source_file"]: sha for _, sha, read in items}
     paras[_KEY] = paras["source_sha256"]
     recs[_KEY] = recs["source_sha256"]
     unplaced[_KEY] = unplaced["source_file"].map(by_file)
-    citations[_KEY] = citations["resolution"].map(by_res)
+    citations[_KEY] = citations["para_id"].map(by_para)
     rec_res = dict(zip(recs["rec_id"], recs[_KEY]))
     provisions[_KEY] = provisions["rec_id"].map(rec_res)
     tables = {"paragraphs": paras, "unplaced": unplaced, "recommendations": recs,
@@ -505,14 +497,14 @@ def process_corpus(paths, out_dir: Path, settings: RunSettings) -> tuple[Corpus,
         for f, sha in zip(files, shas):
             if store is not None and sha in store.where:
                 info = store.chunks[store.where[sha]].files[sha]
-                _claim(seen, info["doc_row"]["resolution"], f)
+                _claim(seen, info["doc_row"], f)
                 files_info[sha] = info
         new_batches: list[FileBatch] = []
         with tqdm(total=len(pending), desc="reading", unit="file",
                   disable=not settings.progress or len(pending) < 5) as bar:
             for batch in work:
                 for info in batch.files.values():
-                    _claim(seen, info["doc_row"]["resolution"], Path(info["doc_row"]["source_path"]))
+                    _claim(seen, info["doc_row"], Path(info["doc_row"]["source_path"]))
                 new_batches.append(batch)
                 files_info.update(batch.files)
                 if store is not None:
@@ -621,9 +613,9 @@ def build_manifest(corpus: Corpus, tables: dict[str, pd.DataFrame], notes: list[
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "inputs": [
             {"file": r["source_file"], "path": r["source_path"], "sha256": r["source_sha256"],
-             "resolution": r["resolution"], "format": r["source_format"], "encoding": r["encoding"],
+             "units": list(r["units"]), "format": r["source_format"], "encoding": r["encoding"],
              "converted": r["converted"]}
-            for r in corpus.documents[["source_file", "source_path", "source_sha256", "resolution", "source_format",
+            for r in corpus.documents[["source_file", "source_path", "source_sha256", "units", "source_format",
                                        "encoding", "converted"]].to_dict("records")
         ],
         "code_fingerprint": fingerprint or code_fingerprint(),

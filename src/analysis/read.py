@@ -39,7 +39,8 @@ from pathlib import Path
 from . import formats
 from .inputs import InputError, decode_bytes, file_sha256
 from .structure import structure_rules
-from .text import (SUP_TO_DIGIT, SUPERSCRIPT_DIGITS, extract_footnote_marks, join_wrapped, normalise_line)
+from .text import (DIGIT_TO_SUP, SUP_TO_DIGIT, SUPERSCRIPT_DIGITS, extract_footnote_marks, fold_radicals,
+                   join_wrapped, normalise_line, prepare_line, split_run_on, strip_cjk_spaces)
 
 __all__ = ["Block", "Document", "InputError", "build_blocks", "decode_bytes", "file_sha256", "is_debris_line",
            "normalise_line", "read_document"]
@@ -123,11 +124,17 @@ class Document:
     debris: list[tuple[int, str]]
     text: str = ""
     notes: tuple[str, ...] = ()
+    n_folded: int = 0  # radical / compatibility code points folded to unified ideographs
 
 
 _TERMINAL = "。；：，！？.;:"
 # Line starts that always open a new paragraph in wrapped text.
-_RESOLUTION_LINE = re.compile(r"^第\d+/\d+号决议$")
+_RESOLUTION_LINE = re.compile(r"^第\d+/\d+号(?:决议|决定)$")
+# "52/85.《…》的后续行动", "2002/13 采取行动…": a header of another body, title on the same line
+_NUMBER_TITLE_LINE = re.compile(r"^(?:\d{1,3}/\d{1,3}\.|\d{4}/\d{1,3}\.?)(?![\d号/])")
+# cover and chapter lines of a session report: "一. 缔约方会议…", "A. 决议", contents with dot leaders
+_CHAPTER_LINE = re.compile(r"^(?:[一二三四五六七八九十]+[.．、]|[A-Z][.．](?![\dA-Za-z]))")
+_CONTENTS_LINE = re.compile(r"(?:\.{3,}|…{2,}|·{3,}|。{3,})\s*\d{0,3}$")
 _ANNEX_LINE = re.compile(r"^附件(?:[一二三四五六七八九十]+|[IVX]+|\d+)?$")
 _NUMBERED = re.compile(r"^\d{1,3}\.(?!\d)")
 _LETTERED = re.compile(r"^\([a-z]{1,4}\)")
@@ -140,7 +147,9 @@ def _width(s: str) -> float:
 def _opens_paragraph(prev: str, line: str, preamble_verbs: tuple[str, ...]) -> bool:
     if _RESOLUTION_LINE.match(line) or _ANNEX_LINE.match(line) or _ANNEX_LINE.match(prev):
         return True
-    if _RESOLUTION_LINE.match(prev):
+    if _RESOLUTION_LINE.match(prev) or _CONTENTS_LINE.search(prev) or _CONTENTS_LINE.search(line):
+        return True
+    if (_NUMBER_TITLE_LINE.match(line) or _CHAPTER_LINE.match(line)) and prev[-1:] in "。；：，":
         return True
     # A label at the start of a line always opens a block; whether it is a new
     # item or part of an enumeration inside the current one is the segmenter's
@@ -152,8 +161,39 @@ def _opens_paragraph(prev: str, line: str, preamble_verbs: tuple[str, ...]) -> b
     return False
 
 
+_BODY_START = re.compile(r"^(\s*)(?:(\d{1,2})/(?![\d/])|\((\d{1,2})\)|(\d{1,2})(?=\s))\s*(?=\S)")
+
+
+def _footnote_bodies(lines: list[str]) -> list[str]:
+    """Footnote bodies typed as ``1/ 文本``, ``(1) 文本`` or ``1 文本`` at the
+    start of a line, for a mark the text cites (``…》1/的``), are written with
+    the superscript the reader knows (``¹ 文本``). ``(1)`` and a bare number
+    count only when that number is cited before the line, as enumerations
+    and page numbers use them too.
+
+    >>> _footnote_bodies(["各国《公约》1/的实施；", "1/ 联合国，《条约汇编》。", "(1) 首先"])
+    ['各国《公约》1/的实施；', '¹ 联合国，《条约汇编》。', '(1) 首先']
+    >>> _footnote_bodies(["《议定书》(1)的实施；", "(1) 联合国，《条约汇编》。"])
+    ['《议定书》(1)的实施；', '¹ 联合国，《条约汇编》。']
+    """
+    from .text import marks_by_style
+
+    out = list(lines)
+    cited: dict[str, set[str]] = {"paren": set(), "bare": set()}
+    for i, raw in enumerate(lines):
+        m = _BODY_START.match(raw)
+        if m and (m.group(2) or m.group(3) in cited["paren"] or m.group(4) in cited["bare"]):
+            num = m.group(2) or m.group(3) or m.group(4)
+            out[i] = m.group(1) + num.translate(DIGIT_TO_SUP) + " " + raw[m.end():]
+            continue
+        for style, nums in marks_by_style(raw).items():
+            cited[style] |= nums
+    return out
+
+
 def build_blocks(lines: list[str], path: str | Path = "<text>",
-                 preamble_verbs: tuple[str, ...] = ()) -> tuple[list[Block], list[tuple[int, str]]]:
+                 preamble_verbs: tuple[str, ...] = (), acting_bodies: tuple[str, ...] = ()
+                 ) -> tuple[list[Block], list[tuple[int, str]]]:
     """Group normalised lines into blocks; return ``(blocks, debris)``.
 
     A blank line ends a paragraph, except next to removed page debris (a page
@@ -163,14 +203,19 @@ def build_blocks(lines: list[str], path: str | Path = "<text>",
     unit (a label after a clause end, an annex heading, a resolution number).
     Footnote bodies (lines opening with a superscript mark) are blocks of
     their own, and a paragraph interrupted by them at a page break continues.
+    A line holding several paragraphs (a web page's whole body on one line,
+    ``…附件一；2.还核可…``) is split first (``text.split_run_on``).
     """
     debris: list[tuple[int, str]] = []
     items: list[tuple[int, str] | None] = []  # None = hard break
     layout_width: dict[int, float] = {}  # line -> width as laid out (spaces count)
     pending_blank = False
     after_debris = False
+    lines = _footnote_bodies(lines)
+    next_number = 1  # the operative paragraph number a run-on line may continue with
     for no, raw in enumerate(lines, start=1):
-        s = normalise_line(raw)
+        prepared = prepare_line(raw)
+        s = strip_cjk_spaces(prepared)
         if not s:
             pending_blank = True
             continue
@@ -183,7 +228,17 @@ def build_blocks(lines: list[str], path: str | Path = "<text>",
             items.append(None)
         pending_blank = False
         after_debris = False
-        items.append((no, s))
+        pieces = split_run_on(prepared, next_number, preamble_verbs, acting_bodies)
+        for k, piece in enumerate(pieces):
+            piece = strip_cjk_spaces(piece)
+            if k:
+                items.append(None)  # paragraphs run together on one line: each is a block
+            items.append((no, piece))
+            n = _NUMBERED.match(piece)
+            if n:
+                next_number = int(piece[:n.end() - 1]) + 1
+            elif _RESOLUTION_LINE.match(piece) or _NUMBER_TITLE_LINE.match(piece) or _ANNEX_LINE.match(piece):
+                next_number = 1
         layout_width[no] = _width(re.sub(r"\s+", " ", raw.strip()))
 
     content = [it for it in items if it is not None]
@@ -328,10 +383,14 @@ def read_document(path: str | Path, preamble_verbs: tuple[str, ...] | None = Non
     else:
         raise InputError(path, f"unsupported file type {suffix!r}; use .txt, "
                          + ", ".join(sorted(formats.supported_suffixes())))
+    text, n_folded = fold_radicals(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
     text = text.replace("\u2028", "\n").replace("\u2029", "\n").replace("\x0b", "\n")
     lines = text.split("\n")
-    blocks, debris = build_blocks(lines, path, preamble_verbs)
+    from .bodies import load_bodies
+
+    spellings = tuple(sp for b in load_bodies().values() for sp in b.spellings)
+    blocks, debris = build_blocks(lines, path, preamble_verbs, spellings)
     pos = 0
     for b in blocks:
         b.start = pos
@@ -349,6 +408,7 @@ def read_document(path: str | Path, preamble_verbs: tuple[str, ...] | None = Non
         debris=debris,
         text="\n".join(b.text for b in blocks),
         notes=notes,
+        n_folded=n_folded,
     )
     logger.info("%s: %d lines, %d blocks, %d debris lines removed", path.name, len(lines), len(blocks), len(debris))
     return doc

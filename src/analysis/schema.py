@@ -29,6 +29,7 @@ PARAGRAPH_KINDS = (
     "heading",
     "recommendation",
     "footnote",
+    "report",
 )
 
 #: Kinds whose rows are recommendations (one row per recommendation).
@@ -57,13 +58,18 @@ class Table:
 _PARAGRAPH_COLUMNS = (
     Column("para_id", "str", "unique id of the paragraph: <resolution>:<part>:<label or kind+n>"),
     Column("rec_id", "str?", "codebook rec_id for operative/recommendation rows, empty otherwise"),
-    Column("resolution", "str", "resolution number, e.g. 11/2"),
+    Column("resolution", "str", "key of the resolution or decision (11/2, dec.11/101, GA.52/85; codebook §1); "
+                                "empty for report text"),
+    Column("unit_kind", "str", "resolution or decision (empty for report text)"),
+    Column("body", "str", "code of the adopting body: COP, GA, ECOSOC, CCPCJ, COSP (lexicon/bodies.yaml)"),
     Column("resolution_title", "str", "title of the resolution"),
-    Column("acting_body", "str", "the body that adopts it, e.g. 联合国打击跨国有组织犯罪公约缔约方会议"),
-    Column("part", "str", "body, or the annex as a Roman numeral (I, II …), fn for footnotes"),
-    Column("label", "str", "1, a, 4(a) for recommendations; footnote number for footnotes; empty otherwise"),
+    Column("acting_body", "str", "the body that adopts it, as written, e.g. 联合国打击跨国有组织犯罪公约缔约方会议"),
+    Column("part", "str", "body, or the annex as a Roman numeral (I, II …), fn for footnotes, report for "
+                          "a session report's own text"),
+    Column("label", "str", "1, a, 4(a) for recommendations; footnote number for footnotes; for report text its "
+                           "role (cover text, contents, heading, intro, meta, footnote); empty otherwise"),
     Column("kind", "str", "one of PARAGRAPH_KINDS"),
-    Column("seq", "int", "order of the paragraph in its document (0-based)"),
+    Column("seq", "int", "order of the paragraph in its resolution or decision (0-based)"),
     Column("section", "str?", "annex section heading the row falls under (empty in the body)"),
     Column("annex_title", "str?", "title of the annex the row falls under"),
     Column("opening_verb", "str?", "preamble/operative opening verb (注意到, 回顾, 核可 …)"),
@@ -102,9 +108,10 @@ DOCUMENTS = Table(
         Column("source_format", "str", "txt, docx, pdf or html"),
         Column("encoding", "str", "detected text encoding (txt), or the container format"),
         Column("converted", "str?", "script conversion applied (e.g. opencc t2s), empty if none"),
-        Column("resolution", "str", "resolution number"),
-        Column("resolution_title", "str", "title"),
-        Column("acting_body", "str", "acting body"),
+        Column("units", "list", "keys of the resolutions and decisions the file holds, in file order"),
+        Column("unit_lines", "list", "line of each unit's header, as units"),
+        Column("is_report", "bool", "the file is a session report (units inside report text)"),
+        Column("n_folded", "int", "radical / compatibility code points folded to unified ideographs"),
         Column("n_lines", "int", "lines in the decoded input"),
         Column("n_debris", "int", "lines removed as page debris (headers, job numbers, page numbers)"),
         Column("n_unplaced", "int", "lines the reader could not place"),

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import schema
+from . import bodies, schema
 from .numerals import cn_to_int, roman_to_int, to_roman
 from .inputs import InputError
 from .read import Block, Document
@@ -51,7 +51,7 @@ logger = logging.getLogger(__name__)
 
 _ROMAN_NUMS = {"i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"}
 
-RESOLUTION_RE = re.compile(r"^第(\d{1,3}/\d{1,3})号决议$")
+RESOLUTION_RE = re.compile(r"^第(\d{1,4}/\d{1,3})号(?:决议|决定)$")
 ANNEX_RE = re.compile(r"^附件([一二三四五六七八九十]+|[IVX]+|\d+)?(?:[：:\s]+(.*))?$")
 NUMBERED_RE = re.compile(r"^(\d{1,3})\.(?!\d)\s*")
 LETTERED_RE = re.compile(r"^\(([a-z]{1,4})\)\s*")
@@ -122,14 +122,44 @@ class _Para:
 
 
 @dataclass
-class Segmented:
-    resolution: str
+class Unit:
+    """One resolution or decision found in a document."""
+
+    key: str  # bodies.unit_key: 11/2, dec.11/101, GA.52/85 …
+    kind: str  # resolution | decision
+    body: str  # COP, GA, ECOSOC, CCPCJ, COSP
+    number: str  # 11/2 as written in the header
     title: str
     acting_body: str
+    header_lines: list[int]
+    line_start: int
+    line_end: int
+    session: str | None = None  # "第五十三届会议" above a GA header
+    meeting: str | None = None  # "第82次全体会议" after the last paragraph
+    date: str | None = None  # the date line after it, or in a web page's title line
+
+
+@dataclass
+class Segmented:
+    units: list[Unit]
     header_lines: list[int]
     paragraphs: pd.DataFrame
     unplaced: pd.DataFrame
     text: str
+    is_report: bool = False  # the file is a session report (units inside report text)
+
+    # A file of one unit reads as before: seg.resolution, seg.title, seg.acting_body.
+    @property
+    def resolution(self) -> str:
+        return self.units[0].key
+
+    @property
+    def title(self) -> str:
+        return self.units[0].title
+
+    @property
+    def acting_body(self) -> str:
+        return self.units[0].acting_body
 
 
 def _merge(into: Block, other: Block) -> None:
@@ -157,36 +187,132 @@ def segment(doc: Document, rules: StructureRules | None = None, *, validate: boo
     path = doc.source_path
     blocks = [Block(b.text, b.line_start, b.line_end, list(b.footnote_refs), b.footnote_label,
                     list(b.line_starts)) for b in doc.blocks]
-    body_blocks = [b for b in blocks if not b.is_footnote]
+    body_idx = [i for i, b in enumerate(blocks) if not b.is_footnote]
+    headers: dict[int, tuple[str, str, str, str]] = {}  # block index -> (number, kind, style, inline title)
+    for j, i in enumerate(body_idx):
+        nxt = blocks[body_idx[j + 1]] if j + 1 < len(body_idx) else None
+        h = _header(blocks[i], nxt, rules)
+        if h:
+            headers[i] = h
+    if not headers:
+        raise InputError(path, "no resolution or decision number found (a line such as '第 11/2 号决议', "
+                         "'第 11/101 号决定', '52/85. 标题' or '2002/13 标题'); is this a resolution?", line=1)
 
-    # -- resolution number ------------------------------------------------
-    res_hits = [(i, b) for i, b in enumerate(body_blocks) if RESOLUTION_RE.match(b.text)]
-    if not res_hits:
-        raise InputError(path, "no resolution number found (a line such as '第 11/2 号决议'); "
-                         "is this a resolution of the Conference of the Parties?", line=1)
-    if len(res_hits) > 1:
-        where = ", ".join(f"{RESOLUTION_RE.match(b.text).group(1)} at line {b.line_start}" for _, b in res_hits[:4])
-        raise InputError(path, f"this file holds more than one resolution ({where}); "
-                         "save each resolution in a file of its own", line=res_hits[1][1].line_start)
-    res_idx, res_block = res_hits[0]
-    if res_idx > 6:
-        raise InputError(path, f"{res_idx} paragraphs of text precede the resolution number at line "
-                         f"{res_block.line_start}: this looks like a report or an agenda, not a resolution",
-                         line=res_block.line_start)
-    m = RESOLUTION_RE.match(res_block.text)
-    resolution = m.group(1)
-    header_lines = list(range(res_block.line_start, res_block.line_end + 1))
+    # -- split the file into units and the report text around them -------
+    # A unit runs from its header to the next header, or to where the
+    # report's own text resumes: a chapter or section heading that continues
+    # the report's sequence (二. after 一., B. after A.) rather than one the
+    # unit itself started, a contents line, or a sentence introducing the
+    # next header (…通过了下列决定：).
+    groups: list[tuple[int, list[Block | None]]] = []  # header index, [metadata…, None, unit blocks…]
+    outside: list[tuple[Block, str]] = []  # report text: (block, role)
+    pending_meta: list[Block] = []  # metadata lines right above a header
+    report_chapters: list[str] = []  # "一", "A" … as met outside units
+    own_sections: list[str] = []  # headings of the current unit in those styles
+    current: list[Block | None] | None = None
+    is_report = len(headers) > 1
+    for pos, b in enumerate(blocks):
+        if pos in headers:
+            outside = [(o, r) for o, r in outside if not any(o is m for m in pending_meta)]
+            current = [*pending_meta, None]
+            groups.append((pos, current))
+            own_sections = []
+            pending_meta = []
+            continue
+        if b.is_footnote:
+            if current is not None:
+                current.append(b)
+            else:
+                outside.append((b, "footnote"))
+            continue
+        chapter = _report_heading(b.text)
+        nxt = _next_body(blocks, pos)
+        if current is not None:
+            ends = bool(_CONTENTS_RE.search(b.text))
+            if chapter and _continues(report_chapters, chapter) and not _continues(own_sections, chapter):
+                ends = True
+            elif b.text.endswith(("：", ":")) and nxt in headers and _INTRO_RE.search(b.text):
+                ends = True
+            if not ends:
+                if chapter:
+                    own_sections.append(chapter)
+                current.append(b)
+                continue
+            current = None
+            is_report = True
+        if _CONTENTS_RE.search(b.text):
+            role = "contents"
+        elif chapter:
+            role = "heading"
+        elif b.text.endswith(("：", ":")) and nxt in headers:
+            role = "intro"
+        else:
+            role = "text"
+        if role in ("contents", "heading"):
+            is_report = True
+        if chapter:
+            report_chapters.append(chapter)
+        if role == "text" and _META_RE.match(b.text):
+            pending_meta.append(b)
+        elif role != "text" or not _META_RE.match(b.text):
+            pending_meta = []
+        outside.append((b, role))
+
+    units: list[Unit] = []
+    paras_by_unit: list[list[_Para]] = []
+    unplaced: list[dict] = []
+    header_lines: list[int] = []
+    unknown_verbs: dict[str, list[int]] = {}
+    for pos, unit_blocks in groups:
+        cut = unit_blocks.index(None)
+        meta, body = unit_blocks[:cut], unit_blocks[cut + 1:]
+        unit, paras = _segment_unit(doc, blocks[pos], headers[pos], meta, body, rules, unplaced, unknown_verbs)
+        if any(u.key == unit.key for u in units):
+            raise InputError(path, f"{unit.kind} {unit.key} appears twice in this file", line=unit.line_start)
+        units.append(unit)
+        paras_by_unit.append(paras)
+        header_lines += unit.header_lines
+    for verb, lines in unknown_verbs.items():
+        logger.warning("%s: %d preamble paragraph(s) open with %r, not a known opening verb (line %s); "
+                       "add it to structure.yaml if it is one", doc.source_file, len(lines), verb,
+                       ", ".join(map(str, lines[:5])) + (" …" if len(lines) > 5 else ""))
+    outside = _assign_footnotes(units, paras_by_unit, outside)
+    report_paras: list[_Para] = []
+    for b, role in outside:
+        if is_report:
+            report_paras.append(_Para("report", b, part="report", label=role))
+        elif b.is_footnote:
+            paras_by_unit[0].append(_Para("footnote", b, part="fn", label=b.footnote_label))
+        else:
+            where = "before the resolution number" if b.line_start < units[0].line_start else "after the resolution"
+            unplaced.append({"source_file": doc.source_file, "line": b.line_start, "text": b.text,
+                             "reason": f"text {where}"})
+    return _finish(doc, units, paras_by_unit, report_paras, sorted(set(header_lines)), unplaced, is_report,
+                   validate=validate)
+
+
+def _segment_unit(doc: Document, header: Block, found: tuple[str, str, str, str], meta: list[Block],
+                  blocks: list[Block], rules: StructureRules, unplaced: list[dict],
+                  unknown_verbs: dict[str, list[int]]) -> tuple[Unit, list[_Para]]:
+    """Segment the blocks of one resolution or decision (those after its header)."""
+    path = doc.source_path
+    number, kind, style, inline_title = found
+    header_lines = [n for m in meta for n in range(m.line_start, m.line_end + 1)]
+    header_lines += range(header.line_start, header.line_end + 1)
+    unit = Unit("", kind, "", number, "", "", header_lines, header.line_start,
+                max([header.line_end] + [b.line_end for b in blocks]))
+    for m in meta:
+        if _SESSION_RE.match(m.text):
+            unit.session = m.text
 
     paras: list[_Para] = []
-    unplaced: list[dict] = []
 
     def unplace(b: Block, reason: str) -> None:
         unplaced.append({"source_file": doc.source_file, "line": b.line_start, "text": b.text, "reason": reason})
 
-    # Walk all blocks in order; footnotes are placed wherever they stand.
-    title_parts: list[str] = []
+    title_parts: list[str] = [inline_title] if inline_title else []
     acting_body = ""
-    phase = "before"  # before -> title -> body -> annex
+    phase = "title"  # title -> body -> annex
     part = "body"
     preamble_n = 0
     last_number = 0
@@ -205,13 +331,6 @@ def segment(doc: Document, rules: StructureRules | None = None, *, validate: boo
             paras.append(_Para("footnote", b, part="fn", label=b.footnote_label))
             continue
         text = b.text
-        if phase == "before":
-            if b is res_block:
-                phase = "title"
-            else:
-                unplace(b, "text before the resolution number")
-            prev_block = b
-            continue
         if phase == "title":
             if _is_acting_body(text, rules):
                 acting_body = text.rstrip("，,")
@@ -222,11 +341,19 @@ def segment(doc: Document, rules: StructureRules | None = None, *, validate: boo
             starts_body = (NUMBERED_RE.match(text) or ANNEX_RE.match(text)
                            or opening_verb(text, rules.preamble_verbs, rules.verb_prefixes))
             if not starts_body and len(title_parts) < 3:
-                title_parts.append(text)
+                text, meta_date = _title_metadata(text)
+                unit.date = unit.date or meta_date
+                if text:
+                    title_parts.append(text)
                 header_lines += range(b.line_start, b.line_end + 1)
                 prev_block = b
                 continue
             phase = "body"  # no acting body line: carry on with the body
+
+        if (last_number or phase == "annex") and _closing(text, unit):
+            header_lines += range(b.line_start, b.line_end + 1)  # 第82次全体会议 / the date: placed
+            prev_block = b
+            continue
 
         am = ANNEX_RE.match(text)
         if am:
@@ -273,7 +400,8 @@ def segment(doc: Document, rules: StructureRules | None = None, *, validate: boo
                 letter = lm.group(1)
                 idx = letter_index(letter)
                 if idx != expected_letter:
-                    if current_operative.is_chapeau and current_item is not None and _inner_continues(current_item, letter, prev_block):
+                    if (current_operative.is_chapeau and current_item is not None and _skips_none(idx, expected_letter)
+                            and _inner_continues(current_item, letter, prev_block)):
                         _merge(current_item.block, b)
                         prev_block = b
                         continue
@@ -291,8 +419,7 @@ def segment(doc: Document, rules: StructureRules | None = None, *, validate: boo
                 paras.append(_Para("preamble", b, label="", opening_verb=opening_verb(
                     text, rules.preamble_verbs, rules.verb_prefixes)))
                 if paras[-1].opening_verb is None:
-                    logger.warning("%s:%d: preamble paragraph without a known opening verb: %s",
-                                   doc.source_file, b.line_start, text[:20])
+                    unknown_verbs.setdefault(text[:2], []).append(b.line_start)
             else:
                 unplace(b, "body text that is neither a preambular nor a numbered operative paragraph")
             prev_block = b
@@ -310,7 +437,8 @@ def segment(doc: Document, rules: StructureRules | None = None, *, validate: boo
                          and current_item.block.text[-1:] not in CLAUSE_END and paras[-1] is current_item
                          and _inner_continues(current_item, letter, prev_block))
             if idx != expected_letter or inner_tie:
-                if current_item is not None and _inner_continues(current_item, letter, prev_block):
+                if (current_item is not None and _skips_none(idx, expected_letter)
+                        and _inner_continues(current_item, letter, prev_block)):
                     _merge(current_item.block, b)
                     prev_block = b
                     continue
@@ -345,10 +473,25 @@ def segment(doc: Document, rules: StructureRules | None = None, *, validate: boo
             unplace(b, f"annex {part} text that is not a title, an introduction, a heading or a lettered item")
         prev_block = b
 
-    if not acting_body:
-        logger.warning("%s: no acting body line (…缔约方会议，) found after the title", doc.source_file)
-    return _finish(doc, resolution, "".join(title_parts), acting_body, header_lines, paras, unplaced,
-                   validate=validate)
+
+    unit.title = "".join(title_parts)
+    unit.acting_body = acting_body
+    body = bodies.body_of(acting_body) if acting_body else None
+    if body is None:
+        body = {"cop": "COP", "number": "GA", "year": "ECOSOC"}[style]
+        if acting_body:
+            logger.warning("%s:%d: acting body %r is not in bodies.yaml; %s %s is keyed as %s's",
+                           doc.source_file, header.line_start, acting_body, kind, number, body)
+        else:
+            logger.warning("%s: no acting body line (…缔约方会议，) found after the title of %s %s",
+                           doc.source_file, kind, number)
+    unit.body = body
+    unit.key = bodies.unit_key(body, number, kind)
+    if not acting_body and not any(p.kind in ("operative", "recommendation", "preamble") for p in paras):
+        raise InputError(path, f"{kind} number {number} at line {header.line_start} is followed by neither an "
+                         f"acting body nor paragraphs: this is not a {kind}", line=header.line_start)
+    unit.header_lines = header_lines
+    return unit, paras
 
 
 def _ends_clause(text: str) -> bool:
@@ -387,17 +530,22 @@ def _sequence_error(path: str, b: Block, letter: str, expected: int) -> None:
                      f"(expected ({want}))", line=b.line_start)
 
 
-def _finish(doc: Document, resolution: str, title: str, acting_body: str, header_lines: list[int],
-            paras: list[_Para], unplaced: list[dict], *, validate: bool = True) -> Segmented:
-    # Build the normalised text from the final blocks (after merges), so that
-    # every row's offsets point into it.
+def _finish(doc: Document, units: list[Unit], paras_by_unit: list[list[_Para]], report_paras: list[_Para],
+            header_lines: list[int], unplaced: list[dict], is_report: bool, *, validate: bool = True) -> Segmented:
+    # Build the normalised text from the final blocks (after merges), in
+    # source order, so that every row's offsets point into it.
+    placed = [(p, u, i) for u, paras in zip(units, paras_by_unit) for i, p in enumerate(paras)]
+    placed += [(p, None, i) for i, p in enumerate(report_paras)]
+    if len(units) > 1 or report_paras:
+        placed.sort(key=lambda t: (t[0].block.line_start, t[2] if t[1] is None else -1))
     pieces: list[str] = []
     rows: list[dict] = []
     pos = 0
-    fn_seen: dict[str, int] = {}
-    pre_n = 0
-    counters = {"intro": {}, "heading": {}}
-    for seq, p in enumerate(paras):
+    fn_seen: dict[tuple, int] = {}
+    pre_n: dict[str, int] = {}
+    seqs: dict[str, int] = {}
+    counters: dict[tuple, int] = {}
+    for p, unit, _ in placed:
         b = p.block
         block_start = pos
         pieces.append(b.text)
@@ -409,15 +557,19 @@ def _finish(doc: Document, resolution: str, title: str, acting_body: str, header
         start += lead
         text = text.strip()
         footnotes = [lab for _, lab in sorted(b.footnote_refs)]
-        res = resolution
-        if p.kind == "footnote":
-            n = fn_seen.get(p.label, 0) + 1
-            fn_seen[p.label] = n
+        res = unit.key if unit else ""
+        seq = seqs.get(res, 0)
+        seqs[res] = seq + 1
+        if p.kind == "report":
+            para_id, rec_id = f"{doc.source_file}:report:{seq + 1}", None
+        elif p.kind == "footnote":
+            n = fn_seen.get((res, p.label), 0) + 1
+            fn_seen[(res, p.label)] = n
             para_id = f"{res}:fn:{p.label}" + (f"-{n}" if n > 1 else "")
             rec_id = None
         elif p.kind == "preamble":
-            pre_n += 1
-            para_id, rec_id = f"{res}:body:p{pre_n}", None
+            pre_n[res] = pre_n.get(res, 0) + 1
+            para_id, rec_id = f"{res}:body:p{pre_n[res]}", None
         elif p.kind == "operative":
             para_id = f"{res}:body:{p.label}"
             rec_id = None if p.is_chapeau else para_id
@@ -426,13 +578,16 @@ def _finish(doc: Document, resolution: str, title: str, acting_body: str, header
         elif p.kind == "annex_title":
             para_id, rec_id = f"{res}:{p.part}:title", None
         else:
-            c = counters[p.kind]
-            c[p.part] = c.get(p.part, 0) + 1
-            para_id = f"{res}:{p.part}:{'intro' if p.kind == 'intro' else 'h'}{c[p.part]}"
+            k = (res, p.kind, p.part)
+            counters[k] = counters.get(k, 0) + 1
+            para_id = f"{res}:{p.part}:{'intro' if p.kind == 'intro' else 'h'}{counters[k]}"
             rec_id = None
         rows.append({
-            "para_id": para_id, "rec_id": rec_id, "resolution": res, "resolution_title": title,
-            "acting_body": acting_body, "part": p.part, "label": p.label or "", "kind": p.kind, "seq": seq,
+            "para_id": para_id, "rec_id": rec_id, "resolution": res,
+            "unit_kind": unit.kind if unit else "", "body": unit.body if unit else "",
+            "resolution_title": unit.title if unit else "",
+            "acting_body": unit.acting_body if unit else "", "part": p.part, "label": p.label or "",
+            "kind": p.kind, "seq": seq,
             "section": p.section, "annex_title": p.annex_title, "opening_verb": p.opening_verb,
             "chapeau": p.chapeau, "is_chapeau": bool(p.is_chapeau), "text": text,
             "char_start": start, "char_end": start + len(text),
@@ -453,10 +608,179 @@ def _finish(doc: Document, resolution: str, title: str, acting_body: str, header
     if validate:
         schema.check(df, schema.PARAGRAPHS)
     un = pd.DataFrame(unplaced, columns=schema.UNPLACED.names)
-    logger.info("%s: resolution %s, %d paragraphs, %d recommendations, %d footnotes, %d unplaced",
-                doc.source_file, resolution, len(rows), sum(r["rec_id"] is not None for r in rows),
-                sum(r["kind"] == "footnote" for r in rows), len(un))
-    return Segmented(resolution, title, acting_body, sorted(set(header_lines)), df, un, full)
+    logger.info("%s: %s, %d paragraphs, %d recommendations, %d footnotes, %d unplaced",
+                doc.source_file, ", ".join(u.key for u in units), len(rows),
+                sum(r["rec_id"] is not None for r in rows), sum(r["kind"] == "footnote" for r in rows), len(un))
+    return Segmented(units, header_lines, df, un, full, is_report)
+
+
+# -- the shapes of headers, report text and closing lines ------------------
+
+_COP_HEADER = re.compile(r"^第(\d{1,4}/\d{1,3})号(决议|决定)$")
+_NUMBER_HEADER = re.compile(r"^(\d{1,3}/\d{1,3})\.(?!\d)\s*(.*)$")
+_YEAR_HEADER = re.compile(r"^((?:19[4-9]\d|20\d\d)/\d{1,3})(?![\d/])\.?\s*(.*)$")
+_CONTENTS_RE = re.compile(r"(?:(?:[.·…]\s?){4,}|…{2,}|。{3,})\s*\d{1,3}$")
+_INTRO_RE = re.compile(r"通过了?(?:下列|以下|如下)")
+_SESSION_RE = re.compile(r"^第[一二三四五六七八九十百零〇]+届(?:特别)?会议$")
+_META_RE = re.compile(
+    r"^(?:第[一二三四五六七八九十百零〇]+届(?:特别)?会议|议程项目.{0,30}|[\[［【].{0,120}通过[\]］】]"
+    r"|[\u4e00-\u9fff]{1,20}(?:决议|决定)|联合国|Distr\.?.*|General|Original:.*|Chinese|中文"
+    r"|\d{4}年\d{1,2}月\d{1,2}日)$")
+_MEETING_RE = re.compile(r"^(?:(\d{4}年\d{1,2}月\d{1,2}日))?(第\d{1,4}次全体会议)?(?:(\d{4}年\d{1,2}月\d{1,2}日))?$")
+_CN_NUMERALS = "一二三四五六七八九十"
+
+
+def _header(b: Block, nxt: Block | None, rules: StructureRules) -> tuple[str, str, str, str] | None:
+    """``(number, kind, style, inline title)`` when a block is the header of a
+    resolution or decision, else None. Only a whole block is a header: a
+    number cited in running text (``第 9/3 号决议，…``) never is.
+
+    >>> from analysis.read import Block
+    >>> [_header(Block(t, 1, 1), Block("大会，", 2, 2), structure_rules()) for t in
+    ...  ("第11/2号决议", "第11/101号决定", "52/85.《那不勒斯政治宣言》的后续行动", "2002/13采取行动促进有效预防犯罪",
+    ...   "第9/3号决议，", "52/85号决议所载", "3.决定")]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('11/2', 'resolution', 'cop', ''), ('11/101', 'decision', 'cop', ''),
+     ('52/85', 'resolution', 'number', '《那不勒斯政治宣言》的后续行动'),
+     ('2002/13', 'resolution', 'year', '采取行动促进有效预防犯罪'), None, None, None]
+    """
+    text = b.text
+    m = _COP_HEADER.match(text)
+    if m:
+        style = "year" if len(m.group(1).split("/")[0]) == 4 else "cop"
+        return m.group(1), "resolution" if m.group(2) == "决议" else "decision", style, ""
+    for style, rx in (("year", _YEAR_HEADER), ("number", _NUMBER_HEADER)):
+        m = rx.match(text)
+        if not m:
+            continue
+        title = m.group(2).strip()
+        if len(text) > 200 or title[-1:] in "，,；;。：" or title.startswith(("号", "决议", "决定")):
+            return None
+        if style == "year" and not title and not text.endswith("."):
+            return None
+        # A header is followed by its title or its acting body, not by running text.
+        if not title and (nxt is None or nxt.text[-1:] in "；。"):
+            return None
+        return m.group(1), "resolution", style, title
+    return None
+
+
+def _report_heading(text: str) -> tuple[str, int] | None:
+    """A chapter (``一. …``) or section (``A. …``) heading of a report's kind.
+
+    >>> _report_heading("二.会议安排"), _report_heading("B.决定"), _report_heading("A/RES/52/85")
+    (('zh', 2), ('latin', 2), None)
+    """
+    if len(text) > 60 or text[-1:] in "，,；;。":
+        return None
+    m = re.match(rf"^([{_CN_NUMERALS}]+)[.．、]\s*\S", text)
+    if m:
+        n = cn_to_int(m.group(1))
+        return ("zh", n) if n else None
+    m = re.match(r"^([A-Z])[.．]\s*[^\x00-\x7f]", text)
+    if m:
+        return ("latin", ord(m.group(1)) - ord("A") + 1)
+    return None
+
+
+def _continues(seen: list[tuple[str, int]], heading: tuple[str, int]) -> bool:
+    """Does ``heading`` continue the sequence of ``seen`` headings (sections
+    restart under each chapter)?
+
+    >>> _continues([("zh", 1), ("latin", 1)], ("latin", 2)), _continues([("zh", 1), ("latin", 1)], ("zh", 2))
+    (True, True)
+    >>> _continues([("zh", 1), ("latin", 1)], ("latin", 1)), _continues([], ("latin", 2))
+    (False, False)
+    """
+    style, n = heading
+    if style == "latin":
+        after = []
+        for h in seen:
+            after = [] if h[0] == "zh" else after + [h]
+        last = after[-1][1] if after else 0
+    else:
+        zh = [h for h in seen if h[0] == "zh"]
+        last = zh[-1][1] if zh else 0
+    return n == last + 1
+
+
+def _next_body(blocks: list[Block], pos: int) -> int | None:
+    for j in range(pos + 1, len(blocks)):
+        if not blocks[j].is_footnote:
+            return j
+    return None
+
+
+def _title_metadata(text: str) -> tuple[str, str | None]:
+    """Cut a web page's metadata off a title line; return the title and the
+    adoption date it names.
+
+    >>> _title_metadata("《宣言》通过日期联合国大会1996年12月12日通过原始文本查看")
+    ('《宣言》', '1996年12月12日')
+    """
+    m = re.search(r"通过日期|原始文本|查看$", text)
+    if not m:
+        return text, None
+    d = re.search(r"\d{4}年\d{1,2}月\d{1,2}日", text[m.start():])
+    return text[:m.start()], d.group() if d else None
+
+
+def _closing(text: str, unit: Unit) -> bool:
+    """Record the adopting meeting and date lines after the last paragraph."""
+    m = _MEETING_RE.match(text)
+    if not text or not m or not (m.group(1) or m.group(2) or m.group(3)):
+        return False
+    unit.meeting = m.group(2) or unit.meeting
+    unit.date = m.group(1) or m.group(3) or unit.date
+    return True
+
+
+def _skips_none(idx: int | None, expected: int) -> bool:
+    """A label may continue an enumeration inside the current item only when
+    it does not also skip items of the outer sequence: ``(e)`` after an item
+    ``(c)`` that holds ``(a)…(d)`` is the outer (e) with (d) missing."""
+    return idx is None or idx <= expected
+
+
+def _assign_footnotes(units: list[Unit], paras_by_unit: list[list[_Para]],
+                      outside: list[tuple[Block, str]]) -> list[tuple[Block, str]]:
+    """Give every footnote body to the unit that cites it (the nearest citing
+    paragraph before it, else after it); bodies nobody cites stay where they
+    stand. A page can end one resolution and start the next, so a body may
+    stand in the range of another unit, or between two."""
+    if len(units) < 2 and not any(b.is_footnote for b, _ in outside):
+        return outside
+    cites: list[tuple[int, int, str]] = []  # (line, unit index, label)
+    for k, paras in enumerate(paras_by_unit):
+        for p in paras:
+            if p.kind != "footnote":
+                cites += [(p.block.line_start, k, lab) for _, lab in p.block.footnote_refs]
+
+    def owner(b: Block) -> int | None:
+        before = [(line, k) for line, k, lab in cites if lab == b.footnote_label and line <= b.line_start]
+        after = [(line, k) for line, k, lab in cites if lab == b.footnote_label and line > b.line_start]
+        return max(before)[1] if before else min(after)[1] if after else None
+
+    moved: list[tuple[int, _Para]] = []
+    for k, paras in enumerate(paras_by_unit):
+        for p in list(paras):
+            if p.kind == "footnote":
+                o = owner(p.block)
+                if o is not None and o != k:
+                    paras.remove(p)
+                    moved.append((o, p))
+    rest = []
+    for b, role in outside:
+        o = owner(b) if b.is_footnote else None
+        if o is None:
+            rest.append((b, role))
+        else:
+            moved.append((o, _Para("footnote", b, part="fn", label=b.footnote_label)))
+    for k, p in moved:
+        paras = paras_by_unit[k]
+        at = next((i for i, q in enumerate(paras) if q.block.line_start > p.block.line_start), len(paras))
+        paras.insert(at, p)
+    return rest
 
 
 def _check_footnotes(doc: Document, rows: list[dict]) -> None:

@@ -60,17 +60,78 @@ def strip_cjk_spaces(s: str) -> str:
     return re.sub(r"(?<=\))[ \t]+(?=[^\x00-\x7f])", "", s)
 
 
+def prepare_line(s: str) -> str:
+    """Everything of ``normalise_line`` but the removal of spaces next to
+    Chinese text: widths, links, punctuation, footnote marks, collapsed
+    spaces. Run-on lines are split at this stage, while the spaces that
+    separate paragraphs on one line are still there.
+
+    >>> prepare_line("  大会, 回顾其决议1/,  关切 ")
+    '大会， 回顾其决议¹， 关切'
+    """
+    s = unicodedata.normalize("NFC", s)
+    s = normalise_width(s)
+    s = reduce_links(s)
+    s = fold_punctuation(s)
+    s = superscript_marks(s)
+    return re.sub(r"[ \t]+", " ", s).strip()
+
+
 def normalise_line(s: str) -> str:
     """The reader's whole per-line normalisation.
 
     >>> normalise_line("  （ａ） 各国 应 更新该记录；  ")
     '(a)各国应更新该记录；'
+    >>> normalise_line("1.  赞赏地注意到秘书长的报告; 又注意到")
+    '1.赞赏地注意到秘书长的报告；又注意到'
     """
-    s = unicodedata.normalize("NFC", s)
-    s = normalise_width(s)
-    s = reduce_links(s)
-    s = re.sub(r"[ \t]+", " ", s).strip()
-    return strip_cjk_spaces(s)
+    return strip_cjk_spaces(prepare_line(s))
+
+
+_PARA_NUMBER = re.compile(r"(?<=[。；，：])([⁰¹²³⁴⁵⁶⁷⁸⁹]*) ?(?=(\d{1,3})\.(?!\d))")
+
+
+def split_run_on(s: str, next_number: int, openers: tuple[str, ...] = (), bodies: tuple[str, ...] = ()
+                 ) -> list[str]:
+    """Split a prepared line that holds several paragraphs.
+
+    * at a paragraph number that continues the sequence (``next_number``,
+      then the one after), right after a clause end: ``…附件一；2.还核可…``;
+    * at a space after a clause end followed by one of ``openers`` (the
+      preamble verbs): ``回顾其决议， 关切…``;
+    * after an acting body that opens the line: ``大会， 回顾…`` (``bodies``:
+      the spellings of acting bodies).
+
+    >>> split_run_on("大会， 回顾其决议， 关切地注意到报告， 1. 欢迎报告； 2. 请秘书长报告。", 1, ("回顾", "关切地注意到"), ("大会",))
+    ['大会，', '回顾其决议，', '关切地注意到报告，', '1. 欢迎报告；', '2. 请秘书长报告。']
+    >>> split_run_on("1.请各国于2022年3.5日前报告；3.决定", 2)
+    ['1.请各国于2022年3.5日前报告；3.决定']
+    """
+    cuts: list[int] = []
+    for b in sorted(bodies, key=len, reverse=True):
+        m = re.match(rf"{re.escape(b)}[，,] ?(?=\S)", s)
+        if m:
+            cuts.append(m.end())
+            break
+    if openers:
+        alt = "|".join(map(re.escape, sorted(openers, key=len, reverse=True)))
+        cuts += [m.end() for m in re.finditer(rf"(?<=[，；。：]) (?=(?:{alt}))", s)]
+    # A number starting the line sets the sequence: "1. 欢迎… 2. 注意到…"
+    head = re.match(r"(\d{1,3})\.(?!\d)", s)
+    want = int(head.group(1)) + 1 if head else next_number
+    for m in _PARA_NUMBER.finditer(s):
+        if int(m.group(2)) == want:
+            cuts.append(m.end(1))
+            want += 1
+    if not cuts:
+        return [s]
+    pieces, pos = [], 0
+    for c in sorted(set(cuts)):
+        if s[pos:c].strip():
+            pieces.append(s[pos:c].strip())
+            pos = c
+    pieces.append(s[pos:].strip())
+    return [p for p in pieces if p]
 
 
 def extract_footnote_marks(s: str) -> tuple[str, list[tuple[int, str]]]:
@@ -100,3 +161,91 @@ def join_wrapped(a: str, b: str) -> str:
     if a and b and re.match(r"[A-Za-z0-9]", a[-1]) and re.match(r"[A-Za-z0-9]", b[0]):
         return a + " " + b
     return a + b
+
+
+# CJK Radicals Supplement code points that stand for a whole character. PDF
+# text layers made with common CJK fonts (Noto / Source Han) map the shared
+# glyph of, say, 门 and its radical to the radical's code point; NFKC knows
+# only two of these (⺟, ⻳), so the rest are listed from their Unicode names
+# (CJK RADICAL C-SIMPLIFIED GATE -> 门). Component-only forms (⺡ for 氵)
+# never stand alone in running text and are not listed.
+_RADICAL_SUPPLEMENT = dict(zip(
+    map(ord, "⺁⺆⺇⺊⺌⺎⺐⺒⺓⺕⺙⺛⺝⺟⺠⺤⺦⺨⺫⺬⺭⺲⺳⺹⺾⻂⻃⻄⻅⻆⻈⻉⻋⻌⻍⻏⻐⻑⻓⻔⻖⻘⻙⻚⻛⻜⻝⻟⻠⻢⻣⻤⻥⻦⻧⻨⻩⻪⻫⻬⻭⻮⻯⻰⻱⻲⻳"),
+    "厂冂几卜小兀尢巳幺彐攵旡月母民爫丬犭罒示礻罒罓耂艹衤覀西见角讠贝车辶辶阝钅長长门阝青韦页风飞食飠饣马骨鬼鱼鸟卤麦黄黾斉齐歯齿竜龙龜亀龟",
+))
+_RADICAL_RE = re.compile("[\u2e80-\u2eff\u2f00-\u2fdf\uf900-\ufaff]")
+
+
+def fold_radicals(s: str) -> tuple[str, int]:
+    """Fold radical and compatibility code points to the unified ideographs;
+    return the text and how many characters were folded. One character
+    stays one character, so offsets are kept.
+
+    >>> fold_radicals("⿎励各国加⼊，⼈⺠")
+    ('鼓励各国加入，人民', 4)
+    """
+    n = 0
+
+    def one(m: re.Match) -> str:
+        nonlocal n
+        ch = m.group()
+        folded = _RADICAL_SUPPLEMENT.get(ord(ch)) or unicodedata.normalize("NFKC", ch)
+        if len(folded) != 1 or folded == ch:
+            return ch
+        n += 1
+        return folded
+
+    return _RADICAL_RE.sub(one, s), n
+
+
+_HAN = r"\u3400-\u4dbf\u4e00-\u9fff"
+_HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？"}
+
+
+def fold_punctuation(s: str) -> str:
+    """Half-width ``, ; : ! ?`` next to a Chinese character, and brackets
+    around Chinese text, become the full-width marks Chinese text uses (web
+    pages and old documents mix them); enumerator labels ``(a)`` and
+    bracketed symbols ``(A/50/629)`` stay as they are.
+
+    >>> fold_punctuation("大会, 回顾其决议; 又注意到:(a)各国(包括缔约国)的报告(A/50/629)")
+    '大会， 回顾其决议； 又注意到：(a)各国（包括缔约国）的报告(A/50/629)'
+    """
+    s = re.sub(rf"(?<=[{_HAN}》”）])[,;:!?]|[,;:!?](?=\s*[{_HAN}《“（])",
+               lambda m: _HALF_TO_FULL[m.group()], s)
+    return re.sub(rf"\(([^()]*[{_HAN}][^()]*)\)", r"（\1）", s)
+
+
+# Footnote marks of web pages and old documents: "行动计划》1/的", "议定书(2)，",
+# and bare digits glued after a closing mark ("公约》，3并"). Each becomes the
+# superscript the rest of the reader knows, so footnotes work one way.
+_SLASH_MARK = re.compile(rf"(?<=[{_HAN}》”）。，；：、])(\d{{1,2}})/(?![\d/])|(?<=[。，；：])(\d{{1,2}})/(?=\d{{1,3}}\.(?!\d))")
+_PAREN_MARK = re.compile(rf"(?<=[{_HAN}》”])(?<!第)\((\d{{1,2}})\)(?=[{_HAN}，。；：、》”]|$)(?![款项段条目])")
+_BARE_MARK = re.compile(rf"(?<=[》”])(\d{{1,2}})(?=[，。；、]|$)|(?<=[》”][，。；])(\d{{1,2}})(?=[{_HAN}])(?![个名项次年月日号条款段届倍种位])")
+
+
+def marks_by_style(s: str) -> dict[str, set[str]]:
+    """The footnote numbers a raw line cites as ``(1)`` and as bare digits.
+
+    >>> marks_by_style("议定书(2)，《公约》，3并")
+    {'paren': {'2'}, 'bare': {'3'}}
+    """
+    s = strip_cjk_spaces(fold_punctuation(normalise_width(s)))
+    return {"paren": set(_PAREN_MARK.findall(s)),
+            "bare": {a or b for a, b in _BARE_MARK.findall(s)}}
+
+
+def superscript_marks(s: str) -> str:
+    """Write footnote marks typed as ``1/``, ``(1)`` or a bare digit after a
+    closing mark as superscript digits. Numbers that are content stay:
+    resolution numbers (``52/85``), article paragraphs (``第(1)款``),
+    enumerations after punctuation (``：(1)``), counts (``，3个``).
+
+    >>> superscript_marks("《全球行动计划》1/的执行；议定书(2)，见第6条第(1)款：(1)首先")
+    '《全球行动计划》¹的执行；议定书²，见第6条第(1)款：(1)首先'
+    >>> superscript_marks("《公约》2。第52/85号决议，3个国家；又注意到报告；3/2.又注意到")
+    '《公约》²。第52/85号决议，3个国家；又注意到报告；³2.又注意到'
+    """
+    s = _SLASH_MARK.sub(lambda m: (m.group(1) or m.group(2)).translate(DIGIT_TO_SUP), s)
+    s = _PAREN_MARK.sub(lambda m: m.group(1).translate(DIGIT_TO_SUP), s)
+    return _BARE_MARK.sub(lambda m: (m.group(1) or m.group(2)).translate(DIGIT_TO_SUP), s)
