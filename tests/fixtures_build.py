@@ -320,16 +320,49 @@ class PdfInfo:
 _FONT = "DroidSansFallback"
 
 
-def _register_font():
+def _register_font(font_path: Path | None = None) -> tuple[str, dict]:
+    """Register the CJK font (the bundled one, or ``font_path``); return its
+    reportlab name and its character -> glyph map."""
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    if _FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(_FONT, str(FONT_PATH)))
-    return pdfmetrics.getFont(_FONT).face.charToGlyph
+    name = _FONT if font_path is None else f"{_FONT}-{Path(font_path).stem}"
+    if name not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(name, str(font_path or FONT_PATH)))
+    return name, pdfmetrics.getFont(name).face.charToGlyph
 
 
-def _markup(text: str, cmap, mark_size: float, mark_rise: float, callback: bool = True) -> str:
+def radical_font(target: Path) -> Path:
+    """A copy of the bundled font whose cmap also maps Kangxi radicals and
+    CJK Radicals Supplement code points to the glyphs of the ideographs they
+    look like, as common CJK fonts (Noto, Source Han) do: text set in it has
+    those code points in the PDF's text layer wherever the generator chose
+    them. Built with fontTools (a matplotlib dependency)."""
+    import unicodedata as ud
+
+    from fontTools.ttLib import TTFont as FTFont
+
+    from analysis.text import _RADICAL_SUPPLEMENT
+
+    font = FTFont(str(FONT_PATH))
+    pairs = {cp: ud.normalize("NFKC", chr(cp)) for cp in range(0x2F00, 0x2FD6)}
+    pairs.update({cp: ch for cp, ch in _RADICAL_SUPPLEMENT.items()})
+    for table in font["cmap"].tables:
+        if table.isUnicode():
+            for cp, ch in pairs.items():
+                glyph = table.cmap.get(ord(ch))
+                if glyph:
+                    table.cmap[cp] = glyph
+    # A name of its own: reportlab keeps one subset per font name, and the
+    # bundled font's would map the shared glyphs back to the ideographs.
+    for rec in font["name"].names:
+        if rec.nameID in (1, 3, 4, 6):
+            rec.string = "DroidSansFallbackRadicals"
+    font.save(str(target))
+    return target
+
+
+def _markup(text: str, cmap, mark_size: float, mark_rise: float, callback: bool = True, font: str | None = None) -> str:
     """reportlab markup: Chinese in the CJK font, everything else in Helvetica
     (the CJK font has no Latin glyphs, as SimSun documents pair with Times),
     footnote marks as small raised digits with a draw-time callback."""
@@ -339,22 +372,23 @@ def _markup(text: str, cmap, mark_size: float, mark_rise: float, callback: bool 
             cb = f'<onDraw name="fn" label="{piece}"/>' if callback else ""
             out.append(f'<super size="{mark_size}" rise="{mark_rise}"><font name="Helvetica">{piece}</font></super>{cb}')
             continue
-        run, font = "", None
+        run, cur = "", None
         for ch in piece:
-            f = _FONT if (ord(ch) > 127 and ord(ch) in cmap) else "Helvetica"
-            if f != font and run:
-                out.append(f'<font name="{font}">{escape(run)}</font>')
+            f = (font or _FONT) if (ord(ch) > 127 and ord(ch) in cmap) else "Helvetica"
+            if f != cur and run:
+                out.append(f'<font name="{cur}">{escape(run)}</font>')
                 run = ""
-            font = f
+            cur = f
             run += ch
         if run:
-            out.append(f'<font name="{font}">{escape(run)}</font>')
+            out.append(f'<font name="{cur}">{escape(run)}</font>')
     return "".join(out)
 
 
 def build_pdf(text: str, path: str | Path, symbol: str = "CTOC/COP/2022/15", job: str = "V.22-12345",
               body_size: float = 12, leading: float = 20, footnote_rule: bool = True,
-              footnote_size: float = 9, space_after: float = 6, raised_note_numbers: bool = True) -> PdfInfo:
+              footnote_size: float = 9, space_after: float = 6, raised_note_numbers: bool = True,
+              font_path: Path | None = None) -> PdfInfo:
     """Render ``text`` as a UN-style A4 PDF; return where paragraphs and notes landed.
 
     ``raised_note_numbers=False`` prints the numbers opening the footnote
@@ -365,17 +399,17 @@ def build_pdf(text: str, path: str | Path, symbol: str = "CTOC/COP/2022/15", job
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph
 
-    cmap = _register_font()
+    font_name, cmap = _register_font(font_path)
     parsed = parse(text)
     width, height = A4
     margin_x, top, footer_y, reserve = 72, 80, 40, 110
-    body_style = ParagraphStyle("body", fontName=_FONT, fontSize=body_size, leading=leading,
+    body_style = ParagraphStyle("body", fontName=font_name, fontSize=body_size, leading=leading,
                                 wordWrap="CJK", alignment=TA_JUSTIFY, firstLineIndent=2 * body_size,
                                 spaceAfter=space_after)
     item_style = ParagraphStyle("item", parent=body_style, firstLineIndent=0)
     centre_style = ParagraphStyle("centre", parent=body_style, firstLineIndent=0, alignment=TA_CENTER,
                                   spaceBefore=6, spaceAfter=12)
-    note_style = ParagraphStyle("note", fontName=_FONT, fontSize=footnote_size, leading=footnote_size * 1.35,
+    note_style = ParagraphStyle("note", fontName=font_name, fontSize=footnote_size, leading=footnote_size * 1.35,
                                 wordWrap="CJK", firstLineIndent=0)
 
     def render(total_pages: int | None) -> tuple[bytes, PdfInfo]:
@@ -421,7 +455,7 @@ def build_pdf(text: str, path: str | Path, symbol: str = "CTOC/COP/2022/15", job
                 n = mark.translate(str.maketrans(SUP, "0123456789"))
                 number = (_markup(mark, cmap, footnote_size * 0.7, footnote_size * 0.4, callback=False)
                           if raised_note_numbers else f'<font name="Helvetica">{n}</font>')
-                para = Paragraph(number + " " + _markup(parsed.footnotes[mark], cmap, 6, 3, callback=False),
+                para = Paragraph(number + " " + _markup(parsed.footnotes[mark], cmap, 6, 3, callback=False, font=font_name),
                                  note_style)
                 _, h = para.wrap(width - 2 * margin_x, 200)
                 para.drawOn(canvas, margin_x, y - h)
@@ -439,7 +473,7 @@ def build_pdf(text: str, path: str | Path, symbol: str = "CTOC/COP/2022/15", job
             style = centre_style if centred else (item_style if (_LETTER.match(para) or _NUMBER.match(para))
                                                   else body_style)
             markup = (f'<onDraw name="para" label="{i}"/>'
-                      + _markup(para, cmap, body_size * 0.6, body_size * 0.4)
+                      + _markup(para, cmap, body_size * 0.6, body_size * 0.4, font=font_name)
                       + f'<onDraw name="para" label="{i}"/>')
             story.append(Paragraph(markup, style))
         doc.build(story)

@@ -871,9 +871,11 @@ def brief_markdown(run: Run, resolution: str, lang: str = "zh") -> str:
     sub = subset(run, resolution)
     docs, paras, recs = sub.documents, sub.paragraphs, sub.recommendations
     doc = docs.iloc[0]
+    # the unit's title and acting body are on its paragraph rows (a file may hold several units)
+    unit = paras.iloc[0] if len(paras) else {"resolution_title": "", "acting_body": ""}
     sep, lst = _b("sep", lang), _b("list", lang)
-    out = [f"## {_b('heading', lang, r=resolution, title=doc['resolution_title'])}", "",
-           _b("body", lang, body=doc["acting_body"], file=doc["source_file"], sha=str(doc["source_sha256"])[:12])]
+    out = [f"## {_b('heading', lang, r=resolution, title=unit['resolution_title'])}", "",
+           _b("body", lang, body=unit["acting_body"], file=doc["source_file"], sha=str(doc["source_sha256"])[:12])]
     kinds = paras["kind"].value_counts() if len(paras) else pd.Series(dtype=int)
     # operative paragraphs 1, 2, 3 …, not their sub-items 2(a), 2(b)
     operative = int(((paras["kind"] == "operative") & ~paras["label"].astype(str).str.contains("(", regex=False)).sum()

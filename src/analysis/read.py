@@ -144,7 +144,9 @@ def _width(s: str) -> float:
     return sum(0.5 if ord(ch) < 0x2E80 else 1.0 for ch in s)
 
 
-def _opens_paragraph(prev: str, line: str, preamble_verbs: tuple[str, ...]) -> bool:
+def _opens_paragraph(prev: str, line: str, preamble_verbs: tuple[str, ...], acting: re.Pattern | None = None) -> bool:
+    if acting is not None and acting.match(line):  # "大会，": the acting body never continues a title
+        return True
     if _RESOLUTION_LINE.match(line) or _ANNEX_LINE.match(line) or _ANNEX_LINE.match(prev):
         return True
     if _RESOLUTION_LINE.match(prev) or _CONTENTS_LINE.search(prev) or _CONTENTS_LINE.search(line):
@@ -212,6 +214,8 @@ def build_blocks(lines: list[str], path: str | Path = "<text>",
     pending_blank = False
     after_debris = False
     lines = _footnote_bodies(lines)
+    acting = (re.compile("(?:" + "|".join(map(re.escape, sorted(acting_bodies, key=len, reverse=True))) + ")[，,]")
+              if acting_bodies else None)
     next_number = 1  # the operative paragraph number a run-on line may continue with
     for no, raw in enumerate(lines, start=1):
         prepared = prepare_line(raw)
@@ -277,7 +281,7 @@ def build_blocks(lines: list[str], path: str | Path = "<text>",
     def next_opens(idx: int, line: str) -> bool:
         """Does what follows item ``idx`` open a new paragraph (or is there none)?"""
         nxt = items[idx + 1] if idx + 1 < len(items) else None
-        return nxt is None or _opens_paragraph(line, nxt[1], preamble_verbs)
+        return nxt is None or _opens_paragraph(line, nxt[1], preamble_verbs, acting)
 
     def heading_ahead(idx: int) -> bool:
         """Do the lines from ``idx`` form a heading: no clause end, up to a short
@@ -321,7 +325,7 @@ def build_blocks(lines: list[str], path: str | Path = "<text>",
             # or where a line clearly opens body text again.
             last = foot.text
             continues = (wrapped and last[-1:] not in "。." and layout_width[foot.line_end] >= col - 3
-                         and not _opens_paragraph(last, s, preamble_verbs))
+                         and not _opens_paragraph(last, s, preamble_verbs, acting))
             if continues:
                 extend(foot, no, s)
                 continue
@@ -332,7 +336,7 @@ def build_blocks(lines: list[str], path: str | Path = "<text>",
             order.append(current)  # placeholder position: a paragraph sits where it starts
             prev_line, prev_no = s, no
             continue
-        joins = (wrapped and layout_width[prev_no] >= col - 3 and not _opens_paragraph(prev_line, s, preamble_verbs))
+        joins = (wrapped and layout_width[prev_no] >= col - 3 and not _opens_paragraph(prev_line, s, preamble_verbs, acting))
         if joins and prev_line[-1:] in "。；：" and heading_ahead(idx):
             # A line without a clause end between a finished clause and a new
             # item is a heading ("…挑战；" / "《公约》在国内法理中的适用" / "(h)…").

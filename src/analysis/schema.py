@@ -67,7 +67,7 @@ _PARAGRAPH_COLUMNS = (
     Column("part", "str", "body, or the annex as a Roman numeral (I, II …), fn for footnotes, report for "
                           "a session report's own text"),
     Column("label", "str", "1, a, 4(a) for recommendations; footnote number for footnotes; for report text its "
-                           "role (cover text, contents, heading, intro, meta, footnote); empty otherwise"),
+                           "role (cover, contents, heading, intro, narrative, footnote); empty otherwise"),
     Column("kind", "str", "one of PARAGRAPH_KINDS"),
     Column("seq", "int", "order of the paragraph in its resolution or decision (0-based)"),
     Column("section", "str?", "annex section heading the row falls under (empty in the body)"),

@@ -247,14 +247,14 @@ def segment(doc: Document, rules: StructureRules | None = None, *, validate: boo
         elif b.text.endswith(("：", ":")) and nxt in headers:
             role = "intro"
         else:
-            role = "text"
+            role = "narrative" if report_chapters or groups else "cover"
         if role in ("contents", "heading"):
             is_report = True
         if chapter:
             report_chapters.append(chapter)
-        if role == "text" and _META_RE.match(b.text):
+        if role in ("cover", "narrative") and _is_meta(b.text):
             pending_meta.append(b)
-        elif role != "text" or not _META_RE.match(b.text):
+        else:
             pending_meta = []
         outside.append((b, role))
 
@@ -267,11 +267,10 @@ def segment(doc: Document, rules: StructureRules | None = None, *, validate: boo
         cut = unit_blocks.index(None)
         meta, body = unit_blocks[:cut], unit_blocks[cut + 1:]
         unit, paras = _segment_unit(doc, blocks[pos], headers[pos], meta, body, rules, unplaced, unknown_verbs)
-        if any(u.key == unit.key for u in units):
-            raise InputError(path, f"{unit.kind} {unit.key} appears twice in this file", line=unit.line_start)
         units.append(unit)
         paras_by_unit.append(paras)
         header_lines += unit.header_lines
+    _key_units(doc, units, [headers[pos][2] for pos, _ in groups], paras_by_unit)
     for verb, lines in unknown_verbs.items():
         logger.warning("%s: %d preamble paragraph(s) open with %r, not a known opening verb (line %s); "
                        "add it to structure.yaml if it is one", doc.source_file, len(lines), verb,
@@ -310,6 +309,7 @@ def _segment_unit(doc: Document, header: Block, found: tuple[str, str, str, str]
     def unplace(b: Block, reason: str) -> None:
         unplaced.append({"source_file": doc.source_file, "line": b.line_start, "text": b.text, "reason": reason})
 
+    inline_title, unit.date = _title_metadata(inline_title)
     title_parts: list[str] = [inline_title] if inline_title else []
     acting_body = ""
     phase = "title"  # title -> body -> annex
@@ -325,6 +325,7 @@ def _segment_unit(doc: Document, header: Block, found: tuple[str, str, str, str]
     annex_counts: dict[str, int] = {}
     seen_parts: set[str] = set()
     prev_block: Block | None = None
+    unnumbered = 0
 
     for b in blocks:
         if b.is_footnote:
@@ -338,7 +339,7 @@ def _segment_unit(doc: Document, header: Block, found: tuple[str, str, str, str]
                 phase = "body"
                 prev_block = b
                 continue
-            starts_body = (NUMBERED_RE.match(text) or ANNEX_RE.match(text)
+            starts_body = (NUMBERED_RE.match(text) or ANNEX_RE.match(text) or text[-1:] in "。；"
                            or opening_verb(text, rules.preamble_verbs, rules.verb_prefixes))
             if not starts_body and len(title_parts) < 3:
                 text, meta_date = _title_metadata(text)
@@ -420,6 +421,12 @@ def _segment_unit(doc: Document, header: Block, found: tuple[str, str, str, str]
                     text, rules.preamble_verbs, rules.verb_prefixes)))
                 if paras[-1].opening_verb is None:
                     unknown_verbs.setdefault(text[:2], []).append(b.line_start)
+            elif last_number == 0 and kind == "decision" and text[-1:] in "。；":
+                # A decision is often one unnumbered paragraph ("在…会议上，缔约方会议决定…。"):
+                # it is what the body decides, an operative paragraph of its own.
+                unnumbered += 1
+                paras.append(_Para("operative", b, label=str(unnumbered), opening_verb=opening_verb(
+                    text, rules.operative_verbs, rules.verb_prefixes)))
             else:
                 unplace(b, "body text that is neither a preambular nor a numbered operative paragraph")
             prev_block = b
@@ -476,17 +483,7 @@ def _segment_unit(doc: Document, header: Block, found: tuple[str, str, str, str]
 
     unit.title = "".join(title_parts)
     unit.acting_body = acting_body
-    body = bodies.body_of(acting_body) if acting_body else None
-    if body is None:
-        body = {"cop": "COP", "number": "GA", "year": "ECOSOC"}[style]
-        if acting_body:
-            logger.warning("%s:%d: acting body %r is not in bodies.yaml; %s %s is keyed as %s's",
-                           doc.source_file, header.line_start, acting_body, kind, number, body)
-        else:
-            logger.warning("%s: no acting body line (…缔约方会议，) found after the title of %s %s",
-                           doc.source_file, kind, number)
-    unit.body = body
-    unit.key = bodies.unit_key(body, number, kind)
+    unit.body = bodies.body_of(acting_body) if acting_body else ""
     if not acting_body and not any(p.kind in ("operative", "recommendation", "preamble") for p in paras):
         raise InputError(path, f"{kind} number {number} at line {header.line_start} is followed by neither an "
                          f"acting body nor paragraphs: this is not a {kind}", line=header.line_start)
@@ -654,7 +651,7 @@ def _header(b: Block, nxt: Block | None, rules: StructureRules) -> tuple[str, st
         if not m:
             continue
         title = m.group(2).strip()
-        if len(text) > 200 or title[-1:] in "，,；;。：" or title.startswith(("号", "决议", "决定")):
+        if len(text) > 200 or (title and title[-1] in "，,；;。：") or title.startswith(("号", "决议", "决定")):
             return None
         if style == "year" and not title and not text.endswith("."):
             return None
@@ -702,6 +699,60 @@ def _continues(seen: list[tuple[str, int]], heading: tuple[str, int]) -> bool:
         zh = [h for h in seen if h[0] == "zh"]
         last = zh[-1][1] if zh else 0
     return n == last + 1
+
+
+def _key_units(doc: Document, units: list[Unit], styles: list[str], paras_by_unit: list[list[_Para]]) -> None:
+    """Set each unit's body and key. A unit without an acting body line (a
+    decision is often one sentence: "在…会议上，缔约方会议决定…") is the body
+    its first paragraph names; else the body of the other units of its file
+    when they agree (a session report is one body's); else the body its
+    header's style implies (``第…号`` COP, ``52/85.`` General Assembly,
+    ``2002/13`` ECOSOC), with a warning."""
+    for unit, paras in zip(units, paras_by_unit):
+        first = next((p.block.text for p in paras if p.kind in ("operative", "preamble")), "")
+        if not unit.acting_body and first:
+            named = _named_body(first)
+            if named:
+                unit.acting_body, unit.body = named, bodies.body_of(named)
+    known = {(u.body, u.acting_body) for u in units if u.body}
+    for unit, style in zip(units, styles):
+        if not unit.body:
+            if len(known) == 1:
+                unit.body, inherited = next(iter(known))
+                unit.acting_body = unit.acting_body or inherited
+            else:
+                unit.body = {"cop": "COP", "number": "GA", "year": "ECOSOC"}[style]
+                said = (f"acting body {unit.acting_body!r} is not in bodies.yaml" if unit.acting_body
+                        else "no acting body line (…缔约方会议，) after the title")
+                logger.warning("%s:%d: %s of %s %s; keyed as %s's", doc.source_file, unit.line_start, said,
+                               unit.kind, unit.number, unit.body)
+        unit.key = bodies.unit_key(unit.body, unit.number, unit.kind)
+    seen: dict[str, Unit] = {}
+    for unit in units:
+        if unit.key in seen:
+            raise InputError(doc.source_path, f"{unit.kind} {unit.key} appears twice in this file (also at line "
+                             f"{seen[unit.key].line_start})", line=unit.line_start)
+        seen[unit.key] = unit
+
+
+def _named_body(text: str) -> str | None:
+    """The first body a sentence names, as written (longest spelling there).
+
+    >>> _named_body("在2022年10月21日第9次会议上，缔约方会议决定其第十二届会议在维也纳举行。")
+    '缔约方会议'
+    """
+    hits = [(text.find(s), -len(s), s) for b in bodies.load_bodies().values() for s in b.spellings if s in text]
+    return min(hits)[2] if hits else None
+
+
+def _is_meta(text: str) -> bool:
+    """A line above a header that says where the resolution comes from: the
+    session, the agenda item, the committee's report, the body's name alone.
+
+    >>> [_is_meta(t) for t in ("第五十二届会议", "议程项目101", "[根据第三委员会的报告(A/52/635)通过]", "大会", "大会，")]
+    [True, True, True, True, False]
+    """
+    return bool(_META_RE.match(text)) or any(text == s for b in bodies.load_bodies().values() for s in b.spellings)
 
 
 def _next_body(blocks: list[Block], pos: int) -> int | None:
