@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from analysis import bodies as registry
 from analysis.citations import (
     CITATION_COLUMNS,
     CitationLexiconError,
@@ -20,6 +21,7 @@ from analysis.citations import (
 )
 
 COP = "联合国打击跨国有组织犯罪公约缔约方会议"
+GA, ECOSOC = "大会", "经济及社会理事会"
 
 
 def paras(*texts, kind="preamble", verb="回顾", resolution="12/1", **extra) -> pd.DataFrame:
@@ -115,6 +117,150 @@ def test_an_unknown_body_is_read_by_its_suffix():
 def test_a_decision_is_marked():
     c = one("回顾第4/1号决定")
     assert cited(c, "resolution") == ["4/1"] and c.detail.iloc[0] == "决定"
+
+
+def resolutions(df: pd.DataFrame) -> list[tuple]:
+    """(cited, cited_body, cited_key, body_source, body_inferred) of each resolution row."""
+    r = df[df.cited_kind == "resolution"]
+    text = lambda v: v if isinstance(v, str) else None  # noqa: E731
+    return [(n, text(b), text(k), s, i) for n, b, k, s, i in
+            zip(r.cited, r.cited_body, r.cited_key, r.body_source, r.body_inferred)]
+
+
+# --- which body a number belongs to -----------------------------------------
+# The paragraphs below are written for testing, in the drafting of UN
+# resolutions (dates, titles and numbers chosen for the rule each tests).
+
+
+@pytest.mark.parametrize(
+    "text, number, body, key",
+    [
+        ("回顾经济及社会理事会1996年7月24日第1996/27号决议，", "1996/27", ECOSOC, "ECOSOC.1996/27"),
+        ("又回顾大会2000年11月15日第55/25号决议，", "55/25", GA, "GA.55/25"),
+        ("回顾大会2000年11月15日的第55/25号决议，", "55/25", GA, "GA.55/25"),
+        ("回顾大会题为“联合国打击跨国有组织犯罪公约”的第55/25号决议，", "55/25", GA, "GA.55/25"),
+        ("回顾大会关于《联合国打击跨国有组织犯罪公约》的第55/25号决议，", "55/25", GA, "GA.55/25"),
+        ("注意到经济及社会理事会在其2004年7月21日第2004/19号决议中", "2004/19", ECOSOC, "ECOSOC.2004/19"),
+        ("缔约方会议在其第五届会议上通过的第5/1号决议", "5/1", "缔约方会议", "5/1"),
+        ("预防犯罪和刑事司法委员会2017年5月26日题为“将性别观点纳入主流”的第26/3号决议", "26/3",
+         "预防犯罪和刑事司法委员会", "CCPCJ.26/3"),
+    ],
+)
+def test_a_date_title_or_subject_between_body_and_number_keeps_the_body(text, number, body, key):
+    c = one(text)
+    assert resolutions(c) == [(number, body, key, "named", False)]
+    r = c[c.cited_kind == "resolution"].iloc[0]
+    written = text[r.span_start : r.span_end]
+    assert written.startswith(body) and written.endswith("号决议")
+
+
+def test_a_resolution_listed_after_another_shares_the_named_body():
+    c = one("回顾大会2000年11月15日第55/25号决议和2001年5月31日第55/255号决议，")
+    assert [r[:3] for r in resolutions(c)] == [("55/25", GA, "GA.55/25"), ("55/255", GA, "GA.55/255")]
+    c = one("回顾大会2000年11月15日第55/25号和2001年5月31日第55/255号决议，")
+    assert [r[2] for r in resolutions(c)] == ["GA.55/25", "GA.55/255"]
+    assert c[c.cited_kind == "resolution"].span_start.nunique() == 1  # one expression
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "回顾大会第55/25号决议及其第10/4号决议，",  # 及其: and its own
+        "注意到大会第70/1号决议，并回顾第10/4号决议，",  # another clause
+    ],
+)
+def test_its_own_resolution_after_another_body(text):
+    assert resolutions(one(text))[-1] == ("10/4", "缔约方会议", "10/4", "own", True)
+
+
+def test_its_resolution_is_the_acting_body_s_own():
+    df = paras("回顾其1994年12月23日第49/159号决议，", resolution="GA.50/1", acting_body=GA)
+    c = extract_citations(df)
+    assert resolutions(c) == [("49/159", GA, "GA.49/159", "own", True)]
+    assert (c.citing_body == GA).all()
+    # Without an acting body line the unit key says whose the resolution is.
+    c = extract_citations(df.drop(columns="acting_body"))
+    assert resolutions(c) == [("49/159", GA, "GA.49/159", "own", True)]
+
+
+def test_a_year_first_number_is_ecosoc_s_unless_another_body_is_named():
+    c = one("回顾第1996/27号和第10/4号决议，以及大会第1996/27号决议，")
+    assert resolutions(c) == [
+        ("1996/27", ECOSOC, "ECOSOC.1996/27", "year_number", True),
+        ("10/4", "缔约方会议", "10/4", "own", True),
+        ("1996/27", GA, "GA.1996/27", "named", False),
+    ]
+    # In an ECOSOC resolution its own number is its own.
+    c = extract_citations(paras("回顾其第2002/13号决议，", resolution="ECOSOC.2004/1", acting_body=ECOSOC))
+    assert resolutions(c) == [("2002/13", ECOSOC, "ECOSOC.2002/13", "own", True)]
+
+
+def test_the_council_refers_back_to_the_council_just_named():
+    text = "回顾经济及社会理事会1996年7月24日第1996/27号决议，并铭记理事会1997年7月21日第1997/22号决议，"
+    c = one(text)
+    assert resolutions(c) == [
+        ("1996/27", ECOSOC, "ECOSOC.1996/27", "named", False),
+        ("1997/22", ECOSOC, "ECOSOC.1997/22", "back_reference", True),
+    ]
+    r = c[c.cited_kind == "resolution"].iloc[1]
+    assert text[r.span_start : r.span_end] == "理事会1997年7月21日第1997/22号决议"
+
+
+def test_a_back_reference_reaches_the_preceding_paragraphs_of_the_unit_only():
+    first = paras("注意到人权理事会第7/1号决议，", "又回顾理事会第8/2号决议，", "回顾该委员会第3/1号决议，")
+    other = paras("回顾理事会第8/2号决议，", resolution="12/2", seq=[3])  # the next resolution of the file
+    c = extract_citations(pd.concat([first, other], ignore_index=True))
+    assert resolutions(c) == [
+        ("7/1", "人权理事会", None, "named", False),
+        ("8/2", "人权理事会", None, "back_reference", True),
+        # No commission was named: the head is kept as written, nothing inferred.
+        ("3/1", "委员会", None, "unresolved", False),
+        # Another resolution: the Human Rights Council was not named there.
+        ("8/2", "理事会", None, "unresolved", False),
+    ]
+
+
+def test_in_an_ecosoc_resolution_the_council_is_ecosoc():
+    df = paras(
+        "注意到人权理事会第7/1号决议，",
+        "回顾理事会第5/1号决议，",  # the bare head: the acting body itself
+        "注意到人权理事会的工作，",
+        "又回顾该理事会第6/2号决议，",  # "the said Council": the one named last
+        "注意到人权理事会第8/1号决议和理事会第8/2号决议，",  # named in the same paragraph
+        resolution="ECOSOC.2005/1",
+        acting_body=ECOSOC,
+    )
+    assert [r[1:4] for r in resolutions(extract_citations(df))] == [
+        ("人权理事会", None, "named"),
+        (ECOSOC, "ECOSOC.5/1", "back_reference"),
+        ("人权理事会", None, "back_reference"),
+        ("人权理事会", None, "named"),
+        ("人权理事会", None, "back_reference"),
+    ]
+
+
+def test_the_said_commission_and_a_year_number_after_another_council():
+    c = one("注意到预防犯罪和刑事司法委员会的工作，回顾该委员会第27/1号决议，")
+    assert resolutions(c)[-1] == ("27/1", "预防犯罪和刑事司法委员会", "CCPCJ.27/1", "back_reference", True)
+    # 1997/22 is ECOSOC's numbering: 理事会 before it is the Council, not the
+    # Human Rights Council named earlier.
+    c = one("回顾人权理事会第7/1号决议，并铭记理事会第1997/22号决议，")
+    assert resolutions(c)[-1] == ("1997/22", ECOSOC, "ECOSOC.1997/22", "year_number", True)
+
+
+def test_an_unlisted_body_is_read_after_the_opening_verb():
+    c = one("并铭记国际麻醉品管制委员会第3/2号决议，", verb="铭记")
+    assert resolutions(c) == [("3/2", "国际麻醉品管制委员会", None, "unlisted", False)]
+
+
+def test_decisions_are_resolutions_of_the_decision_kind():
+    c = one("回顾第10/1号决定和缔约方会议第10/4号决议，注意到大会第55/488号决定，")
+    r = c[c.cited_kind == "resolution"]
+    assert r.cited_unit_kind.tolist() == ["decision", "resolution", "decision"]
+    assert r.cited_key.tolist() == ["dec.10/1", "10/4", "GA.dec.55/488"]
+    assert r.detail.tolist()[0] == "决定"
+    # Only resolution rows say what kind of unit they cite.
+    assert c.loc[c.cited_kind != "resolution", ["cited_unit_kind", "cited_key", "body_source"]].isna().all().all()
 
 
 # --- documents -------------------------------------------------------------
@@ -271,6 +417,45 @@ def test_bodies_lexicon_is_validated(tmp_path):
         load_bodies(p)
 
 
+def _lexicon(tmp_path, bodies, **more):
+    p = tmp_path / "citation_bodies.yaml"
+    p.write_text(yaml.safe_dump({"bodies": bodies, **more}, allow_unicode=True), encoding="utf-8")
+    return p
+
+
+def test_the_citable_bodies_agree_with_bodies_yaml():
+    lex = load_bodies()
+    for code, body in registry.load_bodies().items():
+        # Every spelling bodies.yaml knows is read as the same body here.
+        assert {lex.code(lex.canonical(s)) for s in body.spellings} == {code}, code
+    assert lex.name_of("ECOSOC") == ECOSOC and lex.name_of("COP") == "缔约方会议"
+    assert lex.code("安全理事会") is None
+
+
+def test_bodies_yaml_fills_in_what_the_citation_lexicon_leaves_out(tmp_path):
+    lex = load_bodies(_lexicon(tmp_path, {"安全理事会": ["安理会"], "大会": []}))
+    assert lex.code("大会") == "GA" and lex.canonical("联合国大会") == "大会"  # its spelling from bodies.yaml
+    assert lex.canonical("经社理事会") == ECOSOC and lex.code(ECOSOC) == "ECOSOC"  # an entry of its own
+
+
+@pytest.mark.parametrize(
+    "entries, more, named",
+    [
+        ({"大会": ["经社理事会"]}, {}, ["bodies.大会", "GA", "ECOSOC"]),  # one entry, two bodies
+        ({"大会": [], "联合国大会": []}, {}, ["bodies.大会", "bodies.联合国大会", "GA"]),  # one body, two entries
+        ({"大会": []}, {"generic_body_suffixes": ["委员会"], "back_reference_heads": ["理事会"]},
+         ["back_reference_heads[0]", "理事会"]),
+        ({"大会": []}, {"generic_body_suffixes": ["大会"], "back_reference_heads": ["大会"]},
+         ["back_reference_heads[0]", "bodies.大会"]),
+    ],
+)
+def test_an_inconsistent_citation_lexicon_is_refused_naming_the_entry(tmp_path, entries, more, named):
+    with pytest.raises(CitationLexiconError) as err:
+        load_bodies(_lexicon(tmp_path, entries, **more))
+    for word in named:
+        assert word in str(err.value)
+
+
 # --- the seed, through the reader and the segmenter ------------------------
 
 
@@ -311,6 +496,20 @@ def test_seed_resolutions_dates_treaties_articles(seed_citations):
     assert c[c.cited_kind == "treaty"].cited.value_counts()["《条约汇编》第2225卷"] == 2
     art = c[c.cited_kind == "article"]
     assert art.cited.tolist() == ["第6条"] and art.rec_id.tolist() == ["11/2:I:j"]
+
+
+def test_seed_bodies_and_keys(seed_citations):
+    """The seed's resolutions read as before (``body_inferred`` only for 其第10/4号决议), now with their keys."""
+    _, c = seed_citations
+    assert [r[:4] for r in resolutions(c)] == [
+        ("10/4", "缔约方会议", "10/4", "own"),
+        ("26/3", "预防犯罪和刑事司法委员会", "CCPCJ.26/3", "named"),
+        ("9/1", "缔约方会议", "9/1", "named"),
+        ("10/1", "缔约方会议", "10/1", "named"),
+    ]
+    assert (c.loc[c.cited_kind == "resolution", "cited_unit_kind"] == "resolution").all()
+    assert c.loc[c.cited_kind == "resolution", "body_inferred"].tolist() == [True, False, False, False]
+    assert list(c.columns) == CITATION_COLUMNS
 
 
 def test_seed_graph(seed_citations, tmp_path):

@@ -8,10 +8,12 @@ Contract
 
 ``para_id, rec_id, resolution, source_file, citation_type, cited_kind, cited,
 cited_body, span_start, span_end, context`` + ``detail``, ``normalised``,
-``body_inferred``, ``referenced_by``, ``citing_body``
+``body_inferred``, ``referenced_by``, ``citing_body``, ``cited_unit_kind``,
+``cited_key``, ``body_source``
 
-* ``cited_kind`` is one of ``resolution`` (第10/4号决议, 大会第70/1号决议 …),
-  ``document`` (UN document symbols: CTOC/COP/WG.2/2022/4, A/RES/55/25 …; a
+* ``cited_kind`` is one of ``resolution`` (第10/4号决议, 大会第70/1号决议 …,
+  and decisions: 第10/1号决定, see ``cited_unit_kind``), ``document`` (UN
+  document symbols: CTOC/COP/WG.2/2022/4, A/RES/55/25 …; a
   combined symbol ``X-Y`` is two documents), ``date`` (2020年10月16日, ranges
   such as 2022年5月23日至27日), ``treaty`` (《条约汇编》第2225卷, one row per
   volume, ``同上`` resolved to the previous series of the same document) and
@@ -19,18 +21,48 @@ cited_body, span_start, span_end, context`` + ``detail``, ``normalised``,
 * ``cited`` is the item as written, spaces removed (``10/4``,
   ``CTOC/COP/WG.2/2022/4``, ``2022年5月23日至27日``, ``《条约汇编》第2225卷``,
   ``第6条``); ``normalised`` a comparable key (ISO dates, article numbers);
+* ``cited_unit_kind`` (resolution rows only, else None): ``resolution`` or
+  ``decision``. A decision stays ``cited_kind="resolution"`` — it is the
+  same kind of reference, an adopted text of a body — and keeps its ``决定``
+  in ``detail`` as well;
 * ``cited_body``: the body that adopted a cited resolution (canonical name,
   ``lexicon/citation_bodies.yaml``), the instrument of an article when it is
-  named (``打击有组织犯罪公约``), else None. A resolution number written
-  without a body belongs to the citing resolution's own body
-  (``其第10/4号决议``): then ``body_inferred`` is True;
+  named (``打击有组织犯罪公约``), else None;
+* ``cited_key``: the unit key of a cited resolution or decision of one of the
+  bodies the project reads (``analysis.bodies``: ``10/4``, ``dec.10/1``,
+  ``GA.55/25``, ``ECOSOC.1996/27``, ``CCPCJ.26/3``), the key the cited unit
+  has in the ``resolution`` column when it is in the corpus; None for other
+  bodies (安全理事会, 人权理事会 …) and other kinds;
+* ``body_source`` (resolution rows only) says how ``cited_body`` was read, and
+  ``body_inferred`` is True when the text does not spell it out
+  (``own``, ``back_reference``, ``year_number``):
+
+  - ``named``: a listed body stands in front of the number, possibly with
+    the adoption date, the title, the subject or the session between
+    (经济及社会理事会1996年7月24日第1996/27号决议, 大会题为“…”的第…号决议,
+    大会关于…的第…号决议, 大会在其…第55/25号决议中); a resolution listed after
+    another (大会第55/25号决议和2001年5月31日第55/255号决议) shares its body;
+  - ``unlisted``: a body outside the lexicon, read by its ending (…委员会) and
+    logged so an analyst can list it;
+  - ``back_reference``: a body named by its kind alone (理事会, 该委员会): the
+    body of that kind named before it (see ``back_reference_heads`` in the
+    lexicon for the order in which the paragraph, the acting body and the
+    preceding paragraphs of the unit are searched); ``unresolved`` when
+    none is found (``cited_body`` is then the word as written, 理事会);
+  - ``own``: no body (第10/4号决议) or 其 (回顾其…第49/159号决议): the citing
+    unit's acting body, read from ``acting_body`` with ``bodies.body_of``
+    (from the unit key when the row has none);
+  - ``year_number``: a number with a four-digit year first (1996/27) is
+    ECOSOC's numbering, unless a body is named in front of it (a bare
+    理事会 the Council could answer to does not count);
 * ``citation_type`` is the paragraph's opening verb (回顾, 注意到, 欢迎, 核可 …),
   or its kind when it has none (``recommendation``, ``footnote``,
   ``annex_title`` …); a footnote's ``referenced_by`` lists the paragraphs
   that carry its mark;
 * ``span_start``/``span_end`` are offsets into the paragraph's ``text`` of the
   whole expression the item was read from (``第5/5号和第6/1号决议`` for both
-  5/5 and 6/1); ``context`` is that expression with 20 characters each side;
+  5/5 and 6/1, from the body when one is written); ``context`` is that
+  expression with 20 characters each side;
   ``detail`` keeps what narrows the reference (``附件``, ``第8段``, ``第39574号``);
 * ``citing_body`` is the canonical name of the citing paragraph's acting body.
 
@@ -49,6 +81,13 @@ but tables and paragraphs pasted from elsewhere may not have been through it:
 the expressions accept spaces anywhere a typist puts them, and full-width
 digits, Latin letters and slashes are folded one for one before matching so
 offsets still point into the original text.
+
+Which body a number belongs to follows how UN resolutions are drafted: the
+adopting body is written in front of the number (with its date or title
+between), a text refers to itself as 其 and to a body just named by its kind
+(理事会), and ECOSOC alone numbers by year. The lexicon of citable bodies is
+tied to ``bodies.yaml`` (one list of the bodies the project reads, their
+spellings and key format) and refuses to disagree with it.
 """
 
 from __future__ import annotations
@@ -56,13 +95,14 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
 import pandas as pd
 
+from . import bodies as registry
 from .lexicon import read_yaml
 from .numerals import cn_to_int
 
@@ -89,6 +129,9 @@ CITATION_COLUMNS = [
     "body_inferred",
     "referenced_by",
     "citing_body",
+    "cited_unit_kind",
+    "cited_key",
+    "body_source",
 ]
 
 CONTEXT_CHARS = 20
@@ -125,7 +168,8 @@ for _ch in "，；：（）！？":
 
 
 class CitationLexiconError(ValueError):
-    """citation_bodies.yaml is malformed; the message names file and entry."""
+    """citation_bodies.yaml is malformed, or disagrees with bodies.yaml; the
+    message names file and entry."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +178,11 @@ class Bodies:
     suffixes: tuple[str, ...]
     stop_words: tuple[str, ...]
     source: str
+    # canonical name -> bodies.yaml code, for the bodies the project reads
+    codes: dict[str, str] = field(default_factory=dict)
+    heads: tuple[str, ...] = ()  # 理事会, 委员会 …: a body named by its kind alone
+    determiners: tuple[str, ...] = ()  # 该, 上述 …: "the said" before a head
+    mentions: re.Pattern | None = None  # every spelling, longest first: where a text names a body
 
     def canonical(self, name: str | None) -> str | None:
         """Canonical name of a body written as ``name`` (matched by its longest known ending)."""
@@ -144,6 +193,14 @@ class Bodies:
             if name.endswith(spelling):
                 return canon
         return name
+
+    def code(self, canonical: str | None) -> str | None:
+        """The ``bodies.yaml`` code (``COP``, ``GA`` …) of a canonical name, or None."""
+        return self.codes.get(canonical) if canonical else None
+
+    def name_of(self, code: str) -> str | None:
+        """The canonical name of a ``bodies.yaml`` code."""
+        return next((name for name, c in self.codes.items() if c == code), None)
 
     def before(self, text: str) -> tuple[str, str, bool] | None:
         """The body named right at the end of ``text``: (canonical, as written, known).
@@ -171,6 +228,15 @@ def load_bodies(path: str | Path | None = None) -> Bodies:
     return _load_bodies(str(Path(path or BODIES_FILE).resolve()))
 
 
+def _strings(path: str, data: dict, key: str) -> list[str]:
+    out = []
+    for i, s in enumerate(data.get(key) or []):
+        if not isinstance(s, str) or not s.strip():
+            raise CitationLexiconError(f"{path}: {key}[{i}] is empty or not a string")
+        out.append(s.strip())
+    return out
+
+
 @lru_cache(maxsize=4)
 def _load_bodies(path: str) -> Bodies:
     data = read_yaml(path, error=lambda problem: CitationLexiconError(f"{path}: {problem}"))
@@ -191,19 +257,79 @@ def _load_bodies(path: str) -> Bodies:
             if s in owner and owner[s] != canon:
                 raise CitationLexiconError(f"{path}: {s!r} is listed under both bodies.{owner[s]} and bodies.{canon}")
             owner[s] = canon
-    suffixes, stops = [], []
-    for key, out in (("generic_body_suffixes", suffixes), ("body_stop_words", stops)):
-        for i, s in enumerate(data.get(key) or []):
-            if not isinstance(s, str) or not s.strip():
-                raise CitationLexiconError(f"{path}: {key}[{i}] is empty or not a string")
-            out.append(s.strip())
+    codes = _codes(path, owner)
+    suffixes = _strings(path, data, "generic_body_suffixes")
+    stops = _strings(path, data, "body_stop_words")
+    heads = _strings(path, data, "back_reference_heads")
+    determiners = _strings(path, data, "back_reference_determiners")
+    for i, head in enumerate(heads):
+        if head not in suffixes:
+            raise CitationLexiconError(f"{path}: back_reference_heads[{i}] {head!r} is not one of the "
+                                       "generic_body_suffixes, so the text could never be read as naming it")
+        if head in owner:
+            raise CitationLexiconError(f"{path}: back_reference_heads[{i}] {head!r} is a spelling of "
+                                       f"bodies.{owner[head]}: a head names no body by itself")
+    # The verbs that open a paragraph (又回顾, 并铭记 …) also open the clause
+    # that names a body: the generic rule stops at them (并铭记理事会 -> 理事会).
+    from .segment import structure_rules
+
+    rules = structure_rules()
+    stops = list(dict.fromkeys([*stops, *rules.preamble_verbs, *rules.operative_verbs]))
     spellings = tuple(sorted(owner.items(), key=lambda kv: (-len(kv[0]), kv[0])))
     return Bodies(
         spellings=spellings,
         suffixes=tuple(sorted(suffixes, key=len, reverse=True)),
         stop_words=tuple(stops),
         source=path,
+        codes=codes,
+        heads=tuple(sorted(heads, key=len, reverse=True)),
+        determiners=tuple(sorted(determiners, key=len, reverse=True)),
+        mentions=re.compile("|".join(re.escape(s) for s, _ in spellings)),
     )
+
+
+def _codes(path: str, owner: dict[str, str]) -> dict[str, str]:
+    """Tie the citable bodies to ``bodies.yaml`` (in place: ``owner`` gains its spellings).
+
+    A citable body is the body of a code when one of its spellings is, word
+    for word, a spelling of that code in ``bodies.yaml``; it then also
+    answers to every spelling listed there, so a spelling added to
+    ``bodies.yaml`` is read in citations too. A body of ``bodies.yaml`` that
+    no entry claims is added under its short Chinese name.
+    """
+    known = _unit_bodies()
+    code_of_spelling = {s: code for code, b in known.items() for s in b.spellings}
+    codes: dict[str, str] = {}
+    for spelling, canon in owner.items():
+        code = code_of_spelling.get(spelling)
+        if code is None:
+            continue
+        if codes.get(canon, code) != code:
+            raise CitationLexiconError(
+                f"{path}: bodies.{canon} has spellings of two bodies of {_BODIES_YAML}: {codes[canon]} and "
+                f"{code} ({spelling!r})")
+        codes[canon] = code
+    for code, body in known.items():
+        claimants = [canon for canon, c in codes.items() if c == code]
+        if len(claimants) > 1:
+            raise CitationLexiconError(
+                f"{path}: bodies.{claimants[0]} and bodies.{claimants[1]} are both {code} of {_BODIES_YAML}: "
+                "list the spellings under one of them")
+        canon = claimants[0] if claimants else body.zh
+        for s in (body.zh, *body.spellings):
+            if owner.get(s, canon) != canon:
+                raise CitationLexiconError(
+                    f"{path}: {s!r} ({code} in {_BODIES_YAML}) is listed under bodies.{owner[s]}")
+            owner[s] = canon
+        codes[canon] = code
+    return codes
+
+
+_BODIES_YAML = registry.BODIES_FILE.name
+
+
+def _unit_bodies():
+    return registry.load_bodies()
 
 
 # --------------------------------------------------------------------------
@@ -218,8 +344,10 @@ _SEP = r"(?:、|和|及|以及|与|或|至|到)"
 _CN_NUM = "零〇一二三四五六七八九十百"
 
 _RES_NUM = r"\d{1,4}\s*/\s*\d{1,3}"
+# 第55/25号和2001年5月31日第55/255号决议: an item of the list may carry its date.
+_ITEM_DATE = r"(?:\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:的\s*)?)"
 RESOLUTION_RE = re.compile(
-    rf"第{_S}(?P<list>{_RES_NUM}(?:{_S}号)?(?:{_S}{_SEP}{_S}(?:第{_S})?{_RES_NUM}(?:{_S}号)?)*)"
+    rf"第{_S}(?P<list>{_RES_NUM}(?:{_S}号)?(?:{_S}{_SEP}{_S}{_ITEM_DATE}?(?:第{_S})?{_RES_NUM}(?:{_S}号)?)*)"
     rf"{_S}(?P<what>决议|决定)"
     rf"(?P<annex>{_S}附件(?:[一二三四五六七八九十]+|[IVX]+)?)?"
     rf"(?P<para>{_S}(?:[，,]{_S})?第{_S}\d+(?:{_S}{_SEP}{_S}(?:第{_S})?\d+)*{_S}段)?"
@@ -283,33 +411,154 @@ class _Hit:
     detail: str | None = None
     normalised: str | None = None
     body_inferred: bool = False
+    unit_kind: str | None = None
+    key: str | None = None
+    body_source: str | None = None
 
 
-def _resolutions(text: str, bodies: Bodies, own_body: str | None) -> Iterable[_Hit]:
+# What the drafting puts between a body and 第…号决议 (read from the end of
+# the text before 第, one piece at a time): the adoption date, the title,
+# the subject, the session, 通过的, 在其 (大会在其…第55/25号决议中).
+_INTERLUDES = tuple(re.compile(rf"(?:{p}){_S}$") for p in (
+    r"题为\s*[“\"「『][^”\"」』]{1,300}[”\"」』]\s*的",
+    r"关于(?:(?!决议|决定)[^，,；;。：:]){1,80}?的",
+    r"(?:通过|核可)?的",
+    r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日",
+    rf"第\s*[\d{_CN_NUM}]+\s*届(?:特别)?会议上?",
+    r"(?:在|于)\s*其",
+    r"(?:在|于)",
+))
+# 其 alone (回顾其…, 及其…) is the citing body itself: nothing before it is read.
+_ITS_RE = re.compile(rf"其{_S}$")
+_LIST_JOIN_RE = re.compile(rf"{_S}(?:、|和|及|以及|与|或){_S}")
+_YEAR_NUMBER_RE = re.compile(r"\d{4}/\d+")
+# Far enough back for a body, a date and a long title.
+_LOOKBACK = 400
+_WRITTEN = ("named", "unlisted", "back_reference")
+
+
+@dataclass
+class _Context:
+    """What the rules need to know about the paragraph being read."""
+
+    bodies: Bodies
+    own: str | None  # canonical name of the citing unit's acting body
+    earlier: list[str]  # bodies named in the preceding paragraphs of the unit, in order
+    named: list[tuple[int, str]] = field(default_factory=list)  # (end, canonical) in this paragraph
+
+
+def _strip_interludes(before: str) -> tuple[str, bool]:
+    """``before`` without the date, title … pieces at its end; True when a bare 其 ends what is left."""
+    while True:
+        if _ITS_RE.search(before) and not re.search(rf"(?:在|于){_S}其{_S}$", before):
+            return before, True
+        for pattern in _INTERLUDES:
+            m = pattern.search(before)
+            if m:
+                before = before[: m.start()]
+                break
+        else:
+            return before, False
+
+
+def _of_kind(canonical: str, head: str) -> bool:
+    return canonical.endswith(head)
+
+
+def _antecedent(ctx: _Context, head: str, at: int, determined: bool) -> str | None:
+    """The body a head (理事会, 该委员会 …) at offset ``at`` stands for.
+
+    The last body of that kind named before it in the paragraph; else, for
+    a bare head, the acting body itself when it is of that kind (the Council
+    calls itself 理事会); else the last one named in the preceding
+    paragraphs of the unit; else (该委员会) the acting body of that kind.
+    """
+    here = [c for end, c in ctx.named if end <= at and _of_kind(c, head)]
+    if here:
+        return here[-1]
+    own = ctx.own if ctx.own and _of_kind(ctx.own, head) else None
+    if own and not determined:
+        return own
+    earlier = [c for c in ctx.earlier if _of_kind(c, head)]
+    return earlier[-1] if earlier else own
+
+
+def _body_of_expression(text: str, m: re.Match, ctx: _Context, previous) -> tuple:
+    """(canonical or None, source, start of the span) of the resolution expression ``m``.
+
+    ``previous`` is (end, canonical, source) of the resolution expression
+    before it in the paragraph, or None.
+    """
+    lo = max(0, m.start() - _LOOKBACK)
+    before, its = _strip_interludes(text[lo : m.start()])
+    if its:
+        return ctx.own, "own", m.start()
+    end = lo + len(before.rstrip())
+    # 大会第55/25号决议和2001年5月31日第55/255号决议: a resolution listed
+    # after another shares the body written in front of the first.
+    if previous and previous[2] in _WRITTEN and _LIST_JOIN_RE.fullmatch(text[previous[0] : end]):
+        return previous[1], previous[2], m.start()
+    bodies = ctx.bodies
+    for det in bodies.determiners:
+        for head in bodies.heads:
+            if before.rstrip().endswith(det + head):
+                start = end - len(det + head)
+                found = _antecedent(ctx, head, start, determined=True)
+                return (found, "back_reference", start) if found else (head, "unresolved", start)
+    found = bodies.before(before)
+    if found is None:
+        return ctx.own, "own", m.start()
+    canon, written, known = found
+    start = end - len(written)
+    if known:
+        return canon, "named", start
+    if canon in bodies.heads:
+        resolved = _antecedent(ctx, canon, start, determined=False)
+        return (resolved, "back_reference", start) if resolved else (canon, "unresolved", start)
+    logger.info("citations: body %r read by the generic rule; add it to %s", written, BODIES_FILE.name)
+    return canon, "unlisted", start
+
+
+def _resolutions(text: str, ctx: _Context) -> Iterable[_Hit]:
+    bodies = ctx.bodies
+    ecosoc = bodies.name_of("ECOSOC")
+    previous = None
     for m in RESOLUTION_RE.finditer(text):
-        found = bodies.before(text[: m.start()])
-        if found is not None and not found[2]:
-            logger.info("citations: body %r read by the generic rule; add it to %s", found[1], BODIES_FILE.name)
-        # The body ends where the text before 第 ends, spaces aside.
-        start = len(text[: m.start()].rstrip()) - len(found[1]) if found else m.start()
+        body, source, start = _body_of_expression(text, m, ctx, previous)
+        if source in _WRITTEN or (source == "unresolved" and body not in bodies.heads):
+            ctx.named.append((m.start(), body))
+        previous = (m.end(), body, source)
+        unit_kind = "decision" if m.group("what") == "决定" else "resolution"
         detail_parts = []
-        if m.group("what") == "决定":
+        if unit_kind == "decision":
             detail_parts.append("决定")
         if m.group("annex"):
             detail_parts.append(_nospace(m.group("annex")))
         if m.group("para"):
             detail_parts.append(_nospace(m.group("para")).lstrip("，,"))
         for num in _RES_NUM_RE.finditer(m.group("list")):
-            cited = f"{int(num.group(1))}/{int(num.group(2))}"
+            number = f"{int(num.group(1))}/{int(num.group(2))}"
+            b, src = body, source
+            # 1996/27: a four-digit year first is ECOSOC's numbering, unless
+            # the text names another body (a head the Council could answer
+            # to, 理事会, does not).
+            if (ecosoc and b != ecosoc and _YEAR_NUMBER_RE.fullmatch(number)
+                    and (src in ("own", "unresolved") or (src == "back_reference" and any(
+                        ecosoc.endswith(h) and _of_kind(b, h) for h in bodies.heads)))):
+                b, src = ecosoc, "year_number"
+            code = bodies.code(b)
             yield _Hit(
                 "resolution",
                 _nospace(num.group(0)),
                 start,
                 m.end(),
-                body=found[0] if found else own_body,
+                body=b,
                 detail="，".join(detail_parts) or None,
-                normalised=cited,
-                body_inferred=found is None,
+                normalised=number,
+                body_inferred=src in ("own", "back_reference", "year_number"),
+                unit_kind=unit_kind,
+                key=registry.unit_key(code, number, unit_kind) if code else None,
+                body_source=src,
             )
 
 
@@ -388,17 +637,33 @@ def _articles(text: str) -> Iterable[_Hit]:
             yield _Hit("article", f"第{n}条", m.start(), m.end(), body=instr, detail=sub, normalised=str(n))
 
 
-def _text_hits(text: str, bodies: Bodies, own_body: str | None, last_series: list[str]) -> list[_Hit]:
+def _text_hits(text: str, ctx: _Context, last_series: list[str]) -> list[_Hit]:
     folded = fold_width(text)
+    ctx.named = [(m.end(), ctx.bodies.canonical(m.group(0))) for m in ctx.bodies.mentions.finditer(folded)]
     hits = [
-        *_resolutions(folded, bodies, own_body),
+        *_resolutions(folded, ctx),
         *_documents(folded),
         *_dates(folded),
         *_treaties(folded, last_series),
         *_articles(folded),
     ]
     hits.sort(key=lambda h: (h.start, CITED_KINDS.index(h.kind)))
+    # What this paragraph named is what the next ones may refer back to.
+    ctx.earlier.extend(c for _, c in sorted(ctx.named, key=lambda n: n[0]))
     return hits
+
+
+def _acting_body(bodies: Bodies, acting_body, resolution) -> str | None:
+    """Canonical name of the citing unit's body: its acting body line, read
+    with ``bodies.body_of``; without one, the body its key names
+    (``GA.52/85``); a body outside bodies.yaml by the citation lexicon."""
+    if _nonempty(acting_body):
+        code = registry.body_of(acting_body)
+        return bodies.name_of(code) if code else bodies.canonical(acting_body)
+    try:
+        return bodies.name_of(registry.parse_key(str(resolution))[0])
+    except ValueError:
+        return None
 
 
 def _nonempty(v) -> bool:
@@ -427,11 +692,18 @@ def extract_citations(paragraphs: pd.DataFrame, *, bodies: Bodies | None = None)
 
     rows = []
     series_by_doc: dict[str, list[str]] = defaultdict(lambda: [""])
+    named_in_unit: dict[tuple, list[str]] = defaultdict(list)
+    owners: dict[tuple, str | None] = {}
     for row in df.itertuples(index=False):
         text = row.text if isinstance(row.text, str) else ""
         if not text:
             continue
-        own = bodies.canonical(getattr(row, "acting_body", None))
+        acting = getattr(row, "acting_body", None)
+        who = (acting if _nonempty(acting) else None, row.resolution)
+        if who not in owners:
+            owners[who] = _acting_body(bodies, *who)
+        own = owners[who]
+        ctx = _Context(bodies, own, named_in_unit[(row.source_file, row.resolution)])
         verb = getattr(row, "opening_verb", None)
         ctype = verb if _nonempty(verb) else row.kind
         rec_id = getattr(row, "rec_id", None)
@@ -439,7 +711,7 @@ def extract_citations(paragraphs: pd.DataFrame, *, bodies: Bodies | None = None)
         referenced_by: list[str] = []
         if row.kind == "footnote":
             referenced_by = marks.get((row.source_file, str(getattr(row, "label", ""))), [])
-        for h in _text_hits(text, bodies, own, series_by_doc[row.source_file]):
+        for h in _text_hits(text, ctx, series_by_doc[row.source_file]):
             lo, hi = max(0, h.start - CONTEXT_CHARS), min(len(text), h.end + CONTEXT_CHARS)
             rows.append(
                 {
@@ -459,6 +731,9 @@ def extract_citations(paragraphs: pd.DataFrame, *, bodies: Bodies | None = None)
                     "body_inferred": h.body_inferred,
                     "referenced_by": list(referenced_by),
                     "citing_body": own,
+                    "cited_unit_kind": h.unit_kind,
+                    "cited_key": h.key,
+                    "body_source": h.body_source,
                 }
             )
     if not rows:
