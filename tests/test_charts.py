@@ -54,8 +54,8 @@ _SEC_II_2 = "与联合国打击跨国有组织犯罪公约及其各项议定书�
 
 # rec label, part, section, actor_group, strength_family, strength_score, themes (primary first)
 _SEED = [
-    ("1", "body", None, "COP", "其他", None, ["REV"]),
-    ("2", "body", None, "COP", "其他", None, ["REV"]),
+    ("1", "body", None, "Body", "其他", None, ["REV"]),
+    ("2", "body", None, "Body", "其他", None, ["REV"]),
     ("a", "I", _SEC_I_1, "States", "应", 5, ["LEG", "REV"]),
     ("b", "I", _SEC_I_1, "UNODC", "不妨", 1, ["LEG"]),
     ("c", "I", _SEC_I_1, "States", "不妨", 1, ["TA", "LEG"]),
@@ -107,7 +107,7 @@ def multi_recs() -> pd.DataFrame:
     rng = np.random.default_rng(20240611)
     themes = ["LEG", "TA", "COOP", "ML", "EVID", "PROS", "VICT", "GHR", "PREV", "DATA", "REV", "RES"]
     families = [("应", 5), ("应", 3), ("鼓励", 4), ("鼓励", 2), ("不妨", 1), ("其他", None)]
-    actors = ["States", "States", "States", "UNODC", "COP", "Other", None]
+    actors = ["States", "States", "States", "UNODC", "Body", "Other", None]
     frames = [seed_recs()]
     for res, parts in (("99/1", {"body": 6, "I": 9}), ("99/2", {"body": 10}),
                        ("99/3", {"body": 4, "I": 7, "II": 5}), ("99/4", {"body": 8})):
@@ -432,14 +432,29 @@ def test_actor_strength_normalised_bars_are_shares():
 
 
 def test_strength_by_actor_reads_coverage_none_labels_and_missing_scores():
-    table = pd.DataFrame({"actor_group": ["States", "States", "未分类", "COP"],
+    table = pd.DataFrame({"actor_group": ["States", "States", "未分类", "Body"],
                           "strength_score": pd.array([5, 3, 2, pd.NA], dtype="Int64"),
                           "count": [4, 2, 1, 2]})
     ax = C.plot_strength_by_actor(table, lang="en")
-    assert tick_labels(ax, "y") == ["States", "COP", "Unclassified"]
+    assert tick_labels(ax, "y") == ["States", "Conference of the Parties", "Unclassified"]
     assert tick_labels(ax, "x")[0] == "no score\n(other)"
     means = [line.get_xdata()[0] for line in ax.get_lines() if line.get_marker() == "D"]
     assert means[0] == pytest.approx((5 * 4 + 3 * 2) / 6)
+
+
+@pytest.mark.parametrize("body, zh, en", [("COP", "缔约方会议", "Conference of the Parties"),
+                                           ("GA", "大会", "General Assembly"),
+                                           ("CCPCJ", "预防犯罪和刑事司法委员会",
+                                            "Commission on Crime Prevention and Criminal Justice"),
+                                           (None, "通过决议的机构", "Adopting body")])
+def test_the_body_group_is_shown_under_the_acting_bodys_name(body, zh, en):
+    table = actor_strength_table(seed_recs())
+    for lang, name in (("zh", zh), ("en", en)):
+        for ax in (C.plot_actor_strength(table, lang=lang, body=body),
+                   C.plot_strength_by_actor(strength_by_actor_table(seed_recs()), lang=lang, body=body)):
+            labels = tick_labels(ax, "y")
+            assert name in labels and "Body" not in labels
+            plt.close(ax.figure)
 
 
 def test_overlap_heatmap_orders_by_cluster_and_keeps_top_n():

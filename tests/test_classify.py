@@ -99,7 +99,7 @@ def _probe_params():
 def test_probes_are_many_varied_and_marked():
     assert len(PROBES) >= 40
     assert set(PROBES["source"]) == {"written_for_testing"}
-    assert {"States", "UNODC", "COP", "Other"} <= set(PROBES["actor_group"].dropna())
+    assert {"States", "UNODC", "Body", "Other"} <= set(PROBES["actor_group"].dropna())
     assert {"应", "鼓励", "不妨", "其他"} <= set(PROBES["strength_family"].dropna())
     for cue in ("不应", "不得", "应当考虑", "促请", "敦促", "吁请", "请"):
         assert cue in set(PROBES["strength"]), cue
@@ -168,10 +168,57 @@ def test_negated_modals_stay_visible():
 def test_body_operative_paragraphs_have_the_body_as_implicit_subject():
     r = classify_text("核可工作组通过的建议，这些建议载于本决议附件。", acting_body="联合国打击跨国有组织犯罪公约缔约方会议")
     assert (r["actor"], r["actor_group"], r["strength"], r["strength_family"], r["strength_score"]) == \
-        ("缔约方会议", "COP", "核可", "其他", None)
+        ("缔约方会议", "Body", "核可", "其他", None)
     assert r["actor_source"] == "acting_body" and r["actor_span"] == []
     assert classify_text("鼓励各国交流经验。")["actor_group"] == "States"
     assert classify_text("请毒品和犯罪问题办公室编写报告。")["actor_group"] == "UNODC"
+
+
+GA, ECOSOC, CCPCJ = "大会", "经济及社会理事会", "预防犯罪和刑事司法委员会"
+COP_LINE = "联合国打击跨国有组织犯罪公约缔约方会议"
+
+
+@pytest.mark.parametrize("acting_body, text, actor, group", [
+    # the acting body's own acts: its short name, group Body
+    (GA, "决定将题为“预防犯罪和刑事司法”的项目列入其第八十一届会议临时议程。", "大会", "Body"),
+    (ECOSOC, "核可委员会关于其第三十四届会议工作的报告。", "经济及社会理事会", "Body"),
+    (CCPCJ, "注意到秘书处编写的关于贩运文化财产问题的报告。", "预防犯罪和刑事司法委员会", "Body"),
+    (None, "决定继续审议这一问题。", "缔约方会议", "Body"),          # no acting body: the COP's
+    # the Secretary-General acts through the crime programme: UNODC
+    (GA, "请秘书长向大会第八十一届会议提交一份关于本决议执行情况的报告。", "秘书长", "UNODC"),
+    (GA, "还请秘书长在现有资源范围内继续提供技术援助。", "秘书长", "UNODC"),
+    # another body asked to act is Other, wherever the acting body is named in the text
+    (GA, "请预防犯罪和刑事司法委员会在其第三十五届会议上审议这一问题。", CCPCJ, "Other"),
+    (COP_LINE, "请大会在其下一届会议上审议本决议的执行情况。", "大会", "Other"),
+    (COP_LINE, "邀请预防犯罪和刑事司法委员会审议这些建议。", CCPCJ, "Other"),
+    (GA, "请缔约方会议继续审议技术援助问题。", "缔约方会议", "Other"),
+    (GA, "请工作组向缔约方会议报告其工作。", "工作组", "Other"),      # the COP's working group
+    # the acting body naming itself, or its own organs, acting themselves
+    (CCPCJ, "决定委员会应在其第三十五届会议上审议本决议的执行情况。", "委员会", "Body"),
+    (CCPCJ, "请委员会扩大主席团在闭会期间继续协调这项工作。", "委员会扩大主席团", "Body"),
+    (ECOSOC, "请理事会主席向大会转达本决议。", "理事会", "Body"),
+    (COP_LINE, "请工作组在下届会议上审议这一问题。", "工作组", "Body"),
+    # a named commission that only ends like the acting body's own name is not the body
+    (CCPCJ, "邀请麻醉药品委员会审议与毒品有关的问题。", "麻醉药品委员会", "Other"),
+    (ECOSOC, "邀请人权理事会审议这一问题。", "人权理事会", "Other"),
+])
+def test_the_body_group_follows_the_acting_body(acting_body, text, actor, group):
+    r = classify_text(text, acting_body=acting_body)
+    assert (r["actor"], r["actor_group"]) == (actor, group)
+
+
+def test_body_cues_come_from_the_acting_bodys_spellings_and_organs():
+    lex = load_lexicon()
+    for spelling in ("大会", "联合国大会"):
+        assert lex.actor_groups_for(GA)[spelling] == "Body"
+        assert lex.actor_groups_for(COP_LINE)[spelling] == "Other"
+    cop = lex.actor_groups_for(COP_LINE)
+    assert {w for w, g in cop.items() if g == "Body"} >= {"缔约方会议", "工作组", "主席团", "扩大主席团"}
+    assert lex.actor_groups_for(None) == cop == lex.actor_groups_for("")
+    # an acting body the lexicon does not know is the Body where it acts
+    r = classify_text("决定继续处理此案。", acting_body="安全理事会")
+    assert (r["actor"], r["actor_group"]) == ("安全理事会", "Body")
+    assert classify_text("请安全理事会审议。", acting_body=GA)["actor_group"] == "Other"
 
 
 def test_chapeau_sub_items_inherit_actor_and_strength():
@@ -266,7 +313,7 @@ def test_stage_output_contract(seed_out):
     assert [c for c in out.columns if c.startswith(SCORE_PREFIX)] == [f"{SCORE_PREFIX}{c}" for c in load_lexicon().theme_codes]
     assert str(out["strength_score"].dtype) == "Int64"
     assert out["negated"].dtype == bool and out["needs_review"].dtype == bool
-    assert set(out["actor_group"].dropna()) <= {"States", "UNODC", "COP", "Other"}
+    assert set(out["actor_group"].dropna()) <= {"States", "UNODC", "Body", "Other"}
     assert (out["lexicon_version"] == load_lexicon().version).all()
     assert out["themes"].map(lambda t: isinstance(t, list)).all()
     if set(schema.RECOMMENDATIONS.names) <= set(out.columns):

@@ -21,13 +21,13 @@ from analysis.coverage import (
 def _recs() -> pd.DataFrame:
     rows = [
         # resolution, part, section, themes, primary, actor, family, score, text
-        ("11/2", "body", None, ["REV"], "REV", "COP", "其他", None, "核可工作组的建议"),
+        ("11/2", "body", None, ["REV"], "REV", "Body", "其他", None, "核可工作组的建议"),
         ("11/2", "I", "立法记录", ["LEG", "REV"], "LEG", "States", "应", 5, "各国应更新夏洛克上的立法记录"),
         ("11/2", "I", "立法记录", ["LEG"], "LEG", "UNODC", "不妨", 1, "毒品和犯罪问题办公室可制定传播计划，推广夏洛克"),
         ("11/2", "I", "国内法理", ["TA", "COOP"], "TA", "States", "应", 3, "各国应考虑加强执法合作和司法合作的能力"),
         ("11/2", "II", "战略", [], None, None, None, None, "在这方面交流经验"),
         ("11/2", "II", "战略", None, None, "States", "鼓励", 2, "鼓励各国交流经验"),
-        ("9/1", "body", None, ["REV"], "REV", "COP", "其他", None, "决定设立审议机制"),
+        ("9/1", "body", None, ["REV"], "REV", "Body", "其他", None, "决定设立审议机制"),
         ("9/1", "I", None, ["TA"], "TA", "Other", "鼓励", 4, "请捐助方提供技术援助"),
     ]
     df = pd.DataFrame(
@@ -135,7 +135,7 @@ def test_actor_strength_grid_keeps_unclassified_rows():
     a = actor_strength(_recs())
     assert list(a.columns) == ["actor_group", "strength_family", "count"]
     assert a["count"].sum() == len(_recs())
-    assert a.drop_duplicates("actor_group").actor_group.tolist() == ["States", "UNODC", "COP", "Other", "未分类"]
+    assert a.drop_duplicates("actor_group").actor_group.tolist() == ["States", "UNODC", "Body", "Other", "未分类"]
     assert a.drop_duplicates("strength_family").strength_family.tolist() == ["应", "鼓励", "不妨", "其他", "未分类"]
     idx = a.set_index(["actor_group", "strength_family"])["count"]
     assert idx["States", "应"] == 2 and idx["未分类", "未分类"] == 1 and idx["Other", "应"] == 0
@@ -146,8 +146,8 @@ def test_strength_by_actor_keeps_missing_scores():
     assert list(s.columns) == ["actor_group", "strength_score", "count"]
     assert str(s.strength_score.dtype) == "Int64"
     assert s["count"].sum() == len(_recs())
-    cop = s[s.actor_group == "COP"]
-    assert cop.loc[cop.strength_score.isna(), "count"].iloc[0] == 2
+    body = s[s.actor_group == "Body"]
+    assert body.loc[body.strength_score.isna(), "count"].iloc[0] == 2
     states = s[s.actor_group == "States"].set_index("strength_score")["count"]
     assert states[5] == 1 and states[3] == 1 and states[2] == 1
     assert "(none)" in set(s.actor_group)

@@ -44,7 +44,8 @@ def edit_yaml(path: Path, change) -> None:
 def test_packaged_lexicon_loads_with_the_codebook_structure():
     lex = load_lexicon()
     assert lex.theme_codes == CODEBOOK_THEMES
-    assert set(lex.actor_cues.values()) == set(ACTOR_GROUPS)
+    assert set(lex.actor_cues.values()) == set(ACTOR_GROUPS) - {"Body"}
+    assert set(lex.actor_groups_for(None).values()) == set(ACTOR_GROUPS)
     assert {c.family for c in lex.cues.values()} == set(FAMILIES)
     # the cues the codebook names explicitly, with its family and score
     expected = {"应": ("应", 5), "应当": ("应", 5), "必须": ("应", 5), "吁请": ("鼓励", 4), "促请": ("鼓励", 4),
@@ -139,9 +140,35 @@ def test_cue_that_is_also_a_blocker_or_an_actor_is_refused(lexdir):
     with pytest.raises(LexiconError, match=r"strength\.yaml: blocker '不妨考虑': is also a strength cue"):
         load_lexicon(lexdir)
     shutil.copy(LEXICON_DIR / "strength.yaml", lexdir / "strength.yaml")
-    edit_yaml(lexdir / "actors.yaml", lambda d: d["groups"]["COP"]["cues"].append("决定"))
-    with pytest.raises(LexiconError, match=r"strength\.yaml: cue '决定': is also an actor cue of group 'COP'"):
+    edit_yaml(lexdir / "actors.yaml", lambda d: d["bodies"]["COP"].append("决定"))
+    with pytest.raises(LexiconError, match=r"strength\.yaml: cue '决定': is also an actor cue of group 'Body \(of COP\)'"):
         load_lexicon(lexdir)
+
+
+def test_body_organs_are_checked_against_bodies_and_fixed_groups(lexdir):
+    edit_yaml(lexdir / "actors.yaml", lambda d: d["bodies"].update({"UNGA": ["大会主席"]}))
+    with pytest.raises(LexiconError, match=r"actors\.yaml: bodies 'UNGA': unknown body code \(bodies\.yaml knows COP"):
+        load_lexicon(lexdir)
+    shutil.copy(LEXICON_DIR / "actors.yaml", lexdir / "actors.yaml")
+    edit_yaml(lexdir / "actors.yaml", lambda d: d["bodies"]["GA"].append("秘书长"))
+    with pytest.raises(LexiconError, match=r"actors\.yaml: bodies 'GA' '秘书长': is also an actor cue of group 'UNODC'"):
+        load_lexicon(lexdir)
+    shutil.copy(LEXICON_DIR / "actors.yaml", lexdir / "actors.yaml")
+    edit_yaml(lexdir / "actors.yaml", lambda d: d["groups"].update({"Body": {"cues": ["大会"]}}))
+    with pytest.raises(LexiconError, match=r"actors\.yaml: group 'Body': has no fixed cues"):
+        load_lexicon(lexdir)
+    shutil.copy(LEXICON_DIR / "actors.yaml", lexdir / "actors.yaml")
+    edit_yaml(lexdir / "actors.yaml", lambda d: d.update(acting_body_default="缔约方会议"))
+    with pytest.raises(LexiconError, match=r"actors\.yaml: acting_body_default: '缔约方会议' is not a body code"):
+        load_lexicon(lexdir)
+
+
+def test_a_new_spelling_in_bodies_yaml_is_a_body_cue(lexdir):
+    edit_yaml(lexdir / "bodies.yaml", lambda d: d["bodies"]["GA"]["spellings"].append("联大"))
+    lex = load_lexicon(lexdir)
+    assert lex.actor_groups_for("大会")["联大"] == "Body"
+    assert lex.actor_groups_for("联合国打击跨国有组织犯罪公约缔约方会议")["联大"] == "Other"
+    assert lex.version != lexicon_version()  # bodies.yaml is part of the lexicon version
 
 
 def test_text_lists_name_the_line(lexdir):
@@ -203,6 +230,7 @@ def test_codebook_actor_examples_are_cues_of_their_group():
     lex = load_lexicon()
     rows = _rows(_section(CODEBOOK.read_text(encoding="utf-8"), "## 2."))
     assert [r[0].strip("`") for r in rows] == list(ACTOR_GROUPS)
+    cop = lex.actor_groups_for(None)  # the examples are read as in a COP resolution
     for group, _meaning, examples in rows:
         for word in examples.split(", "):
-            assert lex.actor_cues.get(word) == group.strip("`"), word
+            assert cop.get(word) == group.strip("`"), word

@@ -68,6 +68,18 @@ def test_overrides_are_applied_marked_and_dependent_labels_follow(tmp_path, clas
     assert str(out["strength_score"].dtype) == "Int64"
 
 
+def test_an_overridden_body_name_is_body_in_its_own_resolutions_only(tmp_path):
+    recs = pd.DataFrame({"rec_id": ["GA.79/1:body:3", "9/9:body:3"], "resolution": ["GA.79/1", "9/9"],
+                         "acting_body": ["大会", "联合国打击跨国有组织犯罪公约缔约方会议"],
+                         "text": ["这一问题应在下届会议上审议。"] * 2})
+    classified = classify_recommendations(recs, RULES_ONLY)[0]
+    path = tmp_path / "overrides.csv"
+    write_overrides(path, ["GA.79/1:body:3,actor,大会,", "9/9:body:3,actor,大会,"])
+    out = apply_overrides(classified, read_overrides(path))[0].set_index("rec_id")
+    assert out.loc["GA.79/1:body:3", "actor_group"] == "Body"
+    assert out.loc["9/9:body:3", "actor_group"] == "Other"
+
+
 def test_overriding_a_field_clears_its_review_reasons(tmp_path, classified):
     assert classified.set_index("rec_id").loc["9/9:I:a", "review_reasons"] == ["actor: no actor found"]
     path = tmp_path / "overrides.csv"

@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Mapping
 
 from .lexicon import LexiconError, read_yaml
 
@@ -81,9 +82,10 @@ def load_bodies(path: str | Path | None = None) -> dict[str, Body]:
     return out
 
 
-def body_of(text: str, *, anywhere: bool = False) -> str | None:
+def body_of(text: str, *, anywhere: bool = False, bodies: Mapping[str, Body] | None = None) -> str | None:
     """The body a text names: the longest spelling it ends with (or, with
-    ``anywhere``, contains), or None.
+    ``anywhere``, contains), or None. ``bodies``: another table of bodies
+    (a lexicon folder's own ``bodies.yaml``) instead of the packaged one.
 
     >>> body_of("联合国打击跨国有组织犯罪公约缔约方会议"), body_of("大会"), body_of("预防犯罪和刑事司法委员会")
     ('COP', 'GA', 'CCPCJ')
@@ -92,7 +94,7 @@ def body_of(text: str, *, anywhere: bool = False) -> str | None:
     """
     text = text.strip().rstrip("，,")
     best: tuple[int, str] | None = None
-    for code, body in load_bodies().items():
+    for code, body in (load_bodies() if bodies is None else bodies).items():
         for s in body.spellings:
             if (text.endswith(s) or (anywhere and s in text)) and (best is None or len(s) > best[0]):
                 best = (len(s), code)

@@ -103,13 +103,21 @@ def brief_html(tables: dict[str, pd.DataFrame], resolution: str) -> str:
         f"{tables['recommendations']['resolution'].nunique()} resolutions, {len(tables['recommendations'])} recommendations.</p>",
         "<div class='row'>",
     ]
-    for name in ("actor_group", "strength_family", "themes"):
+    from .charts import actor_group_name
+    from .coverage import adopting_body
+
+    body = adopting_body(mine)
+    shown = b["actor_group"].copy()
+    shown["actor_group"] = [actor_group_name(g if g != "(none)" else None, "zh", body) for g in shown["actor_group"]]
+    parts.append(shown.to_html(index=False, border=0))
+    for name in ("strength_family", "themes"):
         parts.append(b[name].to_html(index=False, border=0))
     parts.append("</div><h2>Recommendations and their closest earlier ones</h2>")
     closest = b["closest"]
     for _, r in mine.iterrows():
-        labels = f"{r.get('actor_group')} · {r.get('strength')} ({r.get('strength_family')}) · " + \
-                 "、".join(as_list(r.get("themes")))
+        group = r.get("actor_group")
+        labels = f"{actor_group_name(group if isinstance(group, str) else None, 'zh', body)} · " \
+                 f"{r.get('strength')} ({r.get('strength_family')}) · " + "、".join(as_list(r.get("themes")))
         parts.append(f"<p><b>{html.escape(r['rec_id'])}</b> <small>{html.escape(labels)}</small><br>"
                      f"{html.escape(r['text'])}</p>")
         near = closest[closest["rec_id"] == r["rec_id"]]

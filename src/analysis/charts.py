@@ -101,7 +101,7 @@ INK = "#222222"
 ACTOR_COLORS = {
     "States": OKABE_ITO["blue"],
     "UNODC": OKABE_ITO["orange"],
-    "COP": OKABE_ITO["bluish_green"],
+    "Body": OKABE_ITO["bluish_green"],
     "Other": OKABE_ITO["reddish_purple"],
     None: GREY,
 }
@@ -163,11 +163,14 @@ NONE_VALUES = frozenset({"未分类", "(none)", ""})
 THEME_NONE = ("未分类", "No theme")
 _NONE_KEY = "__none__"  # internal key of the no-theme row (never a theme code)
 
-#: Codebook §2 actor groups; None = no actor identified.
+#: Codebook §2 actor groups; None = no actor identified. ``Body`` (the
+#: acting body itself) is shown under the acting body's name
+#: (``actor_group_name``); this generic label is for charts whose rows mix
+#: bodies (a COP resolution beside a General Assembly one).
 ACTOR_GROUPS = {
     "States": ("各国", "States"),
     "UNODC": ("毒品和犯罪问题办公室", "UNODC"),
-    "COP": ("缔约方会议", "COP"),
+    "Body": ("通过决议的机构", "Adopting body"),
     "Other": ("其他行为体", "Other"),
     None: ("未分类", "Unclassified"),
 }
@@ -266,6 +269,26 @@ def _name(table: Mapping, key, lang: str) -> str:
     if key in table:
         return table[key][_lang(lang)]
     return str(key)
+
+
+def actor_group_name(group, lang: str = "zh", body: str | None = "COP") -> str:
+    """How a person reads an actor group. ``Body`` is named after the acting
+    body: ``body`` is its code (``analysis.bodies``: COP, GA …; the default
+    is the COP, whose resolutions the project reads) or None when the rows
+    shown mix bodies, which gives the generic "Adopting body".
+
+    >>> actor_group_name("Body"), actor_group_name("Body", "en", "GA"), actor_group_name("Body", "en", None)
+    ('缔约方会议', 'General Assembly', 'Adopting body')
+    >>> actor_group_name("States", "en"), actor_group_name(None, "zh")
+    ('States', '未分类')
+    """
+    if isinstance(group, str) and group == "Body" and body is not None:
+        from analysis.bodies import load_bodies
+
+        known = load_bodies().get(body)
+        if known is not None:
+            return known.zh if _lang(lang) == 0 else known.en
+    return _name(ACTOR_GROUPS, group, lang)
 
 
 def load_theme_names(path: str | Path = THEMES_YAML) -> dict[str, tuple[str, str]]:
@@ -618,13 +641,15 @@ def _ordered(values: Iterable, reference: Mapping) -> list:
 
 @_styled
 def plot_actor_strength(data: pd.DataFrame, *, ax: Axes | None = None, lang: str = "zh",
-                        normalize: bool = False, title: str | None = None) -> Axes:
+                        normalize: bool = False, title: str | None = None, body: str | None = "COP") -> Axes:
     """Stacked horizontal bars: recommendations per actor group, split by
     strength family (应 / 鼓励 / 不妨 / 其他; darker = stronger).
 
     ``data``: ``actor_strength`` ``[actor_group, strength_family, count]``;
     an empty/None actor group is shown as "not identified". ``normalize``
     shows shares of each actor group's recommendations instead of counts.
+    ``body``: the adopting body's code, under whose name the ``Body`` group
+    is shown (``coverage.adopting_body``; None when the rows mix bodies).
     """
     title = _t("actor_title", lang) if title is None else title
     _require(data, ("actor_group", "strength_family", "count"), "plot_actor_strength")
@@ -658,7 +683,7 @@ def plot_actor_strength(data: pd.DataFrame, *, ax: Axes | None = None, lang: str
     if not normalize:
         for yi, a in zip(y, actors):
             ax.text(totals[a] + 0.01 * xmax, yi, f"{int(totals[a])}", va="center", ha="left", fontsize=8, color=INK)
-    ax.set_yticks(y, [_name(ACTOR_GROUPS, a, lang) for a in actors])
+    ax.set_yticks(y, [actor_group_name(a, lang, body) for a in actors])
     ax.invert_yaxis()
     ax.set_xlim(0, xmax * (1.0 if normalize else 1.08))
     if normalize:
@@ -676,13 +701,14 @@ def plot_actor_strength(data: pd.DataFrame, *, ax: Axes | None = None, lang: str
 
 @_styled
 def plot_strength_by_actor(data: pd.DataFrame, *, ax: Axes | None = None, lang: str = "zh",
-                           title: str | None = None) -> Axes:
+                           title: str | None = None, body: str | None = "COP") -> Axes:
     """Distribution of strength scores (1–5) per actor group as a bubble
     grid: circle area = number of recommendations, the number is printed,
     a diamond under the row marks the group's mean score. Rows without a
     score (family 其他: 决定, 核可 …) get their own column on the left.
 
-    ``data``: ``strength_by_actor`` ``[actor_group, strength_score, count]``.
+    ``data``: ``strength_by_actor`` ``[actor_group, strength_score, count]``;
+    ``body`` as in ``plot_actor_strength``.
     """
     title = _t("strength_title", lang) if title is None else title
     _require(data, ("actor_group", "strength_score", "count"), "plot_strength_by_actor")
@@ -721,7 +747,7 @@ def plot_strength_by_actor(data: pd.DataFrame, *, ax: Axes | None = None, lang: 
     if has_unscored:
         ax.axvline(0.5, color=LIGHT_GREY, linewidth=0.8, zorder=0)
     ax.set_xlim(min(xs) - 0.6, 5.6)
-    ax.set_yticks(range(len(actors)), [_name(ACTOR_GROUPS, a, lang) for a in actors])
+    ax.set_yticks(range(len(actors)), [actor_group_name(a, lang, body) for a in actors])
     ax.set_ylim(len(actors) - 0.45, -0.6)
     ax.grid(axis="y", color="#EEEEEE", zorder=0)
     ax.tick_params(length=0)

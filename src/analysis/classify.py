@@ -50,7 +50,11 @@ to the grammar of the clause rather than to particular sentences)
    verb (the first actor phrase after it, possibly after modifiers or a
    relative clause ending in 的), or the acting body for a declarative
    verb. Coordinated actors (会员国和其他捐助方) are all kept in ``actors``;
-   ``actor_group`` is the first one's group.
+   ``actor_group`` is the first one's group. Which group a body's name is
+   in depends on who adopts the resolution: the acting body (its spellings
+   in bodies.yaml) and its own organs (actors.yaml ``bodies``) are
+   ``Body``; every other body is ``Other`` (大会 is the Body of a General
+   Assembly resolution, and Other in a COP resolution that addresses it).
 5. A sub-item of a body paragraph inherits actor and strength from its
    chapeau (请毒品和犯罪问题办公室：), unless the chapeau is the body's own
    decision (决定：) and the item has its own actor and modal.
@@ -82,7 +86,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from .lexicon import ACTOR_GROUPS, FAMILIES, Lexicon, StrengthCue, alternation, load_lexicon
+from .lexicon import ACTOR_GROUPS, BODY_GROUP, FAMILIES, Lexicon, StrengthCue, alternation, load_lexicon
 
 logger = logging.getLogger(__name__)
 
@@ -213,7 +217,9 @@ class Grammar:
         self.lex = lex
         cue_words = list(lex.cues) + list(lex.blockers)
         self.cue_re = re.compile("|".join([f"(?:{p})" for p in lex.blocker_patterns] + [alternation(cue_words)]))
-        self.actor_re = re.compile(alternation(list(lex.actor_cues) + list(lex.non_actors)))
+        # every word that may name an actor; which group it is in depends on
+        # the row's acting body (``Lexicon.actor_groups_for``)
+        self.actor_re = re.compile(alternation(list(lex.actor_words) + list(lex.non_actors)))
         self.cond_re = re.compile("|".join(f"(?:{p})" for p in lex.conditions))
         adverbs = alternation(lex.clause_adverbs)
         self.adverbs_re = re.compile(rf"^(?:\s|{adverbs})+")
@@ -232,7 +238,6 @@ class Grammar:
             r"|在[^，。；：]{0,40}?(?:时候|时|过程中|中|期间|方面|之前|之后|以前|以后|基础上|框架内|范围内))*")
         self.subject_strip_re = re.compile(
             rf"(?:\s|[，,、]|[{_COND_MASK}{_QUOTE_MASK}]+|（[^（）]*）|\([^()]*\)|{adverbs})+")
-        self._acting_cache: dict[str | None, tuple[str, str]] = {}
 
     # -- scanning ----------------------------------------------------------
 
@@ -257,8 +262,8 @@ class Grammar:
             out.append(_Cue(m.start(), m.end(), info))
         return out
 
-    def phrases(self, text: str, masked: str) -> list[_Phrase]:
-        groups = self.lex.actor_cues
+    def phrases(self, text: str, masked: str, acting_body: str | None = None) -> list[_Phrase]:
+        groups = self.lex.actor_groups_for(acting_body)
         out: list[_Phrase] = []
         for m in self.actor_re.finditer(text):
             word = m.group(0)
@@ -288,15 +293,9 @@ class Grammar:
         return out
 
     def acting_body_actor(self, acting_body: str | None) -> tuple[str, str]:
-        """(words, group) of the acting body: the last actor cue it names."""
-        if acting_body not in self._acting_cache:
-            found = None
-            if isinstance(acting_body, str) and acting_body:
-                ms = [m.group(0) for m in self.actor_re.finditer(acting_body) if m.group(0) in self.lex.actor_cues]
-                found = ms[-1] if ms else None
-            word = found or self.lex.acting_body_default
-            self._acting_cache[acting_body] = (word, self.lex.actor_cues[word])
-        return self._acting_cache[acting_body]
+        """(words, group) of the acting body as the implicit actor of its own
+        acts: its short name (缔约方会议, 大会 …) and the group ``Body``."""
+        return self.lex.acting_body_word(acting_body), BODY_GROUP
 
     # -- helpers -----------------------------------------------------------
 
@@ -366,7 +365,7 @@ class Grammar:
         """The provisions of ``text``, each with its actor, cue and conditions."""
         masked, conds = self.mask(text)
         cues = self.cues(text, masked)
-        phrases = self.phrases(text, masked)
+        phrases = self.phrases(text, masked, acting_body)
         # segments: sentences and semicolon clauses
         bounds, start = [], 0
         for m in _SEG_RE.finditer(text):

@@ -58,7 +58,7 @@ TokenFn = Callable[[str], list[str]]
 NONE_LABELS = {"zh": "未分类", "en": "(none)"}
 
 #: Codebook order of actor groups and strength families (unknown values follow, sorted).
-ACTOR_ORDER = ("States", "UNODC", "COP", "Other")
+ACTOR_ORDER = ("States", "UNODC", "Body", "Other")
 FAMILY_ORDER = ("应", "鼓励", "不妨", "其他")
 SCORE_ORDER = (5, 4, 3, 2, 1)
 
@@ -75,6 +75,25 @@ def none_label(lang: str = "zh") -> str:
         return NONE_LABELS[lang]
     except KeyError:
         raise ValueError(f"lang must be one of {sorted(NONE_LABELS)}, got {lang!r}") from None
+
+
+def adopting_body(recs: pd.DataFrame) -> str | None:
+    """The code of the body that adopted the rows (``analysis.bodies``: COP,
+    GA …) when they share one, None when they mix bodies; rows without an
+    acting body (or a table without the column) count as the COP's. The
+    charts show the ``Body`` actor group under this body's name.
+
+    >>> adopting_body(pd.DataFrame({"acting_body": ["联合国打击跨国有组织犯罪公约缔约方会议", None]}))
+    'COP'
+    >>> adopting_body(pd.DataFrame({"acting_body": ["大会", "大会"]})), adopting_body(pd.DataFrame({"acting_body": ["大会", ""]}))
+    ('GA', None)
+    """
+    from .bodies import body_of
+
+    if "acting_body" not in recs.columns or recs.empty:
+        return "COP"
+    codes = {body_of(v) if not _missing(v) else "COP" for v in recs["acting_body"].unique()}
+    return codes.pop() if len(codes) == 1 else None
 
 
 def unit_label(resolution: str, part: str | None = None, lang: str = "zh") -> str:

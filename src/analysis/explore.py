@@ -301,14 +301,20 @@ def explorer(recs: pd.DataFrame, columns=("rec_id", "actor_group", "strength", "
     import ipywidgets as w
     from IPython.display import HTML, display
 
-    def options(col, listed=False):
+    from .charts import actor_group_name
+    from .coverage import adopting_body
+
+    def options(col, listed=False, label=str):
         if col not in recs:
             return ["(all)"]
         values = {x for v in recs[col] for x in (as_list(v) if listed else [v]) if x is not None and x == x}
-        return ["(all)", *sorted(map(str, values))]
+        return ["(all)", *((label(v), v) for v in sorted(map(str, values)))]
 
+    body = adopting_body(recs)
     res = w.Dropdown(options=options("resolution"), description="决议")
-    actor = w.Dropdown(options=options("actor_group"), description="行为方")
+    # actor groups by name (the Body group under the acting body's name); the value stays the code
+    actor = w.Dropdown(options=options("actor_group", label=lambda g: actor_group_name(g, "zh", body)),
+                       description="行为方")
     strength = w.Dropdown(options=options("strength_family"), description="强度")
     theme = w.Dropdown(options=options("themes", listed=True), description="主题")
     search = w.Text(description="搜索")
@@ -891,14 +897,17 @@ def brief_markdown(run: Run, resolution: str, lang: str = "zh") -> str:
         out.append("- " + _b("sections", lang, s=lst.join(f"{s}（{counts[s]}）" if lang == "zh" else f"{s} ({counts[s]})"
                                                        for s in sections)))
     if is_classified(recs) and len(recs):
+        from .coverage import adopting_body
+
+        body = adopting_body(recs)
         groups = []
         for g, gdf in recs.groupby(recs["actor_group"].map(lambda v: v if isinstance(v, str) else None),
                                    dropna=False, sort=False):
             fams = gdf["strength_family"].map(lambda v: _names(charts.STRENGTH_FAMILIES, v if isinstance(v, str)
                                                               else None, lang)).value_counts()
             detail = lst.join(f"{f} {c}" for f, c in fams.items())
-            groups.append((len(gdf), f"{_names(charts.ACTOR_GROUPS, g, lang)} {len(gdf)}（{detail}）"
-                           if lang == "zh" else f"{_names(charts.ACTOR_GROUPS, g, lang)} {len(gdf)} ({detail})"))
+            who = charts.actor_group_name(g, lang, body)
+            groups.append((len(gdf), f"{who} {len(gdf)}（{detail}）" if lang == "zh" else f"{who} {len(gdf)} ({detail})"))
         out.append("- " + _b("who", lang, w=sep.join(t for _, t in sorted(groups, key=lambda x: -x[0]))))
         strong = recs[pd.to_numeric(recs["strength_score"], errors="coerce").fillna(0) >= 4]
         if len(strong):

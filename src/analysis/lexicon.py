@@ -2,16 +2,19 @@
 
 Contract
 --------
-``load_lexicon(directory=None) -> Lexicon`` reads the six files of
+``load_lexicon(directory=None) -> Lexicon`` reads the files of
 ``src/analysis/lexicon/`` that the tokeniser and the classifier use:
 
 * ``userdict.txt``   jieba user dictionary of UNTOC terms;
 * ``synonyms.yaml``  variant -> canonical term;
 * ``stopwords.txt``  tokens dropped from the content-token stream;
-* ``actors.yaml``    actor cues by group, plus the small grammar word lists;
+* ``actors.yaml``    actor cues by group, the acting bodies' own organs,
+  plus the small grammar word lists;
 * ``strength.yaml``  strength cues (family, score, role, negation),
   blockers, condition patterns;
-* ``themes.yaml``    the 12 codebook themes, their keywords and weights.
+* ``themes.yaml``    the 12 codebook themes, their keywords and weights;
+* ``bodies.yaml``    the bodies that adopt resolutions (read through
+  ``analysis.bodies``): their spellings are the ``Body`` group's cues.
 
 Every file is validated on load. A problem raises ``LexiconError`` whose
 message names the file and the entry (``strength.yaml: cue '应': listed
@@ -21,7 +24,7 @@ in two categories, an unknown family or theme code, a category without
 entries, a score outside 1-5, a regular expression that does not compile.
 
 ``lexicon_version(directory=None)`` is the version recorded with every
-output: the files' ``version:`` key plus a short hash of the six files'
+output: the files' ``version:`` key plus a short hash of the files'
 bytes (``2026.11.1+3fa2c0d1``), so an edit that forgot to bump the version
 still shows in the outputs it produced.
 
@@ -36,7 +39,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
@@ -48,9 +51,16 @@ logger = logging.getLogger(__name__)
 LEXICON_DIR = Path(__file__).with_name("lexicon")
 
 #: The files this module owns, in the order their bytes enter the version hash.
-FILES = ("userdict.txt", "synonyms.yaml", "stopwords.txt", "actors.yaml", "strength.yaml", "themes.yaml")
+FILES = ("userdict.txt", "synonyms.yaml", "stopwords.txt", "actors.yaml", "strength.yaml", "themes.yaml",
+         "bodies.yaml")
 
-ACTOR_GROUPS = ("States", "UNODC", "COP", "Other")
+#: Codebook §2. ``Body`` is the acting body itself (the COP in a COP
+#: resolution, the General Assembly in a GA resolution …): its cues are not
+#: fixed but computed from each row's acting body (``Lexicon.actor_groups_for``).
+ACTOR_GROUPS = ("States", "UNODC", "Body", "Other")
+BODY_GROUP = "Body"
+#: The fixed groups, whose cues are the same whoever adopts the resolution.
+FIXED_ACTOR_GROUPS = tuple(g for g in ACTOR_GROUPS if g != BODY_GROUP)
 FAMILIES = ("应", "鼓励", "不妨", "其他")
 ROLES = ("modal", "exhortative", "declarative")
 
@@ -98,7 +108,9 @@ class Lexicon:
     userdict: tuple[UserWord, ...]
     synonyms: Mapping[str, str]  # variant -> canonical
     stopwords: frozenset[str]
-    actor_cues: Mapping[str, str]  # cue -> group
+    actor_cues: Mapping[str, str]  # cue -> fixed group (States, UNODC, Other)
+    body_cues: Mapping[str, tuple[str, ...]]  # body code -> its own names and organs (the Body's cues)
+    bodies: Mapping  # body code -> analysis.bodies.Body (names, spellings), from bodies.yaml
     non_actors: tuple[str, ...]
     coordinators: tuple[str, ...]
     modifiers: tuple[str, ...]
@@ -114,6 +126,7 @@ class Lexicon:
     themes: Mapping[str, Theme]  # in codebook order
     neutral: tuple[str, ...]
     min_score: float
+    _groups_cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def theme_codes(self) -> tuple[str, ...]:
@@ -126,6 +139,63 @@ class Lexicon:
 
     def strength_of(self, cue: str) -> StrengthCue | None:
         return self.cues.get(cue)
+
+    @property
+    def actor_words(self) -> tuple[str, ...]:
+        """Every word that may name an actor, whoever the acting body is."""
+        words = dict.fromkeys(self.actor_cues)
+        for cues in self.body_cues.values():
+            words.update(dict.fromkeys(cues))
+        return tuple(words)
+
+    def acting_body_code(self, acting_body: str | None) -> str | None:
+        """The body code of a row's ``acting_body`` text: the default body
+        (``acting_body_default``) when the text is empty, None when it names
+        a body the lexicon does not know."""
+        if not isinstance(acting_body, str) or not acting_body.strip():
+            return self.acting_body_default
+        from .bodies import body_of
+
+        return body_of(acting_body, bodies=self.bodies)
+
+    def actor_groups_for(self, acting_body: str | None) -> Mapping[str, str]:
+        """cue -> actor group in a row adopted by ``acting_body`` (its text).
+
+        The fixed groups' cues, plus every body's names and organs: ``Body``
+        for the acting body's own, ``Other`` for the rest. An acting body the
+        lexicon does not know is its own and only ``Body`` cue (as written).
+
+        >>> lex = load_lexicon()
+        >>> cop, ga = lex.actor_groups_for("联合国打击跨国有组织犯罪公约缔约方会议"), lex.actor_groups_for("大会")
+        >>> cop["大会"], cop["工作组"], ga["大会"], ga["工作组"], ga["秘书长"]
+        ('Other', 'Body', 'Body', 'Other', 'UNODC')
+        """
+        key = acting_body.strip().rstrip("，,") if isinstance(acting_body, str) else None
+        cached = self._groups_cache.get(key)
+        if cached is not None:
+            return cached
+        code = self.acting_body_code(key)
+        groups: dict[str, str] = {}
+        for body, cues in self.body_cues.items():
+            if body != code:
+                groups.update(dict.fromkeys(cues, "Other"))
+        if code is not None:
+            groups.update(dict.fromkeys(self.body_cues.get(code, ()), BODY_GROUP))
+        groups.update(self.actor_cues)
+        if code is None and key:
+            groups[key] = BODY_GROUP  # an unknown acting body is the Body where it acts, whatever else it is
+        out = MappingProxyType(groups)
+        self._groups_cache[key] = out
+        return out
+
+    def acting_body_word(self, acting_body: str | None) -> str:
+        """How the acting body is named as the implicit actor of its own acts
+        (核可…, 决定…): its short name (缔约方会议, 大会 …), or the text as
+        written for a body the lexicon does not know."""
+        code = self.acting_body_code(acting_body)
+        if code is not None:
+            return self.bodies[code].zh
+        return acting_body.strip().rstrip("，,")
 
 
 # --------------------------------------------------------------------------
@@ -206,7 +276,7 @@ def _lines(path: Path) -> list[tuple[int, str]]:
 
 
 # --------------------------------------------------------------------------
-# the six loaders
+# the loaders
 # --------------------------------------------------------------------------
 
 def _load_userdict(path: Path) -> tuple[UserWord, ...]:
@@ -271,14 +341,18 @@ def _load_synonyms(path: Path) -> tuple[dict[str, str], str]:
     return out, str(data.get("version", ""))
 
 
-def _load_actors(path: Path) -> dict:
+def _load_actors(path: Path, bodies: Mapping) -> dict:
     data = read_yaml(path)
     groups = data.get("groups")
     if not isinstance(groups, dict) or not groups:
         raise LexiconError(path, "groups", "must be a non-empty mapping of actor groups")
-    unknown = [g for g in groups if g not in ACTOR_GROUPS]
+    if BODY_GROUP in groups:
+        raise LexiconError(path, f"group '{BODY_GROUP}'",
+                           "has no fixed cues: list the acting bodies' organs under `bodies:` instead")
+    unknown = [g for g in groups if g not in FIXED_ACTOR_GROUPS]
     if unknown:
-        raise LexiconError(path, f"group '{unknown[0]}'", f"unknown actor group (expected one of {', '.join(ACTOR_GROUPS)})")
+        raise LexiconError(path, f"group '{unknown[0]}'",
+                           f"unknown actor group (expected one of {', '.join(FIXED_ACTOR_GROUPS)})")
     cues: dict[str, str] = {}
     for group, spec in groups.items():
         lst = (spec or {}).get("cues") if isinstance(spec, dict) else None
@@ -295,11 +369,41 @@ def _load_actors(path: Path) -> dict:
     clash = sorted(set(non_actors) & set(cues))
     if clash:
         raise LexiconError(path, f"non_actors '{clash[0]}'", f"is also an actor cue of group '{cues[clash[0]]}'")
+    organs = data.get("bodies") or {}
+    if not isinstance(organs, dict):
+        raise LexiconError(path, "bodies", "must map body codes (of bodies.yaml) to lists of their organs")
+    body_cues: dict[str, tuple[str, ...]] = {}
+    for code, spec in bodies.items():
+        own = organs.get(code) or []
+        if not isinstance(own, list):
+            raise LexiconError(path, f"bodies '{code}'", "must be a list of words")
+        seen: dict[str, str] = {}
+        for word in [*spec.spellings, *own]:
+            if not isinstance(word, str) or not word.strip():
+                raise LexiconError(path, f"bodies '{code}'", f"entry {word!r} is empty or not text")
+            if word in cues:
+                raise LexiconError(path, f"bodies '{code}' '{word}'",
+                                   f"is also an actor cue of group '{cues[word]}' (a body's word is Body or Other "
+                                   "by who adopts the resolution)")
+            if word in non_actors:
+                raise LexiconError(path, f"bodies '{code}' '{word}'", "is also listed under non_actors")
+            if word in seen:
+                raise LexiconError(path, f"bodies '{code}' '{word}'", "listed twice (or is one of the body's "
+                                   "spellings in bodies.yaml)")
+            seen[word] = code
+        body_cues[code] = tuple(seen)
+    unknown = [c for c in organs if c not in bodies]
+    if unknown:
+        raise LexiconError(path, f"bodies '{unknown[0]}'",
+                           f"unknown body code (bodies.yaml knows {', '.join(bodies)})")
     default = data.get("acting_body_default")
-    if default not in cues:
-        raise LexiconError(path, "acting_body_default", f"{default!r} is not an actor cue")
+    if default not in bodies:
+        raise LexiconError(path, "acting_body_default",
+                           f"{default!r} is not a body code of bodies.yaml ({', '.join(bodies)})")
     return {
         "actor_cues": cues,
+        "body_cues": body_cues,
+        "bodies": MappingProxyType(dict(bodies)),
         "non_actors": non_actors,
         "coordinators": _word_list(path, data, "coordinators"),
         "modifiers": _word_list(path, data, "modifiers"),
@@ -422,7 +526,7 @@ def _directory(directory) -> Path:
 
 
 def files_hash(directory: str | Path | None = None) -> str:
-    """Short sha256 over the bytes of the six lexicon files."""
+    """Short sha256 over the bytes of the lexicon files (``FILES``)."""
     d = _directory(directory)
     h = hashlib.sha256()
     for name in FILES:
@@ -448,15 +552,23 @@ def load_lexicon(directory: str | Path | None = None) -> Lexicon:
     userdict = _load_userdict(d / "userdict.txt")
     stopwords = _load_stopwords(d / "stopwords.txt")
     synonyms, v_syn = _load_synonyms(d / "synonyms.yaml")
-    actors = _load_actors(d / "actors.yaml")
+    from .bodies import load_bodies
+
+    # bodies.yaml is read as it is now (not from load_bodies' cache): this
+    # lexicon is cached by the content of its files, bodies.yaml included
+    actors = _load_actors(d / "actors.yaml", load_bodies.__wrapped__(d / "bodies.yaml"))
     strength = _load_strength(d / "strength.yaml")
     themes = _load_themes(d / "themes.yaml")
     # A word may be a cue of one kind only: an actor cue that is also a
     # strength cue would make the clause grammar ambiguous.
-    clash = sorted(set(actors["actor_cues"]) & set(strength["cues"]))
+    actor_words = dict(actors["actor_cues"])
+    for code, words in actors["body_cues"].items():
+        for w in words:
+            actor_words.setdefault(w, f"{BODY_GROUP} (of {code})")
+    clash = sorted(set(actor_words) & set(strength["cues"]))
     if clash:
         raise LexiconError(d / "strength.yaml", f"cue '{clash[0]}'",
-                           f"is also an actor cue of group '{actors['actor_cues'][clash[0]]}' in actors.yaml")
+                           f"is also an actor cue of group '{actor_words[clash[0]]}' in actors.yaml")
     versions = [v for v in (v_syn, actors.pop("version"), strength.pop("version"), themes.pop("version")) if v]
     base = max(versions, key=_version_key) if versions else "0"
     lex = Lexicon(
@@ -466,13 +578,16 @@ def load_lexicon(directory: str | Path | None = None) -> Lexicon:
         synonyms=MappingProxyType(synonyms),
         stopwords=stopwords,
         actor_cues=MappingProxyType(actors.pop("actor_cues")),
+        body_cues=MappingProxyType(actors.pop("body_cues")),
+        bodies=actors.pop("bodies"),
         cues=MappingProxyType(strength.pop("cues")),
         themes=MappingProxyType(themes.pop("themes")),
         **actors, **strength, **themes,
     )
-    logger.info("lexicon %s: %d user words, %d synonyms, %d stopwords, %d actor cues, %d strength cues, "
-                "%d themes / %d keywords", lex.version, len(userdict), len(synonyms), len(stopwords),
-                len(lex.actor_cues), len(lex.cues), len(lex.themes), len(lex.theme_keywords))
+    logger.info("lexicon %s: %d user words, %d synonyms, %d stopwords, %d actor cues (%d of bodies), "
+                "%d strength cues, %d themes / %d keywords", lex.version, len(userdict), len(synonyms),
+                len(stopwords), len(lex.actor_words), len(lex.actor_words) - len(lex.actor_cues), len(lex.cues),
+                len(lex.themes), len(lex.theme_keywords))
     _CACHE[key] = lex
     return lex
 

@@ -12,7 +12,8 @@ Contract
   and lists it in the row's ``overridden`` column. Dependent labels follow
   unless they are overridden too: a new ``strength`` brings its family and
   score from the lexicon, a new ``actor`` its group (when it is a known
-  cue), new ``themes`` a valid ``primary_theme``. An override for a
+  cue; a body's name is ``Body`` in its own resolutions), new ``themes`` a
+  valid ``primary_theme``. An override for a
   ``rec_id`` that is not in the table (renamed, or its resolution removed)
   is a warning, logged and returned, never an error: the analyst's file
   must survive a change of corpus.
@@ -196,6 +197,7 @@ def apply_overrides(recs: pd.DataFrame, overrides: pd.DataFrame, lexicon_dir=Non
         by_row.setdefault(o.rec_id, {})[o.field] = o.value
     cols = {c: list(out[c]) if c in out.columns else [None] * len(out)
             for c in list(FIELDS) + ["overridden", "review_reasons"]}
+    bodies = list(out["acting_body"]) if "acting_body" in out.columns else [None] * len(out)
     for rid, fields in by_row.items():
         i = pos[rid]
         changed = list(fields)
@@ -213,8 +215,10 @@ def apply_overrides(recs: pd.DataFrame, overrides: pd.DataFrame, lexicon_dir=Non
                     cols[f][i] = v
                     changed.append(f)
         if "actor" in fields:
-            if "actor_group" not in fields and fields["actor"] in lex.actor_cues:
-                cols["actor_group"][i] = lex.actor_cues[fields["actor"]]
+            # a body's name is Body or Other by who adopted the row's resolution
+            groups = lex.actor_groups_for(bodies[i] if isinstance(bodies[i], str) else None)
+            if "actor_group" not in fields and fields["actor"] in groups:
+                cols["actor_group"][i] = groups[fields["actor"]]
                 changed.append("actor_group")
             if "actors" not in fields:
                 cols["actors"][i] = [fields["actor"]] if fields["actor"] else []

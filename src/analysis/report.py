@@ -64,10 +64,11 @@ def chart_specs(run: Run) -> list[tuple[str, pd.DataFrame, Callable[[str], objec
     sec = coverage.theme_coverage(recs, by="section")
     add("theme_coverage_sections", sec, lambda lang: charts.plot_theme_coverage(
         coverage.theme_coverage(recs, by="section", lang=lang), lang=lang))
+    body = coverage.adopting_body(recs)  # the Body actor group is shown under its name
     add("actor_strength", coverage.actor_strength(recs), lambda lang: charts.plot_actor_strength(
-        coverage.actor_strength(recs, lang=lang), lang=lang))
+        coverage.actor_strength(recs, lang=lang), lang=lang, body=body))
     add("strength_by_actor", coverage.strength_by_actor(recs), lambda lang: charts.plot_strength_by_actor(
-        coverage.strength_by_actor(recs, lang=lang), lang=lang))
+        coverage.strength_by_actor(recs, lang=lang), lang=lang, body=body))
     overlap, clusters = run.tables.get("overlap"), run.tables.get("clusters")
     if overlap is not None and len(overlap):
         add("overlap_heatmap", overlap, lambda lang: charts.plot_overlap_heatmap(overlap, clusters, lang=lang))
