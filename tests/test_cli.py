@@ -86,3 +86,12 @@ def test_files_of_other_types_in_the_input_folder_are_reported(seed_folder, tmp_
     with caplog.at_level("WARNING", logger="analysis.pipeline"):
         assert _run(seed_folder, "--out", tmp_path / "out") == 0
     assert any("resolution_11-3.doc: skipped" in r.getMessage() for r in caplog.records)
+
+
+def test_a_missing_overrides_file_is_an_error(tmp_path, seed_folder, capsys):
+    from analysis.cli import main
+
+    rc = main(["run", str(seed_folder), "--out", str(tmp_path / "out"), "--overrides", str(tmp_path / "none.csv")])
+    assert rc == 2
+    assert "none.csv: no such overrides file" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

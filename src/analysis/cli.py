@@ -55,6 +55,8 @@ def _units_said(units) -> str:
 def cmd_run(args) -> int:
     from .pipeline import RunSettings, run
 
+    if args.overrides and not Path(args.overrides).is_file():  # corrections must never be skipped silently
+        raise InputError(args.overrides, "no such overrides file (--overrides)")
     settings = RunSettings(overrides=Path(args.overrides) if args.overrides else None, cache=not args.no_cache,
                            jobs=args.jobs)
     started = time.perf_counter()
