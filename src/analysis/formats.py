@@ -66,9 +66,8 @@ from pathlib import Path
 
 from .numerals import int_to_cn, to_roman
 from .inputs import InputError, decode_bytes
+from .structure import UNIT_HEADER
 from .text import DIGIT_TO_SUP, SUPERSCRIPT_DIGITS
-
-_UNIT_HEADER = re.compile(r"^第\d{1,4}/\d{1,3}号(?:决议|决定)$")
 
 logger = logging.getLogger(__name__)
 
@@ -1295,7 +1294,7 @@ def _extract_pdf(path: Path, settings: FormatSettings = DEFAULT_SETTINGS) -> tup
                     brk, why = True, "indent"
                 elif (strong_labels or prev.text[-1:] in "。；：，.;:") and _label_then_space(ln):
                     brk, why = True, "label"
-                elif _UNIT_HEADER.match(re.sub(r"\s+", "", ln.text)):
+                elif UNIT_HEADER.match(re.sub(r"\s+", "", ln.text)):
                     brk, why = True, "header"  # 第 11/3 号决议 heads a block even at the top of a page
             if not brk and prev.page != ln.page:
                 counts["paragraphs joined across a page break"] += 1

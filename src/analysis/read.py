@@ -38,7 +38,7 @@ from pathlib import Path
 
 from . import formats
 from .inputs import InputError, decode_bytes, file_sha256
-from .structure import structure_rules
+from .structure import CHAPTER_START, CONTENTS_LINE, UNIT_HEADER, header_start, structure_rules
 from .text import (DIGIT_TO_SUP, SUP_TO_DIGIT, SUPERSCRIPT_DIGITS, extract_footnote_marks, fold_radicals,
                    join_wrapped, normalise_line, prepare_line, split_run_on, strip_cjk_spaces)
 
@@ -129,12 +129,6 @@ class Document:
 
 _TERMINAL = "。；：，！？.;:"
 # Line starts that always open a new paragraph in wrapped text.
-_RESOLUTION_LINE = re.compile(r"^第\d+/\d+号(?:决议|决定)$")
-# "52/85.《…》的后续行动", "2002/13 采取行动…": a header of another body, title on the same line
-_NUMBER_TITLE_LINE = re.compile(r"^(?:\d{1,3}/\d{1,3}\.|\d{4}/\d{1,3}\.?)(?![\d号/])")
-# cover and chapter lines of a session report: "一. 缔约方会议…", "A. 决议", contents with dot leaders
-_CHAPTER_LINE = re.compile(r"^(?:[一二三四五六七八九十]+[.．、]|[A-Z][.．](?![\dA-Za-z]))")
-_CONTENTS_LINE = re.compile(r"(?:\.{3,}|…{2,}|·{3,}|。{3,})\s*\d{0,3}$")
 _ANNEX_LINE = re.compile(r"^附件(?:[一二三四五六七八九十]+|[IVX]+|\d+)?$")
 _NUMBERED = re.compile(r"^\d{1,3}\.(?!\d)")
 _LETTERED = re.compile(r"^\([a-z]{1,4}\)")
@@ -147,11 +141,11 @@ def _width(s: str) -> float:
 def _opens_paragraph(prev: str, line: str, preamble_verbs: tuple[str, ...], acting: re.Pattern | None = None) -> bool:
     if acting is not None and acting.match(line):  # "大会，": the acting body never continues a title
         return True
-    if _RESOLUTION_LINE.match(line) or _ANNEX_LINE.match(line) or _ANNEX_LINE.match(prev):
+    if UNIT_HEADER.match(line) or _ANNEX_LINE.match(line) or _ANNEX_LINE.match(prev):
         return True
-    if _RESOLUTION_LINE.match(prev) or _CONTENTS_LINE.search(prev) or _CONTENTS_LINE.search(line):
+    if UNIT_HEADER.match(prev) or CONTENTS_LINE.search(prev) or CONTENTS_LINE.search(line):
         return True
-    if (_NUMBER_TITLE_LINE.match(line) or _CHAPTER_LINE.match(line)) and prev[-1:] in "。；：，":
+    if (header_start(line) or CHAPTER_START.match(line)) and prev[-1:] in "。；：，":
         return True
     # A label at the start of a line always opens a block; whether it is a new
     # item or part of an enumeration inside the current one is the segmenter's
@@ -241,7 +235,7 @@ def build_blocks(lines: list[str], path: str | Path = "<text>",
             n = _NUMBERED.match(piece)
             if n:
                 next_number = int(piece[:n.end() - 1]) + 1
-            elif _RESOLUTION_LINE.match(piece) or _NUMBER_TITLE_LINE.match(piece) or _ANNEX_LINE.match(piece):
+            elif UNIT_HEADER.match(piece) or header_start(piece) or _ANNEX_LINE.match(piece):
                 next_number = 1
         layout_width[no] = _width(re.sub(r"\s+", " ", raw.strip()))
 

@@ -44,14 +44,14 @@ from . import bodies, schema
 from .numerals import cn_to_int, roman_to_int, to_roman
 from .inputs import InputError
 from .read import Block, Document
-from .structure import StructureRules, structure_rules
+from .structure import (CONTENTS_LINE, NUMBER_HEADER, UNIT_HEADER, YEAR_HEADER, StructureRules,
+                        structure_rules)
 from .text import join_wrapped
 
 logger = logging.getLogger(__name__)
 
 _ROMAN_NUMS = {"i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"}
 
-RESOLUTION_RE = re.compile(r"^第(\d{1,4}/\d{1,3})号(?:决议|决定)$")
 ANNEX_RE = re.compile(r"^附件([一二三四五六七八九十]+|[IVX]+|\d+)?(?:[：:\s]+(.*))?$")
 NUMBERED_RE = re.compile(r"^(\d{1,3})\.(?!\d)\s*")
 LETTERED_RE = re.compile(r"^\(([a-z]{1,4})\)\s*")
@@ -228,7 +228,7 @@ def segment(doc: Document, rules: StructureRules | None = None, *, validate: boo
         chapter = _report_heading(b.text)
         nxt = _next_body(blocks, pos)
         if current is not None:
-            ends = bool(_CONTENTS_RE.search(b.text))
+            ends = bool(CONTENTS_LINE.search(b.text))
             if chapter and _continues(report_chapters, chapter) and not _continues(own_sections, chapter):
                 ends = True
             elif b.text.endswith(("：", ":")) and nxt in headers and _INTRO_RE.search(b.text):
@@ -240,7 +240,7 @@ def segment(doc: Document, rules: StructureRules | None = None, *, validate: boo
                 continue
             current = None
             is_report = True
-        if _CONTENTS_RE.search(b.text):
+        if CONTENTS_LINE.search(b.text):
             role = "contents"
         elif chapter:
             role = "heading"
@@ -613,10 +613,6 @@ def _finish(doc: Document, units: list[Unit], paras_by_unit: list[list[_Para]], 
 
 # -- the shapes of headers, report text and closing lines ------------------
 
-_COP_HEADER = re.compile(r"^第(\d{1,4}/\d{1,3})号(决议|决定)$")
-_NUMBER_HEADER = re.compile(r"^(\d{1,3}/\d{1,3})\.(?!\d)\s*(.*)$")
-_YEAR_HEADER = re.compile(r"^((?:19[4-9]\d|20\d\d)/\d{1,3})(?![\d/])\.?\s*(.*)$")
-_CONTENTS_RE = re.compile(r"(?:(?:[.·…]\s?){4,}|…{2,}|。{3,})\s*\d{1,3}$")
 _INTRO_RE = re.compile(r"通过了?(?:下列|以下|如下)")
 _SESSION_RE = re.compile(r"^第[一二三四五六七八九十百零〇]+届(?:特别)?会议$")
 _META_RE = re.compile(
@@ -642,11 +638,11 @@ def _header(b: Block, nxt: Block | None, rules: StructureRules) -> tuple[str, st
      ('2002/13', 'resolution', 'year', '采取行动促进有效预防犯罪'), None, None, None]
     """
     text = b.text
-    m = _COP_HEADER.match(text)
+    m = UNIT_HEADER.match(text)
     if m:
         style = "year" if len(m.group(1).split("/")[0]) == 4 else "cop"
         return m.group(1), "resolution" if m.group(2) == "决议" else "decision", style, ""
-    for style, rx in (("year", _YEAR_HEADER), ("number", _NUMBER_HEADER)):
+    for style, rx in (("year", YEAR_HEADER), ("number", NUMBER_HEADER)):
         m = rx.match(text)
         if not m:
             continue
