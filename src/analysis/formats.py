@@ -1053,10 +1053,16 @@ def _edge(xs: list[float], q: float) -> float:
 
     >>> _edge([522.0, 522.0, 527.0, 300.0, 522.0, 521.8], 0.9)
     522.0
+    >>> _edge([300.0] * 4 + [513.0] * 3 + [168.0] * 3, 0.9)
+    513.0
     """
-    common = Counter(round(x) for x in xs).most_common(1)
-    if common and common[0][1] >= max(3, 0.2 * len(xs)):
-        near = [x for x in xs if abs(x - common[0][0]) <= 0.5]
+    # Several positions may be common (a page of equal short titles); the
+    # column edge is the outermost one lines are justified to.
+    counts = Counter(round(x) for x in xs)
+    common = [pos for pos, n in counts.items() if n >= max(3, 0.2 * len(xs))]
+    if common:
+        edge = max(common) if q >= 0.5 else min(common)
+        near = [x for x in xs if abs(x - edge) <= 0.5]
         return statistics.median(near)
     xs = sorted(xs)
     return xs[int(q * (len(xs) - 1))]
