@@ -529,7 +529,7 @@ def _resolutions(text: str, ctx: _Context) -> Iterable[_Hit]:
     previous = None
     for m in RESOLUTION_RE.finditer(text):
         body, source, start = _body_of_expression(text, m, ctx, previous)
-        if source in _WRITTEN or (source == "unresolved" and body not in bodies.heads):
+        if source in _WRITTEN:  # 该理事会 after 理事会 (resolved) or an unlisted body refers to it
             ctx.named.append((m.start(), body))
         previous = (m.end(), body, source)
         unit_kind = "decision" if m.group("what") == "决定" else "resolution"
