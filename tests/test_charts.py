@@ -492,7 +492,7 @@ def test_citation_graph_from_a_minimal_table():
     cit = seed_citations()
     graph = C.citation_digraph(cit)
     assert graph.edges["11/2", "document:CTOC/COP/WG.2/2022/4-CTOC/COP/WG.3/2022/4"]["count"] == 2
-    assert "预防犯罪和刑事司法委员会 26/3" in graph  # another body's 26/3 is its own node
+    assert "CCPCJ.26/3" in graph and "26/3" not in graph  # another body's 26/3 is its own node, by its unit key
     assert not any(d["kind"] in ("date", "article") for _, d in graph.nodes(data=True))
     ax = C.plot_citation_graph(cit, lang="en")
     boxes = {t.get_text() for t in ax.texts}
@@ -522,6 +522,21 @@ def test_citation_graph_corpus_resolutions_cite_each_other_on_the_left():
     arcs = [a for a in ax.texts if isinstance(a, matplotlib.text.Annotation)
             and a.arrow_patch.get_connectionstyle().rad != 0]
     assert len(arcs) == 4  # 99/1→11/2, 99/2→99/1, 99/3→99/2, 99/3→11/2
+
+
+def test_citation_graph_of_several_bodies_draws_each_resolution_once():
+    """A GA resolution citing ECOSOC 1996/27 (in the corpus) and a COP decision (written for testing)."""
+    cit = pd.concat([
+        _citations([("GA.53/111:pre:1", None, "回顾", "resolution", "1996/27", "经济及社会理事会"),
+                    ("GA.53/111:pre:2", None, "回顾", "resolution", "10/1", "缔约方会议")], "GA.53/111")
+        .assign(cited_unit_kind=["resolution", "decision"]),
+        _citations([("ECOSOC.1996/27:pre:1", None, "回顾", "resolution", "1995/9", None)], "ECOSOC.1996/27"),
+    ], ignore_index=True)
+    ax = C.plot_citation_graph(cit, lang="en")
+    boxes = [t.get_text() for t in ax.texts if not isinstance(t, matplotlib.text.Annotation)]
+    # The ECOSOC resolution is one box, in the corpus column, not a cited copy of itself.
+    assert [b for b in boxes if b.startswith("1996/27")] == ["1996/27\n(ECOSOC)"]
+    assert "dec. 10/1\n(COP)" in boxes and "1995/9\n(ECOSOC)" in boxes
 
 
 def test_citation_graph_accepts_a_bare_digraph():

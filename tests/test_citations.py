@@ -17,6 +17,7 @@ from analysis.citations import (
     fold_width,
     graphml_text,
     load_bodies,
+    resolution_node,
     write_graphml,
 )
 
@@ -515,20 +516,21 @@ def test_seed_bodies_and_keys(seed_citations):
 def test_seed_graph(seed_citations, tmp_path):
     _, c = seed_citations
     g = citation_graph(c)
-    src = "缔约方会议 11/2"
+    src = "11/2"  # the unit key: the same id as the resolution everywhere
     assert g.nodes[src]["kind"] == "resolution" and g.nodes[src]["in_corpus"]
     assert set(g.successors(src)) >= {
-        "缔约方会议 10/4",
-        "缔约方会议 9/1",
-        "缔约方会议 10/1",
-        "预防犯罪和刑事司法委员会 26/3",
+        "10/4",
+        "9/1",
+        "10/1",
+        "CCPCJ.26/3",
         "document:CTOC/COP/WG.2/2022/4",
         "document:CTOC/COP/WG.3/2022/4",
         "treaty:《条约汇编》第2225卷",
     }
     assert g.edges[src, "document:CTOC/COP/WG.2/2022/4"]["count"] == 2
-    assert g.edges[src, "缔约方会议 10/4"]["types"] == ["回顾"]
-    assert g.nodes["预防犯罪和刑事司法委员会 26/3"]["label"] == "26/3"
+    assert g.edges[src, "10/4"]["types"] == ["回顾"]
+    assert g.nodes["CCPCJ.26/3"]["label"] == "26/3"
+    assert not g.nodes["10/4"]["in_corpus"]  # cited, but not in this corpus
     # Dates and articles are not nodes unless asked for.
     assert not any(d["kind"] in ("date", "article") for _, d in g.nodes(data=True))
     assert any(d["kind"] == "article" for _, d in citation_graph(c, kinds=("article",)).nodes(data=True))
@@ -538,8 +540,70 @@ def test_seed_graph(seed_citations, tmp_path):
     assert graphml_text(citation_network(c)) == path.read_text(encoding="utf-8")
     back = nx.read_graphml(path)
     assert back.number_of_edges() == g.number_of_edges()
-    assert back.edges[src, "缔约方会议 10/4"]["types"] == "回顾"
-    assert back.nodes["缔约方会议 10/4"]["body"] == "缔约方会议"
+    assert back.edges[src, "10/4"]["types"] == "回顾"
+    assert back.nodes["10/4"]["body"] == "缔约方会议"
+
+
+def multi_body_paragraphs() -> pd.DataFrame:
+    """A GA resolution, the ECOSOC resolution it cites and a COP resolution, in one table (written for testing)."""
+    ga = paras(
+        "回顾经济及社会理事会1996年7月24日第1996/27号决议，",
+        "又回顾缔约方会议第10/4号决议和其第52/85号决议，",
+        resolution="GA.53/111", acting_body=GA, source_file="ga53.txt",
+    )
+    ecosoc = paras(
+        "回顾其1995年7月24日第1995/9号决议，",
+        "注意到缔约方会议第10/1号决定，",
+        resolution="ECOSOC.1996/27", acting_body=ECOSOC, source_file="e1996.txt",
+    )
+    cop = paras("回顾其第10/4号决议以及经济及社会理事会第1996/27号决议，", resolution="11/2", source_file="cop11.txt")
+    return pd.concat([ga, ecosoc, cop], ignore_index=True)
+
+
+def test_multi_body_graph_links_resolutions_by_their_keys(tmp_path):
+    c = extract_citations(multi_body_paragraphs())
+    g = citation_graph(c)
+    # The cited ECOSOC resolution is the ECOSOC resolution of the table: one node.
+    e = g.nodes["ECOSOC.1996/27"]
+    assert e == {"kind": "resolution", "label": "1996/27", "body": ECOSOC, "unit_kind": "resolution", "in_corpus": True}
+    assert set(g.predecessors("ECOSOC.1996/27")) == {"GA.53/111", "11/2"}
+    assert g.edges["GA.53/111", "ECOSOC.1996/27"]["types"] == ["回顾"]
+    # A COP resolution cited by two bodies is one node; not in the corpus here.
+    assert set(g.predecessors("10/4")) == {"GA.53/111", "11/2"} and not g.nodes["10/4"]["in_corpus"]
+    assert g.nodes["10/4"]["body"] == "缔约方会议"
+    # 其 in a GA resolution is the GA's; a COP decision is not resolution 10/1.
+    assert g.has_edge("GA.53/111", "GA.52/85") and g.has_edge("ECOSOC.1996/27", "ECOSOC.1995/9")
+    assert g.nodes["dec.10/1"]["unit_kind"] == "decision" and "10/1" not in g
+    assert g.nodes["GA.53/111"] == {"kind": "resolution", "label": "53/111", "body": GA, "unit_kind": "resolution",
+                                    "in_corpus": True}
+    assert {v for v, d in g.nodes(data=True) if d["in_corpus"]} == {"GA.53/111", "ECOSOC.1996/27", "11/2"}
+    # Every resolution node is a unit key.
+    for v, d in g.nodes(data=True):
+        if d["kind"] == "resolution":
+            assert registry.parse_key(v)[2] == d["label"]
+    back = nx.read_graphml(write_graphml(g, tmp_path / "g.graphml"))
+    assert back.nodes["ECOSOC.1996/27"]["in_corpus"] is True and back.has_edge("11/2", "ECOSOC.1996/27")
+
+
+def test_resolution_nodes_of_other_bodies_stay_readable():
+    c = one("回顾安全理事会第2/1号决议、人权理事会第7/1号决定和国际麻醉品管制委员会第3/2号决议，")
+    g = citation_graph(c)
+    assert set(g.successors("12/1")) == {"安全理事会 2/1", "人权理事会 dec.7/1", "国际麻醉品管制委员会 3/2"}
+    assert not any(d["in_corpus"] for v, d in g.nodes(data=True) if v != "12/1")
+    assert resolution_node(None, "10/4") == "resolution:10/4"  # no body: never taken for a key
+
+
+def test_graph_of_a_minimal_table():
+    """Without the extraction's columns a resolution without a body is the citing unit's own."""
+    c = pd.DataFrame({"resolution": ["GA.53/111", "GA.53/111", "11/2"], "cited_kind": ["resolution"] * 3,
+                      "cited": ["52/85", "10/4", "10/4"], "cited_body": [None, "缔约方会议", None]})
+    nodes, edges = citation_network(c)
+    assert set(edges) == {("GA.53/111", "GA.52/85"), ("GA.53/111", "10/4"), ("11/2", "10/4")}
+    assert nodes["GA.53/111"]["body"] == GA and nodes["10/4"]["body"] == "缔约方会议"
+    assert edges["GA.53/111", "10/4"] == {"count": 1, "types": []}
+    # acting_bodies adds the corpus resolutions the table does not cite from.
+    nodes, _ = citation_network(c, acting_bodies={"GA.52/85": GA})
+    assert nodes["GA.52/85"]["in_corpus"] and not nodes["10/4"]["in_corpus"]
 
 
 def test_graph_of_nothing():

@@ -23,7 +23,7 @@ source line (resolutions covered, lexicon version, date) under the chart.
   drawn as their own category ("未分类" / "Unclassified", "No theme"),
   never dropped.
 * Citation maps take the ``citations`` table or the graph of
-  ``citations.citation_graph``; node identity (body + number) is decided
+  ``citations.citation_graph``; node identity (the unit key) is decided
   there, not here.
 
 Why it is built this way
@@ -987,45 +987,18 @@ def citation_digraph(citations: pd.DataFrame, *,
                      kinds: Iterable[str] = ("resolution", "document", "treaty")) -> nx.DiGraph:
     """Citing resolution → cited item graph of a ``citations`` table.
 
-    A table from ``analysis.citations`` (it has the ``normalised`` column) is
-    handed to ``citations.citation_graph``, which decides node identity
-    (body + number), the citing body and self-citations. A minimal table
-    (``[resolution, cited_kind, cited]``, ``cited_body`` optional) gets the
-    same attributes here: nodes ``kind``, ``label``, ``body``, ``in_corpus``;
-    edges ``count``. A resolution without a body, or of the COP, is taken to
-    be the COP's (the acting body of the corpus).
+    Handed to ``citations.citation_graph``, which decides node identity (a
+    resolution of a body of ``bodies.yaml`` is its unit key, so a cited
+    resolution of the corpus is the node of that resolution), the citing
+    body and self-citations. A minimal table (``[resolution, cited_kind,
+    cited]``, ``cited_body`` optional: a resolution without one is the
+    citing unit's own) gives the same nodes: ``kind``, ``label``, ``body``,
+    ``in_corpus``; edges ``count``.
     """
     _require(citations, ("resolution", "cited_kind", "cited"), "citation_digraph")
-    kinds = tuple(kinds)
-    if "normalised" in citations.columns and "cited_body" in citations.columns \
-            and "citation_type" in citations.columns:
-        from analysis.citations import citation_graph
+    from analysis.citations import citation_graph
 
-        return citation_graph(citations, kinds=kinds)
-    graph = nx.DiGraph()
-    corpus = {str(r) for r in citations["resolution"].dropna()}
-    for row in citations.itertuples(index=False):
-        if row.cited_kind not in kinds or _na_to_none(row.cited) is None:
-            continue
-        src, cited = str(row.resolution), str(row.cited)
-        body = _na_to_none(getattr(row, "cited_body", None))
-        if row.cited_kind == "resolution":
-            own = body in (None, OWN_BODY)
-            node = cited if own else f"{body} {cited}"
-            attrs = dict(kind="resolution", label=cited, body=body or "", in_corpus=own and cited in corpus)
-        else:
-            node = f"{row.cited_kind}:{cited}"
-            attrs = dict(kind=row.cited_kind, label=cited, body=body or "", in_corpus=False)
-        if node == src:
-            continue  # a resolution naming itself
-        graph.add_node(src, kind="resolution", label=src, body=OWN_BODY, in_corpus=True)
-        if node not in graph:
-            graph.add_node(node, **attrs)
-        if graph.has_edge(src, node):
-            graph.edges[src, node]["count"] += 1
-        else:
-            graph.add_edge(src, node, count=1)
-    return graph
+    return citation_graph(citations, kinds=tuple(kinds))
 
 
 def _drawable_citations(graph: nx.DiGraph, lang: str) -> nx.DiGraph:
@@ -1044,6 +1017,8 @@ def _drawable_citations(graph: nx.DiGraph, lang: str) -> nx.DiGraph:
         d["draw_kind"] = "corpus" if in_corpus or kind == "corpus" else (kind or "resolution")
         label = str(d.get("label") or v)
         body = _na_to_none(d.get("body")) or None
+        if d.get("unit_kind") == "decision":
+            label = f"决定 {label}" if lang == "zh" else f"dec. {label}"
         if d["draw_kind"] in ("corpus", "resolution") and body and body != own:
             label += "\n(" + (BODIES_EN.get(body, body) if lang == "en" else body) + ")"
         d["text"] = label

@@ -68,7 +68,11 @@ cited_body, span_start, span_end, context`` + ``detail``, ``normalised``,
 
 ``citation_graph(citations)`` builds a ``networkx.DiGraph`` from citing
 resolution to cited resolution / document / treaty volume; nodes carry
-``kind``, ``label``, ``body`` and ``in_corpus``; edges ``count`` and ``types``.
+``kind``, ``label``, ``body``, ``in_corpus`` (and ``unit_kind`` for
+resolutions); edges ``count`` and ``types``. A resolution's node id is its
+unit key (``resolution_node``), so resolutions of different bodies never
+merge and a cited resolution of the corpus is the node of the resolution
+itself.
 ``citation_network`` gives the same nodes and edges as plain dicts.
 ``write_graphml(graph, path)`` writes it for Gephi/yEd.
 
@@ -525,7 +529,7 @@ def _resolutions(text: str, ctx: _Context) -> Iterable[_Hit]:
     previous = None
     for m in RESOLUTION_RE.finditer(text):
         body, source, start = _body_of_expression(text, m, ctx, previous)
-        if source in _WRITTEN or (source == "unresolved" and body not in bodies.heads):
+        if source in _WRITTEN:  # 该理事会 after 理事会 (resolved) or an unlisted body refers to it
             ctx.named.append((m.start(), body))
         previous = (m.end(), body, source)
         unit_kind = "decision" if m.group("what") == "决定" else "resolution"
@@ -767,9 +771,38 @@ def _empty() -> pd.DataFrame:
 # --------------------------------------------------------------------------
 
 
-def resolution_node(body: str | None, number: str) -> str:
-    """Node id of a resolution: ``<body> <number>`` (``缔约方会议 10/4``)."""
-    return f"{body} {number}" if body else number
+def resolution_node(body: str | None, number: str, kind: str = "resolution") -> str:
+    """Node id of a resolution or decision.
+
+    A body of ``bodies.yaml`` gives the unit key, the id the resolution has
+    in the corpus; another body a readable id; no body at all a
+    ``resolution:`` id that no key can be.
+
+    >>> resolution_node("大会", "55/25"), resolution_node("缔约方会议", "10/1", "decision")
+    ('GA.55/25', 'dec.10/1')
+    >>> resolution_node("安全理事会", "1373/1"), resolution_node(None, "10/4")
+    ('安全理事会 1373/1', 'resolution:10/4')
+    """
+    lexicon = load_bodies()
+    code = lexicon.code(lexicon.canonical(body)) if body else None
+    if code:
+        return registry.unit_key(code, number, kind)
+    written = f"dec.{number}" if kind == "decision" else number
+    return f"{body} {written}" if body else f"resolution:{written}"
+
+
+def _citing_node(key: str, body: str | None) -> dict:
+    """Attributes of a citing unit's node: its number, body and kind, read from its key."""
+    lexicon = load_bodies()
+    try:
+        code, kind, number = registry.parse_key(key)
+    except ValueError:
+        return {"kind": "resolution", "label": key, "body": body or "", "unit_kind": "resolution"}
+    return {"kind": "resolution", "label": number, "body": body or lexicon.name_of(code) or "", "unit_kind": kind}
+
+
+def _column(df: pd.DataFrame, name: str) -> list:
+    return df[name].tolist() if name in df.columns else [None] * len(df)
 
 
 def citation_network(
@@ -780,7 +813,11 @@ def citation_network(
 ) -> tuple[dict[str, dict], dict[tuple[str, str], dict]]:
     """``(nodes, edges)`` of ``citation_graph`` as plain dicts (node id ->
     attributes, (source, target) -> attributes), in the graph's order: what
-    a run writes as GraphML without building (or importing) networkx."""
+    a run writes as GraphML without building (or importing) networkx.
+
+    Needs ``resolution``, ``cited_kind`` and ``cited``; the other columns of
+    the citations table are used when present (a resolution without
+    ``cited_body`` is the citing unit's own)."""
     bodies = load_bodies()
     nodes: dict[str, dict] = {}
     edges: dict[tuple[str, str], dict] = {}
@@ -788,19 +825,25 @@ def citation_network(
         return nodes, edges
     sel = citations[citations["cited_kind"].isin(kinds)]
     own: dict[str, str | None] = {}
-    if "citing_body" in citations.columns:
-        for r, b in zip(citations["resolution"].tolist(), citations["citing_body"].tolist()):
-            if _nonempty(b):
-                own.setdefault(r, b)
+    for r, b in zip(citations["resolution"].tolist(), _column(citations, "citing_body")):
+        if _nonempty(b):
+            own.setdefault(str(r), b)
     if acting_bodies:
-        own.update({r: bodies.canonical(b) for r, b in acting_bodies.items()})
-    corpus_nodes = {resolution_node(own.get(r), r) for r in citations["resolution"].unique()}
+        own.update({str(r): _acting_body(bodies, b, r) for r, b in acting_bodies.items()})
+    corpus = {str(r) for r in citations["resolution"].dropna().unique()} | {str(r) for r in acting_bodies or ()}
 
-    def node_for(kind: str, cited: str, cited_body, normalised) -> tuple[str, dict]:
+    def own_body(src: str) -> str | None:
+        return own[src] if src in own else _acting_body(bodies, None, src)
+
+    def node_for(src: str, kind: str, cited: str, cited_body, normalised, unit_kind, key) -> tuple[str, dict]:
         body = _str_or_none(cited_body)
         if kind == "resolution":
-            num = _str_or_none(normalised) or cited
-            return resolution_node(body, num), {"kind": "resolution", "label": num, "body": body or ""}
+            num = _str_or_none(normalised) or _nospace(str(cited))
+            unit_kind = unit_kind if unit_kind in registry.KINDS else "resolution"
+            if body is None:
+                body = own_body(src)
+            node = _str_or_none(key) or resolution_node(body, num, unit_kind)
+            return node, {"kind": "resolution", "label": num, "body": body or "", "unit_kind": unit_kind}
         if kind == "article":
             label = f"{body} {cited}" if body else cited
             return f"article:{label}", {"kind": kind, "label": label, "body": body or ""}
@@ -808,22 +851,27 @@ def citation_network(
 
     counts: dict[tuple[str, str], list] = {}
     # Plain lists: iterating Arrow-backed columns cell by cell is slow.
-    columns = ("resolution", "cited_kind", "cited", "cited_body", "normalised", "citation_type")
-    for resolution, kind, cited, cited_body, normalised, ctype in zip(*(sel[c].tolist() for c in columns)):
-        src = resolution_node(own.get(resolution), resolution)
+    columns = ("resolution", "cited_kind", "cited", "cited_body", "normalised", "cited_unit_kind", "cited_key",
+               "citation_type")
+    for resolution, kind, cited, cited_body, normalised, unit_kind, key, ctype in zip(
+            *(_column(sel, c) for c in columns)):
+        if not _nonempty(cited) or not _nonempty(resolution):
+            continue
+        src = str(resolution)
         if src not in nodes:
-            nodes[src] = {"kind": "resolution", "label": resolution, "body": own.get(resolution) or ""}
-        dst, attrs = node_for(kind, cited, cited_body, normalised)
+            nodes[src] = _citing_node(src, own_body(src))
+        dst, attrs = node_for(src, kind, cited, cited_body, normalised, unit_kind, key)
         if dst == src:
             continue  # a resolution naming itself (第11/2号决议 in its own header)
         if dst not in nodes:
             nodes[dst] = attrs
         e = counts.setdefault((src, dst), [0, set()])
         e[0] += 1
-        e[1].add(ctype)
+        if _nonempty(ctype):
+            e[1].add(ctype)
     edges = {key: {"count": n, "types": sorted(types)} for key, (n, types) in counts.items()}
     for node, data in nodes.items():
-        data["in_corpus"] = node in corpus_nodes
+        data["in_corpus"] = node in corpus
     return nodes, edges
 
 
@@ -836,11 +884,16 @@ def citation_graph(
     """Directed graph citing resolution -> cited resolution / document / treaty volume.
 
     Dates and articles are not nodes by default (they are not documents one
-    could read); pass ``kinds`` to include them. Citing resolutions are
-    identified like cited ones (``缔约方会议 11/2``), with the body taken from
-    the ``citing_body`` column, or from ``acting_bodies`` (resolution -> body,
-    e.g. from the documents table) when given. ``in_corpus``
-    marks nodes that are resolutions of the corpus.
+    could read); pass ``kinds`` to include them. A resolution's node is its
+    unit key (``11/2``, ``GA.55/25``, ``ECOSOC.1996/27``, ``dec.10/1``), the
+    key in the ``resolution`` column for a citing one and ``cited_key`` for
+    a cited one, so a cited resolution of the corpus is the node of the
+    resolution itself; resolutions of other bodies have readable ids
+    (``安全理事会 1373/1``). The citing body is taken from the
+    ``citing_body`` column, or from ``acting_bodies`` (resolution -> acting
+    body, e.g. from the documents table) when given. ``in_corpus`` marks
+    the resolutions of the corpus: the keys of the ``resolution`` column
+    (and of ``acting_bodies``).
     """
     import networkx as nx
 
