@@ -275,7 +275,7 @@ def _load_bodies(path: str) -> Bodies:
                                        f"bodies.{owner[head]}: a head names no body by itself")
     # The verbs that open a paragraph (又回顾, 并铭记 …) also open the clause
     # that names a body: the generic rule stops at them (并铭记理事会 -> 理事会).
-    from .segment import structure_rules
+    from .structure import structure_rules
 
     rules = structure_rules()
     stops = list(dict.fromkeys([*stops, *rules.preamble_verbs, *rules.operative_verbs]))
