@@ -109,6 +109,7 @@ import pandas as pd
 from . import bodies as registry
 from .lexicon import read_yaml
 from .numerals import cn_to_int
+from .structure import structure_rules
 
 logger = logging.getLogger(__name__)
 
@@ -275,8 +276,6 @@ def _load_bodies(path: str) -> Bodies:
                                        f"bodies.{owner[head]}: a head names no body by itself")
     # The verbs that open a paragraph (又回顾, 并铭记 …) also open the clause
     # that names a body: the generic rule stops at them (并铭记理事会 -> 理事会).
-    from .structure import structure_rules
-
     rules = structure_rules()
     stops = list(dict.fromkeys([*stops, *rules.preamble_verbs, *rules.operative_verbs]))
     spellings = tuple(sorted(owner.items(), key=lambda kv: (-len(kv[0]), kv[0])))
