@@ -98,7 +98,7 @@ def test_the_same_resolution_in_a_report_and_a_file_of_its_own_is_refused(tmp_pa
 
 
 @pytest.mark.parametrize("text, key, body, acting, extra", [
-    (GA_RES, "GA.52/85", "GA", "大会", {"session": "第五十二届会议", "meeting": "第70次全体会议", "date": "1997年12月12日"}),
+    (GA_RES, "GA.52/85", "GA", "大会", {"session": "第五十二届会议", "meeting": "第70次全体会议", "date": "1997-12-12"}),
     (ECOSOC_RES, "ECOSOC.2002/13", "ECOSOC", "经济及社会理事会", {"meeting": "第37次全体会议"}),
     (CCPCJ_RES, "CCPCJ.26/3", "CCPCJ", "预防犯罪和刑事司法委员会", {}),
     (COSP_RES, "COSP.9/1", "COSP", "联合国反腐败公约缔约国会议", {}),
@@ -129,7 +129,7 @@ def test_web_page_conventions(write, caplog):
     with caplog.at_level(logging.WARNING):
         seg = segment(read_document(write("web.txt", text)))
     (unit,) = seg.units
-    assert unit.title == "《关于有组织犯罪的宣言》" and unit.date == "1997年12月12日" and unit.acting_body == "大会"
+    assert unit.title == "《关于有组织犯罪的宣言》" and unit.date == "1997-12-12" and unit.acting_body == "大会"
     p = seg.paragraphs
     pre = p[p["kind"] == "preamble"]["text"].tolist()
     assert pre == ["回顾其决议，", "关注有组织犯罪的增加，", "期待各国合作，", "期待加强协调，"]

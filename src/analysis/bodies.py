@@ -157,6 +157,8 @@ def sort_key(key: str) -> tuple:
 
     >>> sorted(["11/10", "dec.11/101", "11/2", "GA.52/85", "10/4"], key=sort_key)
     ['10/4', '11/2', '11/10', 'dec.11/101', 'GA.52/85']
+
+    ``time_key`` orders them in time instead.
     """
     try:
         body, kind, number = parse_key(key)
@@ -164,3 +166,78 @@ def sort_key(key: str) -> tuple:
         return (len(load_bodies()), 0, 0, 0, str(key))
     a, b = (int(x) for x in number.split("/"))
     return (list(load_bodies()).index(body), a, KINDS.index(kind), b, "")
+
+
+SESSIONS_FILE = Path(__file__).with_name("lexicon") / "sessions.yaml"
+
+
+@lru_cache(maxsize=4)
+def load_sessions(path: str | Path | None = None) -> dict[str, dict[int, int] | tuple[int, int]]:
+    """Read ``sessions.yaml``: body -> {session: year} or (first, every)."""
+    path = Path(path) if path else SESSIONS_FILE
+    data = read_yaml(path, error=lambda problem: LexiconError(path, "sessions", problem))
+    out: dict = {}
+    known = load_bodies()
+    for body, entry in (data.get("sessions") or {}).items():
+        if body not in known:
+            raise LexiconError(path, f"sessions.{body}", "is not a body of bodies.yaml")
+        if not isinstance(entry, dict) or not ({"years"} <= set(entry) or {"first", "every"} <= set(entry)):
+            raise LexiconError(path, f"sessions.{body}", "needs `years` or `first` and `every`")
+        if "years" in entry:
+            years = entry["years"]
+            if not isinstance(years, dict) or not all(isinstance(k, int) and isinstance(v, int)
+                                                      for k, v in years.items()):
+                raise LexiconError(path, f"sessions.{body}.years", "must map session numbers to years")
+            out[body] = dict(years)
+        else:
+            out[body] = (int(entry["first"]), int(entry["every"]))
+    return out
+
+
+def session_of(key: str) -> int | None:
+    """The session that adopted a unit: the number's first part (the year for ECOSOC).
+
+    >>> session_of("11/2"), session_of("GA.52/85"), session_of("ECOSOC.2002/13"), session_of("x")
+    (11, 52, 2002, None)
+    """
+    try:
+        return int(parse_key(key)[2].split("/")[0])
+    except ValueError:
+        return None
+
+
+def year_of(key: str) -> int | None:
+    """The year a unit was adopted in, from its session (``sessions.yaml``).
+
+    >>> year_of("11/2"), year_of("dec.10/1"), year_of("GA.52/85"), year_of("ECOSOC.2002/13"), year_of("CCPCJ.26/3")
+    (2022, 2020, 1997, 2002, 2017)
+    """
+    try:
+        body = parse_key(key)[0]
+    except ValueError:
+        return None
+    session = session_of(key)
+    if body == "ECOSOC":
+        return session
+    entry = load_sessions().get(body)
+    if isinstance(entry, dict):
+        return entry.get(session)
+    if entry:
+        first, every = entry
+        return first + (session - 1) * every
+    return None
+
+
+def time_key(key: str, date: str | None = None) -> tuple:
+    """Order units in time: the adoption date where the text gives it, else
+    the session's year; within a session, decisions and resolutions by
+    number; bodies in file order where nothing else tells them apart.
+
+    >>> sorted(["GA.52/85", "11/2", "ECOSOC.2002/13", "dec.11/101", "11/10"], key=time_key)
+    ['GA.52/85', 'ECOSOC.2002/13', '11/2', '11/10', 'dec.11/101']
+    """
+    year = None
+    if date:
+        year = int(str(date)[:4])
+    year = year or year_of(key) or 9999
+    return (year, str(date or ""), *sort_key(key))

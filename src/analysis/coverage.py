@@ -47,7 +47,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from .bodies import sort_key
+from .bodies import time_key
 from .numerals import int_to_cn, roman_to_int
 
 logger = logging.getLogger(__name__)
@@ -117,13 +117,13 @@ def unit_label(resolution: str, part: str | None = None, lang: str = "zh") -> st
 
 
 def resolution_key(resolution: str) -> tuple:
-    """Sort key: ``9/1`` < ``10/4`` < ``11/2`` < ``dec.11/101``; other bodies
-    after the COP's (``analysis.bodies.sort_key``), anything else last.
+    """Sort key: units in time (``analysis.bodies.time_key``: the session's
+    year, then body, session, kind and number), anything else last.
 
-    >>> sorted(["11/2", "9/1", "GA.52/85", "10/4"], key=resolution_key)
-    ['9/1', '10/4', '11/2', 'GA.52/85']
+    >>> sorted(["11/2", "9/1", "GA.52/85", "10/4", "dec.11/101"], key=resolution_key)
+    ['GA.52/85', '9/1', '10/4', '11/2', 'dec.11/101']
     """
-    return sort_key(str(resolution).strip())
+    return time_key(str(resolution).strip())
 
 
 def _part_key(part) -> int:

@@ -62,6 +62,10 @@ _PARAGRAPH_COLUMNS = (
                                 "empty for report text"),
     Column("unit_kind", "str", "resolution or decision (empty for report text)"),
     Column("body", "str", "code of the adopting body: COP, GA, ECOSOC, CCPCJ, COSP (lexicon/bodies.yaml)"),
+    Column("session", "int?", "session that adopted the unit: 11 for 11/2, 52 for GA.52/85, the year for ECOSOC"),
+    Column("year", "int?", "year of adoption: from the date the text gives, else the session's (lexicon/sessions.yaml)"),
+    Column("date", "str?", "adoption date (YYYY-MM-DD) where the text gives it: the closing date line, the "
+                           "adopting meeting (在…会议上), a web page's metadata"),
     Column("resolution_title", "str", "title of the resolution"),
     Column("acting_body", "str", "the body that adopts it, as written, e.g. 联合国打击跨国有组织犯罪公约缔约方会议"),
     Column("part", "str", "body, or the annex as a Roman numeral (I, II …), fn for footnotes, report for "
@@ -148,6 +152,7 @@ _DTYPE_CHECKS = {
     "str": lambda s: _all_str(s, optional=False),
     "str?": lambda s: _all_str(s, optional=True),
     "int": lambda s: pd.api.types.is_integer_dtype(s),
+    "int?": lambda s: pd.api.types.is_integer_dtype(s) or bool(s.isna().all()),
     "float": lambda s: pd.api.types.is_float_dtype(s) or pd.api.types.is_integer_dtype(s),
     "bool": lambda s: pd.api.types.is_bool_dtype(s),
     "list": _all_lists,

@@ -309,7 +309,8 @@ def _segment_unit(doc: Document, header: Block, found: tuple[str, str, str, str]
     def unplace(b: Block, reason: str) -> None:
         unplaced.append({"source_file": doc.source_file, "line": b.line_start, "text": b.text, "reason": reason})
 
-    inline_title, unit.date = _title_metadata(inline_title)
+    inline_title, found_date = _title_metadata(inline_title)
+    unit.date = iso_date(found_date)
     title_parts: list[str] = [inline_title] if inline_title else []
     acting_body = ""
     phase = "title"  # title -> body -> annex
@@ -343,7 +344,7 @@ def _segment_unit(doc: Document, header: Block, found: tuple[str, str, str, str]
                            or opening_verb(text, rules.preamble_verbs, rules.verb_prefixes))
             if not starts_body and len(title_parts) < 3:
                 text, meta_date = _title_metadata(text)
-                unit.date = unit.date or meta_date
+                unit.date = unit.date or iso_date(meta_date)
                 if text:
                     title_parts.append(text)
                 header_lines += range(b.line_start, b.line_end + 1)
@@ -483,6 +484,10 @@ def _segment_unit(doc: Document, header: Block, found: tuple[str, str, str, str]
 
     unit.title = "".join(title_parts)
     unit.acting_body = acting_body
+    first = next((p.block.text for p in paras if p.kind == "operative"), "")
+    met = re.match(r"^在(\d{4}年\d{1,2}月\d{1,2}日)(?:举行的)?第\d+次(?:全体)?会议上", first)
+    if met and not unit.date:  # "在2022年10月21日第9次会议上，缔约方会议决定…": the day it was adopted
+        unit.date = iso_date(met.group(1))
     unit.body = bodies.body_of(acting_body) if acting_body else ""
     if not acting_body and not any(p.kind in ("operative", "recommendation", "preamble") for p in paras):
         raise InputError(path, f"{kind} number {number} at line {header.line_start} is followed by neither an "
@@ -582,6 +587,9 @@ def _finish(doc: Document, units: list[Unit], paras_by_unit: list[list[_Para]], 
         rows.append({
             "para_id": para_id, "rec_id": rec_id, "resolution": res,
             "unit_kind": unit.kind if unit else "", "body": unit.body if unit else "",
+            "session": bodies.session_of(unit.key) if unit else None,
+            "year": (int(unit.date[:4]) if unit.date else bodies.year_of(unit.key)) if unit else None,
+            "date": unit.date if unit else None,
             "resolution_title": unit.title if unit else "",
             "acting_body": unit.acting_body if unit else "", "part": p.part, "label": p.label or "",
             "kind": p.kind, "seq": seq,
@@ -599,6 +607,8 @@ def _finish(doc: Document, units: list[Unit], paras_by_unit: list[list[_Para]], 
         df = pd.DataFrame({c: [r[c] for r in rows] for c in schema.PARAGRAPHS.names})
         for col in ("seq", "char_start", "char_end", "line_start", "line_end"):
             df[col] = df[col].astype("int64")
+        for col in ("session", "year"):
+            df[col] = df[col].astype("Int64")
         df["is_chapeau"] = df["is_chapeau"].astype(bool)
     else:
         df = schema.empty(schema.PARAGRAPHS)
@@ -772,13 +782,26 @@ def _title_metadata(text: str) -> tuple[str, str | None]:
     return text[:m.start()], d.group() if d else None
 
 
+def iso_date(text: str | None) -> str | None:
+    """``1997年12月12日`` -> ``1997-12-12`` (None for anything else).
+
+    >>> iso_date("1997年12月12日"), iso_date("2022年5月3日"), iso_date("2022年13月3日")
+    ('1997-12-12', '2022-05-03', None)
+    """
+    m = re.fullmatch(r"(\d{4})年(\d{1,2})月(\d{1,2})日", text or "")
+    if not m:
+        return None
+    y, mo, d = map(int, m.groups())
+    return f"{y:04d}-{mo:02d}-{d:02d}" if 1 <= mo <= 12 and 1 <= d <= 31 else None
+
+
 def _closing(text: str, unit: Unit) -> bool:
     """Record the adopting meeting and date lines after the last paragraph."""
     m = _MEETING_RE.match(text)
     if not text or not m or not (m.group(1) or m.group(2) or m.group(3)):
         return False
     unit.meeting = m.group(2) or unit.meeting
-    unit.date = m.group(1) or m.group(3) or unit.date
+    unit.date = iso_date(m.group(1) or m.group(3)) or unit.date
     return True
 
 
