@@ -191,3 +191,50 @@ GA_NEXT_LINE_TITLE = """45/123.
 
 2. 决定在第四十六届会议上审议这一问题。
 """
+
+
+# -- a later version of the seed, with known edits (written for testing) --------
+
+#: rec_id in the later text -> what was done to it
+EDITS = {
+    "12/2:I:b": "strengthened",  # 可制定 -> 应制定
+    "12/2:I:d": "actor changed",  # 各国不妨考虑 -> 捐助方不妨考虑
+    "12/2:I:e": "weakened",  # 应考虑扩充 -> 不妨考虑扩充
+    "12/2:I:i": "condition added",  # + 在资源允许的情况下
+    "12/2:I:l": "condition removed",  # - 在可行情况下
+    "12/2:I:p": "item added",
+}
+DROPPED = "11/2:II:k"  # the seed's last item, left out of the later text
+
+
+def later_seed(seed: str) -> str:
+    """The seed as if the next session had adopted it again (as 12/2) with
+    the edits of ``EDITS`` and without its last item."""
+    lines = seed.split("\n")
+
+    def edit(prefix: str, old: str, new: str) -> None:
+        for i, line in enumerate(lines):
+            if line.startswith(prefix):
+                assert old in line, (prefix, old)
+                lines[i] = line.replace(old, new, 1)
+                return
+        raise AssertionError(prefix)
+
+    text = "\n".join(lines).replace("第 11/2 号决议", "第 12/2 号决议", 1)
+    lines = text.split("\n")
+    annex2 = lines.index("附件二")
+    # annex I items come before "附件二", annex II items after it
+    first = lines[:annex2]
+    rest = lines[annex2:]
+    lines = first
+    edit("(b) ", "可制定一项传播计划", "应制定一项传播计划")
+    edit("(d) ", "各国不妨考虑编写", "捐助方不妨考虑编写")
+    edit("(e) ", "应考虑扩充", "不妨考虑扩充")
+    edit("(i) ", "各国应考虑加强执法", "各国应考虑在资源允许的情况下加强执法")
+    edit("(l) ", "在可行情况下划拨", "划拨")
+    o = next(i for i, line in enumerate(lines) if line.startswith("(o) "))
+    lines[o + 1:o + 1] = ["", "(p) 各国应考虑建立专门机构，负责监测海上运输集装箱的非法转运；"]
+    k = next(i for i, line in enumerate(rest) if line.startswith("(k) "))
+    j = next((i for i, line in enumerate(rest) if i > k and line.startswith("(")), len(rest))
+    rest = rest[:k] + rest[j:]
+    return "\n".join(lines + rest)

@@ -56,7 +56,7 @@ from .outputs import read_table
 logger = logging.getLogger(__name__)
 
 TABLES = ("documents", "paragraphs", "recommendations", "unplaced", "provisions", "overlap", "clusters",
-          "citations", "review_queue", "term_frequencies")
+          "citations", "review_queue", "term_frequencies", "precedents")
 
 
 @dataclass

@@ -642,6 +642,7 @@ def corpus_tables(corpus: Corpus, recs: pd.DataFrame, provisions: pd.DataFrame,
     nodes and edges (``citations.citation_network``)."""
     from .citations import citation_network, extract_citations
     from .overrides import apply_overrides, read_overrides, review_queue
+    from .precedents import precedents
     from .tokenise import term_frequencies
 
     warnings: list[str] = []
@@ -665,9 +666,10 @@ def corpus_tables(corpus: Corpus, recs: pd.DataFrame, provisions: pd.DataFrame,
         add("citations", extract_citations(corpus.paragraphs))
     graph = citation_network(tables["citations"])
     add("term_frequencies", term_frequencies(recs, by="resolution"))
+    add("precedents", precedents(recs, pairs))
     _report_unmatched(recs)
     order = ("documents", "paragraphs", "recommendations", "provisions", "unplaced", "review_queue", "overlap",
-             "clusters", "citations", "term_frequencies")
+             "clusters", "citations", "term_frequencies", "precedents")
     return {name: tables[name] for name in order}, warnings, graph
 
 
