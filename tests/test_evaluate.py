@@ -85,13 +85,42 @@ def test_themes_are_cross_validated_three_ways(ev, gold):
     assert ev.theme_predictions["rules"].tolist() == plain
 
 
+def test_crime_areas_are_scored_per_area_and_the_model_beside_the_rules(ev, gold):
+    from analysis.lexicon import CRIME_AREA_CODES
+
+    probes = ev.crime_tables["written probes"].set_index("label")
+    assert list(probes.index[:len(CRIME_AREA_CODES)]) == list(CRIME_AREA_CODES)
+    assert (probes.loc[list(CRIME_AREA_CODES), "support"] > 0).all()  # every area annotated on some probe
+    seed = ev.crime_tables["resolutions"].set_index("label")
+    assert seed.loc["micro avg", "support"] == 0 and seed.loc["micro avg", "fp"] == 0  # the seed is general
+    s = ev.crime_model.set_index("method")
+    assert list(s.index) == ["rules", "model"] and s["micro_f1"].between(0, 1).all()
+    assert len(ev.crime_predictions) == len(gold)
+    assert set(ev.crime_disagreements.columns) >= {"rec_id", "area", "model_p", "rules_right"}
+
+
+def test_an_annotation_file_without_crime_areas_is_not_scored_on_them(tmp_path):
+    path = tmp_path / "gold_99-9.csv"
+    pd.DataFrame({"rec_id": ["99/9:I:a", "99/9:I:b"], "text": ["各国应打击贩运人口。", "各国应提供培训。"],
+                  "themes": ["", "TA"], "actor": ["各国"] * 2, "actor_group": ["States"] * 2,
+                  "actors": ["各国"] * 2, "strength": ["应"] * 2, "strength_family": ["应"] * 2,
+                  "negated": ["false"] * 2, "conditions": ["", ""]}).to_csv(path, index=False, encoding="utf-8-sig")
+    gold = load_gold([path, ROOT / "data" / "annotations" / "probes.csv"])
+    assert gold.loc[gold["rec_id"] == "99/9:I:a", "crime_areas"].iloc[0] is None
+    ev = evaluate(gold)
+    assert "resolutions" not in ev.crime_tables and "written probes" in ev.crime_tables
+    assert "99/9:I:a" not in set(ev.crime_predictions["rec_id"])
+
+
 def test_report_and_files(tmp_path, ev):
     md = render_markdown(ev)
-    for heading in ("## Actor and strength (rules)", "## Themes: rules, model, combined", "### Per theme: model"):
+    for heading in ("## Actor and strength (rules)", "## Themes: rules, model, combined", "### Per theme: model",
+                    "## Crime areas (rules)", "### Rules alone, or a learned second opinion?"):
         assert heading in md
     written = write_evaluation(tmp_path, load_gold())
     names = {p.name for p in written}
     assert "evaluation.md" in names and "evaluation_themes_summary.csv" in names
+    assert {"evaluation_crime_areas_written_probes.csv", "evaluation_crime_areas_model.csv"} <= names
     assert "evaluation_confusion_strength_family_resolutions.csv" in names
     summary = pd.read_csv(tmp_path / "evaluation_themes_summary.csv", encoding="utf-8-sig")
     assert summary["method"].tolist() == ["rules", "model", "combined"]
@@ -101,3 +130,4 @@ def test_saved_report_is_in_docs():
     text = (ROOT / "docs" / "evaluation.md").read_text(encoding="utf-8")
     assert "Themes: rules, model, combined (leave one group out)" in text
     assert "| rules |" in text and "| model |" in text and "| combined |" in text
+    assert "## Crime areas (rules)" in text and "### Per area: written probes" in text

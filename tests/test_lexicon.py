@@ -11,6 +11,7 @@ import yaml
 
 from analysis.lexicon import (
     ACTOR_GROUPS,
+    CRIME_AREA_CODES,
     FAMILIES,
     FILES,
     LEXICON_DIR,
@@ -171,6 +172,54 @@ def test_a_new_spelling_in_bodies_yaml_is_a_body_cue(lexdir):
     assert lex.version != lexicon_version()  # bodies.yaml is part of the lexicon version
 
 
+# --- crime areas (codebook §4b) ---------------------------------------------------
+
+def test_crime_area_cue_in_two_areas_is_refused(lexdir):
+    edit_yaml(lexdir / "crime_areas.yaml", lambda d: d["areas"][1]["cues"].append("贩运人口"))
+    with pytest.raises(LexiconError,
+                       match=r"crime_areas\.yaml: cue '贩运人口': listed under two areas \('TIP' and 'SOM'\)"):
+        load_lexicon(lexdir)
+
+
+def test_unknown_crime_area_code_is_refused(lexdir):
+    edit_yaml(lexdir / "crime_areas.yaml",
+              lambda d: d["areas"].append({"code": "PIR", "zh": "海盗", "en": "Piracy", "cues": ["海盗船"]}))
+    with pytest.raises(LexiconError, match=r"crime_areas\.yaml: area 'PIR': unknown crime area code 'PIR'"):
+        load_lexicon(lexdir)
+
+
+def test_empty_crime_area_is_refused(lexdir):
+    def empty_med(d):
+        med = next(a for a in d["areas"] if a["code"] == "MED")
+        med["cues"] = []
+        med.pop("patterns", None)
+
+    edit_yaml(lexdir / "crime_areas.yaml", empty_med)
+    with pytest.raises(LexiconError, match=r"crime_areas\.yaml: area 'MED': has no cues and no patterns \(empty"):
+        load_lexicon(lexdir)
+
+
+def test_crime_area_neutral_name_pattern_and_names_are_checked(lexdir):
+    edit_yaml(lexdir / "crime_areas.yaml", lambda d: d["neutral"].append("枪支"))
+    with pytest.raises(LexiconError, match=r"crime_areas\.yaml: neutral '枪支': is also a cue of area 'FIR'"):
+        load_lexicon(lexdir)
+    shutil.copy(LEXICON_DIR / "crime_areas.yaml", lexdir / "crime_areas.yaml")
+    edit_yaml(lexdir / "crime_areas.yaml", lambda d: d["areas"][4]["patterns"].append("网络(犯罪"))
+    with pytest.raises(LexiconError, match=r"crime_areas\.yaml: area 'CYB' patterns #\d+: regular expression"):
+        load_lexicon(lexdir)
+    shutil.copy(LEXICON_DIR / "crime_areas.yaml", lexdir / "crime_areas.yaml")
+    edit_yaml(lexdir / "crime_areas.yaml", lambda d: d["areas"][0].update(en=""))
+    with pytest.raises(LexiconError, match=r"crime_areas\.yaml: area 'TIP': needs non-empty 'zh' and 'en'"):
+        load_lexicon(lexdir)
+
+
+def test_crime_areas_file_is_part_of_the_version(lexdir):
+    before = lexicon_version(lexdir)
+    edit_yaml(lexdir / "crime_areas.yaml", lambda d: d["areas"][0]["cues"].append("拐卖人口"))
+    lex = load_lexicon(lexdir)
+    assert lex.version != before and lex.crime_cues["拐卖人口"] == "TIP"
+
+
 def test_text_lists_name_the_line(lexdir):
     with (lexdir / "userdict.txt").open("a", encoding="utf-8") as fh:
         fh.write("司法协助 n\n")
@@ -234,3 +283,20 @@ def test_codebook_actor_examples_are_cues_of_their_group():
     for group, _meaning, examples in rows:
         for word in examples.split(", "):
             assert cop.get(word) == group.strip("`"), word
+
+
+def test_codebook_crime_areas_match_the_lexicon():
+    """§4b's table: codes, names as in crime_areas.yaml (which the charts use),
+    and every typical cue it lists is read as its area by the rules."""
+    from analysis.crime_areas import CrimeAreaClassifier
+
+    lex = load_lexicon()
+    rows = _rows(_section(CODEBOOK.read_text(encoding="utf-8"), "## 4b."))
+    doc = {r[0].strip("`"): (r[1], r[2], r[3]) for r in rows}
+    assert list(doc) == list(lex.crime_area_codes) == list(CRIME_AREA_CODES)
+    clf = CrimeAreaClassifier()
+    for code, area in lex.crime_areas.items():
+        zh, en, cues = doc[code]
+        assert (zh, en) == (area.zh, area.en), code
+        for cue in cues.split(", "):
+            assert clf.predict([f"各国应处理{cue}问题。"]) == [[code]], (code, cue)

@@ -210,7 +210,21 @@ def test_coverage_compares_resolutions(multi_run):
         # the "across" table has a column per resolution, then one per annex of each
         assert re.search(r"<th>11/2</th>\s*<th>99/1</th>", html)
         assert "99/1 附件一" in html
-        assert images(nb) >= 5
+        assert images(nb) >= 7  # … and the crime areas across resolutions, by theme
+        # 99/1's annex is about trafficking in persons: its crime-area table names the area, not the code
+        assert re.search(r"<th>贩运人口</th>\s*<td>0</td>\s*<td>2</td>", html)
+        assert "公约总体（未指明犯罪）" in html
+        assert 'class="ev ev-crime" title="crime:贩运人口 (TIP)"' in html  # the rows naming a crime, cues marked
+
+
+def test_classification_shows_crime_area_evidence(multi_run):
+    name = next(n for n in NAMES if n.startswith("03_"))
+    nb = multi_run(name)
+    assert_clean_execution(nb, name)
+    if multi_run.classified:
+        text = text_of(nb)
+        assert 'class="ev ev-crime" title="crime:贩运人口 (TIP)"' in text
+        assert "recommendations name a crime area" in text and "Crime areas, rules, written probes" in text
 
 
 def test_brief_for_another_resolution(multi_run):

@@ -80,6 +80,24 @@ def test_an_overridden_body_name_is_body_in_its_own_resolutions_only(tmp_path):
     assert out.loc["9/9:body:3", "actor_group"] == "Other"
 
 
+def test_crime_areas_are_overridden_in_codebook_order_and_checked(tmp_path):
+    recs = pd.DataFrame({"rec_id": ["9/9:I:d", "9/9:I:e"], "resolution": ["9/9"] * 2,
+                         "text": ["各国应打击贩运人口。", "各国应加强司法协助。"]})
+    classified = classify_recommendations(recs, RULES_ONLY)[0]
+    assert classified["crime_areas"].tolist() == [["TIP"], []]
+    path = tmp_path / "overrides.csv"
+    write_overrides(path, ["9/9:I:d,crime_areas,,the Convention in general: a cited example only",
+                           "9/9:I:e,crime_areas,COR|TIP,assistance in corruption and trafficking cases"])
+    out = apply_overrides(classified, read_overrides(path))[0].set_index("rec_id")
+    assert out.loc["9/9:I:d", "crime_areas"] == [] and out.loc["9/9:I:d", "overridden"] == ["crime_areas"]
+    assert out.loc["9/9:I:e", "crime_areas"] == ["TIP", "COR"]
+    # the evidence stays what the rules found: the override is listed in `overridden`
+    assert out.loc["9/9:I:d", "crime_area_evidence"] == classified.loc[0, "crime_area_evidence"]
+    write_overrides(path, ["9/9:I:e,crime_areas,TIP|Piracy,"])
+    with pytest.raises(OverrideError, match=r"line 2: 9/9:I:e crime_areas: unknown crime area code 'Piracy'"):
+        read_overrides(path)
+
+
 def test_overriding_a_field_clears_its_review_reasons(tmp_path, classified):
     assert classified.set_index("rec_id").loc["9/9:I:a", "review_reasons"] == ["actor: no actor found"]
     path = tmp_path / "overrides.csv"

@@ -6,8 +6,8 @@ Contract
 pipeline over the corpus together with ``input`` (cached inputs are reused,
 so only a new file costs time), then writes ``brief_<resolution>.html``:
 
-* the resolution's recommendations by actor group, strength family and
-  theme, beside the same counts for the rest of the corpus;
+* the resolution's recommendations by actor group, strength family,
+  theme and crime area, beside the same counts for the rest of the corpus;
 * for each recommendation, its closest recommendations in *earlier*
   resolutions (lower session number; when there is none, in the other
   resolutions), with similarity, shared terms and the shared spans marked.
@@ -43,8 +43,11 @@ def brief_tables(tables: dict[str, pd.DataFrame], resolution: str, *, per_rec: i
     mine = recs[recs["resolution"] == resolution]
     rest = recs[recs["resolution"] != resolution]
     out = {}
-    for name, col, listed in (("actor_group", "actor_group", False), ("strength_family", "strength_family", False),
-                              ("themes", "themes", True)):
+    facets = [("actor_group", "actor_group", False), ("strength_family", "strength_family", False),
+              ("themes", "themes", True)]
+    if "crime_areas" in recs.columns:  # "(none)": the Convention in general
+        facets.append(("crime_areas", "crime_areas", True))
+    for name, col, listed in facets:
         this, other = _counts(mine, col, listed), _counts(rest, col, listed)
         df = pd.DataFrame({"this_resolution": this, "rest_of_corpus": other}).fillna(0).astype(int)
         df["this_share"] = (df["this_resolution"] / max(len(mine), 1)).round(3)
@@ -112,12 +115,25 @@ def brief_html(tables: dict[str, pd.DataFrame], resolution: str) -> str:
     parts.append(shown.to_html(index=False, border=0))
     for name in ("strength_family", "themes"):
         parts.append(b[name].to_html(index=False, border=0))
+    if "crime_areas" in b:
+        from .charts import CRIME_GENERAL, crime_area_names
+
+        names = crime_area_names()
+        shown = b["crime_areas"].copy()
+        shown["crime_areas"] = [CRIME_GENERAL[0] if a == "(none)" else names.get(a, (a,))[0]
+                                for a in shown["crime_areas"]]
+        parts.append(shown.rename(columns={"crime_areas": "犯罪领域 / crime area"}).to_html(index=False, border=0))
     parts.append("</div><h2>Recommendations and their closest earlier ones</h2>")
     closest = b["closest"]
     for _, r in mine.iterrows():
         group = r.get("actor_group")
         labels = f"{actor_group_name(group if isinstance(group, str) else None, 'zh', body)} · " \
                  f"{r.get('strength')} ({r.get('strength_family')}) · " + "、".join(as_list(r.get("themes")))
+        areas = as_list(r.get("crime_areas"))
+        if areas:
+            from .charts import crime_area_names
+
+            labels += " · " + "、".join(crime_area_names().get(a, (a,))[0] for a in areas)
         parts.append(f"<p><b>{html.escape(r['rec_id'])}</b> <small>{html.escape(labels)}</small><br>"
                      f"{html.escape(r['text'])}</p>")
         near = closest[closest["rec_id"] == r["rec_id"]]

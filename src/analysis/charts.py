@@ -37,7 +37,9 @@ on dark cells. Fonts come from ``analysis.fonts`` (Chinese renders without
 any system CJK font; PDFs use TrueType outlines only). Theme names are read
 from the lexicon (``lexicon/themes.yaml``) when it is there, so the charts
 follow the codebook an analyst edits; ``THEMES`` is the codebook's table,
-kept equal to the lexicon file by a test.
+kept equal to the lexicon file by a test. Crime area names come from
+``lexicon/crime_areas.yaml`` alone (``crime_area_names``). The ``Body``
+actor group is shown under the adopting body's name (``actor_group_name``).
 """
 
 from __future__ import annotations
@@ -156,6 +158,8 @@ THEMES = {
     "REV": ("审议机制与后续行动", "Review mechanism and follow-up"),
     "RES": ("资源与供资", "Resources and funding"),
 }
+#: Recommendations that name no crime area: the Convention in general (codebook §4b).
+CRIME_GENERAL = ("公约总体（未指明犯罪）", "Convention in general")
 #: How the coverage tables write "no category" (``coverage.NONE_LABELS``,
 #: both languages); the charts show these rows under their own label.
 NONE_VALUES = frozenset({"未分类", "(none)", ""})
@@ -220,6 +224,9 @@ _TEXT = {
     "coverage_title": ("主题覆盖（建议条数）", "Theme coverage (number of recommendations)"),
     "coverage_share": ("占该单元建议的比例", "Share of the unit's recommendations"),
     "coverage_count": ("建议条数", "Recommendations"),
+    "crime_coverage_title": ("犯罪领域覆盖（建议条数）", "Crime areas (number of recommendations)"),
+    "crime_theme_title": ("行动主题 × 犯罪领域（建议条数）", "Action theme × crime area (number of recommendations)"),
+    "theme_share": ("占该主题建议的比例", "Share of the theme's recommendations"),
     "actor_title": ("谁被要求采取行动，语气多强", "Who is asked to act, and how strongly"),
     "recommendations": ("建议条数", "Recommendations"),
     "share": ("比例", "Share"),
@@ -343,6 +350,18 @@ def theme_names() -> dict[str, tuple[str, str]]:
     if cached is None or cached[0] != mtime:
         cached = _THEME_CACHE["themes"] = (mtime, load_theme_names(THEMES_YAML))
     return dict(cached[1])
+
+
+def crime_area_names() -> dict[str, tuple[str, str]]:
+    """Crime area code -> (zh, en), in codebook order, from the lexicon's
+    ``crime_areas.yaml`` (the one place the names are kept).
+
+    >>> crime_area_names()["TIP"]
+    ('贩运人口', 'Trafficking in persons')
+    """
+    from analysis.lexicon import load_lexicon
+
+    return {code: (a.zh, a.en) for code, a in load_lexicon().crime_areas.items()}
 
 
 def lexicon_version() -> str:
@@ -549,6 +568,31 @@ def plot_theme_coverage(data: pd.DataFrame, *, ax: Axes | None = None, lang: str
     """
     title = _t("coverage_title", lang) if title is None else title
     _require(data, ("unit", "theme", "count"), "plot_theme_coverage")
+    return _unit_heatmap(data, "theme", theme_names(), THEME_NONE, ax=ax, lang=lang, value=value, title=title)
+
+
+@_styled
+def plot_crime_area_coverage(data: pd.DataFrame, *, ax: Axes | None = None, lang: str = "zh",
+                             value: str = "share", title: str | None = None) -> Axes:
+    """Crime area × unit heatmap (codebook §4b), drawn as the theme coverage:
+    one row per codebook area (named, never coded), a last row for the
+    recommendations about the Convention in general, cells shaded by share
+    of the unit's recommendations and annotated with the count.
+
+    ``data``: ``coverage.crime_area_coverage`` long form ``[unit, crime_area,
+    count, share]`` (optional ``unit_order``); units may be resolutions,
+    parts, sections or the values of another grouping column (a session).
+    """
+    title = _t("crime_coverage_title", lang) if title is None else title
+    _require(data, ("unit", "crime_area", "count"), "plot_crime_area_coverage")
+    return _unit_heatmap(data, "crime_area", crime_area_names(), CRIME_GENERAL, ax=ax, lang=lang, value=value,
+                         title=title)
+
+
+def _unit_heatmap(data: pd.DataFrame, row_col: str, names: Mapping, none_name: tuple[str, str], *,
+                  ax: Axes | None, lang: str, value: str, title: str) -> Axes:
+    """Label × unit heatmap: one row per named label (then labels outside the
+    names, then the no-label row when the data has it), one column per unit."""
     if value not in ("share", "count"):
         raise ValueError(f"value must be 'share' or 'count', not {value!r}")
     if value == "share" and "share" not in data.columns:
@@ -558,15 +602,14 @@ def plot_theme_coverage(data: pd.DataFrame, *, ax: Axes | None = None, lang: str
         units = df.sort_values(["unit_order", "unit"], kind="stable")["unit"].drop_duplicates().tolist()
     else:
         units = df["unit"].drop_duplicates().tolist()
-    names = theme_names()
-    df["theme"] = [_NONE_KEY if _na_to_none(t) is None else str(t) for t in df["theme"]]
-    extra = set(df["theme"]) - set(names) - {_NONE_KEY}
-    themes = list(names) + sorted(extra) + ([_NONE_KEY] if _NONE_KEY in set(df["theme"]) else [])
-    counts = df.pivot_table(index="theme", columns="unit", values="count", aggfunc="sum", fill_value=0)
-    counts = counts.reindex(index=themes, columns=units, fill_value=0)
+    df[row_col] = [_NONE_KEY if _na_to_none(t) is None else str(t) for t in df[row_col]]
+    extra = set(df[row_col]) - set(names) - {_NONE_KEY}
+    rows = list(names) + sorted(extra) + ([_NONE_KEY] if _NONE_KEY in set(df[row_col]) else [])
+    counts = df.pivot_table(index=row_col, columns="unit", values="count", aggfunc="sum", fill_value=0)
+    counts = counts.reindex(index=rows, columns=units, fill_value=0)
     if value == "share":
-        shade = df.pivot_table(index="theme", columns="unit", values="share", aggfunc="sum", fill_value=0.0)
-        shade = shade.reindex(index=themes, columns=units, fill_value=0.0).astype(float)
+        shade = df.pivot_table(index=row_col, columns="unit", values="share", aggfunc="sum", fill_value=0.0)
+        shade = shade.reindex(index=rows, columns=units, fill_value=0.0).astype(float)
         top = float(shade.to_numpy().max(initial=0.0))
         vmax = 1.0 if top <= 1.0 else top  # shares are ≤ 1 unless a caller counts otherwise
     else:
@@ -577,10 +620,10 @@ def plot_theme_coverage(data: pd.DataFrame, *, ax: Axes | None = None, lang: str
     col_labels = [unit_label(u, lang) for u in units]
     rotate = n_units > 8 and max(text_width(u) for u in col_labels) > 10
     col_labels = [_unit_tick(u, rotate) for u in col_labels]
-    row_labels = [wrap_label(_name({**names, _NONE_KEY: THEME_NONE}, t, lang), 22 if lang == "en" else 20, 3)
-                  for t in themes]
+    row_labels = [wrap_label(_name({**names, _NONE_KEY: none_name}, t, lang), 22 if lang == "en" else 20, 3)
+                  for t in rows]
     col_w = 0.42 if rotate else max(0.75, 0.075 * max((text_width(x) for u in col_labels for x in u.split("\n")), default=8))
-    ax = _new_axes(ax, 3.4 + 1.2 + col_w * n_units, 1.9 + 0.36 * len(themes)
+    ax = _new_axes(ax, 3.4 + 1.2 + col_w * n_units, 1.9 + 0.36 * len(rows)
                    + (0.09 * max((text_width(u) for u in col_labels), default=0) if rotate else 0))
     if not n_units:
         return _empty(ax, title, lang)
@@ -589,15 +632,15 @@ def plot_theme_coverage(data: pd.DataFrame, *, ax: Axes | None = None, lang: str
     norm = Normalize(0, vmax)
     mesh = ax.pcolormesh(shade.to_numpy(), cmap=cmap, norm=norm, edgecolors="white", linewidth=1.5)
     ax.set_xlim(0, n_units)
-    ax.set_ylim(len(themes), 0)
+    ax.set_ylim(len(rows), 0)
     ax.set_xticks(np.arange(n_units) + 0.5, col_labels, rotation=90 if rotate else 0)
-    ax.set_yticks(np.arange(len(themes)) + 0.5, row_labels)
+    ax.set_yticks(np.arange(len(rows)) + 0.5, row_labels)
     ax.tick_params(length=0)
     ax.xaxis.tick_top()
     for spine in ax.spines.values():
         spine.set_visible(False)
-    for i, theme in enumerate(themes):
-        for j, unit in enumerate(units):
+    for i in range(len(rows)):
+        for j in range(n_units):
             n = int(counts.iat[i, j])
             if n:
                 ax.text(j + 0.5, i + 0.5, str(n), ha="center", va="center", fontsize=8,
@@ -608,13 +651,87 @@ def plot_theme_coverage(data: pd.DataFrame, *, ax: Axes | None = None, lang: str
         for j in range(1, n_units):
             if prefixes[j] != prefixes[j - 1]:
                 ax.axvline(j, color=INK, linewidth=1.0)
-    bar = ax.figure.colorbar(mesh, ax=ax, shrink=min(1.0, 6 / len(themes) + 0.3), pad=0.02, aspect=25)
+    bar = ax.figure.colorbar(mesh, ax=ax, shrink=min(1.0, 6 / len(rows) + 0.3), pad=0.02, aspect=25)
     bar.set_label(_t("coverage_share" if value == "share" else "coverage_count", lang))
     bar.outline.set_visible(False)
     if value == "share":
         bar.ax.yaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
     ax.set_title(title)
-    logger.debug("theme coverage: %d themes × %d units", len(themes), n_units)
+    logger.debug("%s coverage: %d rows × %d units", row_col, len(rows), n_units)
+    return ax
+
+
+@_styled
+def plot_crime_area_theme(data: pd.DataFrame, *, ax: Axes | None = None, lang: str = "zh",
+                          value: str = "share", title: str | None = None) -> Axes:
+    """Action theme × crime area heatmap: which kinds of action the
+    recommendations about each crime ask for (codebook §4 × §4b).
+
+    ``data``: ``coverage.crime_area_by_theme`` ``[theme, crime_area, count]``
+    with optional ``share`` (count over the theme's recommendations). Rows
+    are the codebook themes (then "No theme"), columns the codebook crime
+    areas (then "Convention in general"), all shown by name. Cells are
+    shaded by ``share`` (read a row: of the technical-assistance
+    recommendations, the share about trafficking in persons; a
+    recommendation with two areas counts in both, so a row may add up to
+    more than 100 %) or by ``count``, and annotated with the count.
+    """
+    title = _t("crime_theme_title", lang) if title is None else title
+    _require(data, ("theme", "crime_area", "count"), "plot_crime_area_theme")
+    if value not in ("share", "count"):
+        raise ValueError(f"value must be 'share' or 'count', not {value!r}")
+    if value == "share" and "share" not in data.columns:
+        value = "count"
+    df = data.copy()
+    themes, areas = theme_names(), crime_area_names()
+    df["theme"] = [_NONE_KEY if _na_to_none(t) is None else str(t) for t in df["theme"]]
+    df["crime_area"] = [_NONE_KEY if _na_to_none(t) is None else str(t) for t in df["crime_area"]]
+    rows = list(themes) + sorted(set(df["theme"]) - set(themes) - {_NONE_KEY}) + (
+        [_NONE_KEY] if _NONE_KEY in set(df["theme"]) else [])
+    cols = list(areas) + sorted(set(df["crime_area"]) - set(areas) - {_NONE_KEY}) + (
+        [_NONE_KEY] if _NONE_KEY in set(df["crime_area"]) else [])
+    counts = df.pivot_table(index="theme", columns="crime_area", values="count", aggfunc="sum", fill_value=0)
+    counts = counts.reindex(index=rows, columns=cols, fill_value=0)
+    if value == "share":
+        shade = df.pivot_table(index="theme", columns="crime_area", values="share", aggfunc="sum", fill_value=0.0)
+        shade = shade.reindex(index=rows, columns=cols, fill_value=0.0).astype(float)
+        vmax = max(1.0, float(shade.to_numpy().max(initial=0.0)))
+    else:
+        shade = counts.astype(float)
+        vmax = max(1.0, float(shade.to_numpy().max(initial=0.0)))
+    row_labels = [wrap_label(_name({**themes, _NONE_KEY: THEME_NONE}, t, lang), 22 if lang == "en" else 20, 3)
+                  for t in rows]
+    col_labels = [wrap_label(_name({**areas, _NONE_KEY: CRIME_GENERAL}, c, lang), 14 if lang == "en" else 8, 4)
+                  for c in cols]
+    tallest = max((len(c.split("\n")) for c in col_labels), default=1)
+    ax = _new_axes(ax, 3.4 + 1.2 + 0.72 * len(cols), 1.9 + 0.36 * len(rows) + 0.16 * tallest)
+    if not len(df) or not counts.to_numpy().sum():
+        return _empty(ax, title, lang)
+    cmap = mpl.colormaps[SEQUENTIAL_CMAP]
+    norm = Normalize(0, vmax)
+    mesh = ax.pcolormesh(shade.to_numpy(), cmap=cmap, norm=norm, edgecolors="white", linewidth=1.5)
+    ax.set_xlim(0, len(cols))
+    ax.set_ylim(len(rows), 0)
+    ax.set_xticks(np.arange(len(cols)) + 0.5, col_labels)
+    ax.set_yticks(np.arange(len(rows)) + 0.5, row_labels)
+    ax.tick_params(length=0)
+    ax.xaxis.tick_top()
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    for i in range(len(rows)):
+        for j in range(len(cols)):
+            n = int(counts.iat[i, j])
+            if n:
+                ax.text(j + 0.5, i + 0.5, str(n), ha="center", va="center", fontsize=8,
+                        color=_text_color(cmap(norm(shade.iat[i, j]))))
+    if _NONE_KEY in cols:  # the Convention in general apart from the named crimes
+        ax.axvline(len(cols) - 1, color=INK, linewidth=1.0)
+    bar = ax.figure.colorbar(mesh, ax=ax, shrink=min(1.0, 6 / len(rows) + 0.3), pad=0.02, aspect=25)
+    bar.set_label(_t("theme_share" if value == "share" else "coverage_count", lang))
+    bar.outline.set_visible(False)
+    if value == "share":
+        bar.ax.yaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
+    ax.set_title(title)
     return ax
 
 

@@ -13,7 +13,8 @@ Contract
   ``strength_score`` Int64, ``negated``, ``strength_span``,
   ``strength_source``), ``conditions`` and ``condition_spans``, themes
   (``themes``, ``primary_theme``, ``score_<CODE>`` per theme, ``themes_rules``,
-  ``themes_model``, ``theme_evidence``), ``tokens``, ``needs_review``,
+  ``themes_model``, ``theme_evidence``), crime areas (``crime_areas``,
+  ``crime_area_evidence``; ``analysis.crime_areas``), ``tokens``, ``needs_review``,
   ``review_reasons``, ``overridden`` and ``lexicon_version``.
 * ``provisions`` has one row per clause with its own actor and modal
   (``PROVISION_COLUMNS``); ``is_main`` marks the clause the row's labels
@@ -22,9 +23,10 @@ Contract
   ``chapeau`` when ``*_source == "chapeau"``; ``[]`` when there is nothing
   to point at, e.g. the acting body as implicit actor);
   ``condition_spans[i]`` is the span of ``conditions[i]`` (``[]`` for a
-  condition of the chapeau); ``theme_evidence`` holds
-  ``CODE:word@start-end`` strings. Every label can be traced to the words
-  that produced it.
+  condition of the chapeau); ``theme_evidence`` and
+  ``crime_area_evidence`` hold ``CODE:word@start-end`` strings. Every label
+  can be traced to the words that produced it. A provision's crime areas
+  are those whose evidence starts in its clause (offsets into ``text``).
 
 How the rules read a recommendation (the codebook's principles, applied
 to the grammar of the clause rather than to particular sentences)
@@ -86,6 +88,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from .crime_areas import CrimeAreaClassifier
 from .lexicon import ACTOR_GROUPS, BODY_GROUP, FAMILIES, Lexicon, StrengthCue, alternation, load_lexicon
 
 logger = logging.getLogger(__name__)
@@ -99,6 +102,7 @@ CLASSIFY_COLUMNS = (
     "strength", "strength_family", "strength_score", "negated", "strength_span", "strength_source",
     "conditions", "condition_spans", "n_provisions",
     "themes", "primary_theme", "themes_rules", "themes_model", "theme_evidence",
+    "crime_areas", "crime_area_evidence",
     "tokens", "needs_review", "review_reasons", "overridden", "lexicon_version",
 )
 
@@ -106,7 +110,7 @@ PROVISION_COLUMNS = (
     "rec_id", "provision", "is_main", "text", "start", "end", "subject",
     "actor", "actor_group", "actors", "actor_span", "actor_source",
     "strength", "strength_family", "strength_score", "negated", "strength_span", "strength_source",
-    "conditions", "condition_spans", "lexicon_version",
+    "conditions", "condition_spans", "crime_areas", "crime_area_evidence", "lexicon_version",
 )
 
 _SEG_END = "。；;！？!?"
@@ -646,11 +650,14 @@ class ModelThemeClassifier:
     data gets a constant probability: its share of the training rows.
     """
 
-    def __init__(self, lexicon_dir: str | Path | None = None, C: float = 1.0, backend: str = "jieba"):
+    def __init__(self, lexicon_dir: str | Path | None = None, C: float = 1.0, backend: str = "jieba",
+                 classes: Sequence[str] | None = None):
         self.lexicon_dir = lexicon_dir
         self.C = C
         self.backend = backend
-        self.classes_ = list(load_lexicon(lexicon_dir).theme_codes)
+        # the labels it learns: the themes, or another multi-label facet (the
+        # evaluation measures the same model on the crime areas)
+        self.classes_ = list(classes) if classes is not None else list(load_lexicon(lexicon_dir).theme_codes)
 
     def _tokens(self, X) -> list[list[str]]:
         if isinstance(X, pd.DataFrame) and "tokens" in X.columns:
@@ -810,7 +817,7 @@ def _primary(assigned: np.ndarray, score: np.ndarray, first: np.ndarray, classes
 # Training data (hand annotation) for the theme model
 # --------------------------------------------------------------------------
 
-LIST_COLUMNS = ("actors", "conditions", "themes")
+LIST_COLUMNS = ("actors", "conditions", "themes", "crime_areas")
 
 
 def _project_root() -> Path:
@@ -842,10 +849,10 @@ def split_list(value) -> list[str]:
 def read_annotations(path: str | Path, lexicon_dir: str | Path | None = None) -> pd.DataFrame:
     """Read a gold or probe CSV (UTF-8, BOM allowed); validate its labels.
 
-    List cells (``actors``, ``conditions``, ``themes``) are ``|``-joined.
-    Raises ValueError naming the file, the row's id and the bad value when
-    a theme code, actor group or strength family is unknown, or when a row
-    has no text.
+    List cells (``actors``, ``conditions``, ``themes``, ``crime_areas``) are
+    ``|``-joined. Raises ValueError naming the file, the row's id and the
+    bad value when a theme code, crime area code, actor group or strength
+    family is unknown, or when a row has no text.
     """
     path = Path(path)
     df = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
@@ -854,6 +861,7 @@ def read_annotations(path: str | Path, lexicon_dir: str | Path | None = None) ->
         raise ValueError(f"{path.name}: needs a rec_id (or probe_id) and a text column")
     lex = load_lexicon(lexicon_dir)
     codes = set(lex.theme_codes)
+    areas = set(lex.crime_area_codes)
     for col in LIST_COLUMNS:
         if col in df.columns:
             df[col] = df[col].map(split_list)
@@ -864,6 +872,9 @@ def read_annotations(path: str | Path, lexicon_dir: str | Path | None = None) ->
         bad = [t for t in row.get("themes", []) if t not in codes]
         if bad:
             raise ValueError(f"{path.name}: {rid}: unknown theme code {bad[0]!r}")
+        bad = [a for a in row.get("crime_areas", []) if a not in areas]
+        if bad:
+            raise ValueError(f"{path.name}: {rid}: unknown crime area code {bad[0]!r}")
         pt = row.get("primary_theme", "")
         if pt and pt not in codes:
             raise ValueError(f"{path.name}: {rid}: unknown primary theme {pt!r}")
@@ -1021,8 +1032,8 @@ def _classify_recommendations(recs: pd.DataFrame, settings: ClassifySettings) ->
     bodies = _col(recs, "acting_body")
     rec_ids = [str(r) for r in _col(recs, "rec_id")]
 
-    rows, prov_rows, cond_spans = [], [], []
-    for rid, text, chap, body in zip(rec_ids, texts, chapeaux, bodies):
+    rows, prov_rows, prov_of, cond_spans = [], [], [], []
+    for i, (rid, text, chap, body) in enumerate(zip(rec_ids, texts, chapeaux, bodies)):
         labels, provs = grammar.classify(text, chap, body)
         rows.append(labels)
         cond_spans.append([span for p in provs for span in p.condition_spans])
@@ -1032,6 +1043,14 @@ def _classify_recommendations(recs: pd.DataFrame, settings: ClassifySettings) ->
                       "text": text[p.start:p.end], "start": p.start, "end": p.end, "subject": p.subject,
                       "lexicon_version": lex.version})
             prov_rows.append(d)
+            prov_of.append(i)
+
+    # crime areas: the rules alone (see analysis.crime_areas), conditions as the grammar found them
+    crime = CrimeAreaClassifier(settings.lexicon_dir)
+    crime_hits = crime.analyse(texts, cond_spans)
+    for d, i in zip(prov_rows, prov_of):
+        d["crime_areas"] = crime.labels(crime_hits[i], d["start"], d["end"])
+        d["crime_area_evidence"] = crime.evidence(crime_hits[i], d["start"], d["end"])
 
     tokens = None
     model = trained_model(settings)
@@ -1067,6 +1086,8 @@ def _classify_recommendations(recs: pd.DataFrame, settings: ClassifySettings) ->
     out["themes_rules"] = themes_rules
     out["themes_model"] = themes_model
     out["theme_evidence"] = evidence
+    out["crime_areas"] = [crime.labels(h) for h in crime_hits]
+    out["crime_area_evidence"] = [crime.evidence(h) for h in crime_hits]
     out["tokens"] = tokens if tokens is not None else [[] for _ in texts]
     # confident disagreements between rules and model, found for all rows at once
     disagree: dict[int, list] = {}
@@ -1103,7 +1124,8 @@ def _classify_recommendations(recs: pd.DataFrame, settings: ClassifySettings) ->
     n = len(out)
     if n:
         logger.info("classified %d recommendations (lexicon %s): %d without actor, %d without strength cue, "
-                    "%d without theme, %d need review; %d provisions", n, lex.version,
+                    "%d without theme, %d with a crime area, %d need review; %d provisions", n, lex.version,
                     int(out["actor"].isna().sum()), int(out["strength"].isna().sum()),
-                    int((out["themes"].map(len) == 0).sum()), int(out["needs_review"].sum()), len(provisions))
+                    int((out["themes"].map(len) == 0).sum()), int((out["crime_areas"].map(len) > 0).sum()),
+                    int(out["needs_review"].sum()), len(provisions))
     return out, provisions

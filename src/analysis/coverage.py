@@ -5,7 +5,8 @@ Contract
 Every function takes the classified recommendations table (one row per
 recommendation; columns ``resolution``, ``part``, ``section``, ``text``,
 ``actor_group``, ``strength_family``, ``strength_score``, ``themes`` (list),
-``primary_theme``; only those a function needs are required) and returns a
+``primary_theme``, ``crime_areas`` (list); only those a function needs are
+required) and returns a
 new DataFrame; none reads or writes files.
 
 * ``theme_coverage(recs, by="resolution"|"part"|"section")`` ->
@@ -13,6 +14,12 @@ new DataFrame; none reads or writes files.
   ``part``, ``section``): long form, every unit x every theme (zeros
   included), ``share`` = count / recommendations in the unit (themes are
   multi-label, so shares of a unit may add up to more than 1);
+* ``crime_area_coverage(recs, by=...)`` -> the same long form with
+  ``crime_area`` for ``theme`` (codebook §4b; ``by`` may also be any other
+  column, e.g. a ``session``), and ``crime_area_by_theme(recs)`` ->
+  ``theme, crime_area, count, share, n_theme`` (share of the theme's
+  recommendations); a row with no crime area is about the Convention in
+  general and is counted under the no-category;
 * ``actor_strength(recs)`` -> ``actor_group, strength_family, count``;
 * ``strength_by_actor(recs)`` -> ``actor_group, strength_score, count``;
 * ``theme_cooccurrence(recs)`` -> square theme x theme counts (the diagonal
@@ -202,42 +209,159 @@ def theme_coverage(
     """
     if by not in ("resolution", "part", "section"):
         raise ValueError(f"theme_coverage: by must be resolution, part or section, got {by!r}")
-    need = ["resolution", "themes"] + (["part"] if by != "resolution" else []) + (["section"] if by == "section" else [])
-    _require(recs, need, "theme_coverage")
+    _require(recs, ["themes"], "theme_coverage")
     none = none_label(lang)
     order = _theme_order(recs, themes, none)
-    cols = ["unit", "theme", "count", "share", "unit_order", "n_recs", "resolution", "part", "section"]
+    return _label_coverage(recs, by, "themes", "theme", order, lang, "theme_coverage")
+
+
+def crime_area_coverage(
+    recs: pd.DataFrame,
+    by: str = "resolution",
+    *,
+    lang: str = "zh",
+    areas: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Crime-area counts per unit, long form, in the shape of ``theme_coverage``
+    (``unit, crime_area, count, share, unit_order, n_recs, resolution, part,
+    section``).
+
+    ``by``: ``resolution``, ``part`` or ``section`` (labelled and ordered as
+    for themes), or any other column of ``recs`` (a ``session`` column, a
+    year): its values are the units, in numeric order where they are
+    numbers. ``areas`` fixes the order; by default the codebook's eleven
+    areas, every one present (an area no unit touches is a finding). Rows
+    without a crime area, the Convention in general, are the no-category
+    (``none_label``), always last and always present.
+    """
+    _require(recs, ["crime_areas"], "crime_area_coverage")
+    none = none_label(lang)
+    order = [a for a in (areas if areas is not None else _area_codes()) if a != none] + [none]
+    return _label_coverage(recs, by, "crime_areas", "crime_area", order, lang, "crime_area_coverage")
+
+
+def crime_area_by_theme(
+    recs: pd.DataFrame,
+    *,
+    lang: str = "zh",
+    themes: Sequence[str] | None = None,
+    areas: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """How the action themes meet the crime areas: ``theme, crime_area, count,
+    share, n_theme``, one row per theme x area (zeros included).
+
+    A recommendation counts once in every pair of its themes and its areas
+    (both multi-label); one without a theme or without an area is counted
+    under the no-category (``none_label``), never dropped. ``share`` is the
+    count over ``n_theme``, the recommendations that carry the theme: the
+    share of the technical-assistance recommendations that are about
+    trafficking in persons. Themes in ``themes`` order (default: the
+    codebook's), areas in ``areas`` order (default: the codebook's).
+    """
+    _require(recs, ["themes", "crime_areas"], "crime_area_by_theme")
+    none = none_label(lang)
+    theme_order = [t for t in (themes if themes is not None else _theme_codes()) if t != none] + [none]
+    area_order = [a for a in (areas if areas is not None else _area_codes()) if a != none] + [none]
+    counts: Counter = Counter()
+    n_theme: Counter = Counter()
+    for ts, cs in zip(recs["themes"], recs["crime_areas"]):
+        ts, cs = as_list(ts) or [none], as_list(cs) or [none]
+        for t in dict.fromkeys(ts):
+            n_theme[t] += 1
+            for c in dict.fromkeys(cs):
+                counts[(t, c)] += 1
+    theme_order += sorted(t for t in n_theme if t not in theme_order)
+    area_order += sorted({c for _, c in counts if c not in area_order})
+    rows = [(t, c, counts.get((t, c), 0), n_theme.get(t, 0)) for t in theme_order for c in area_order]
+    out = pd.DataFrame(rows, columns=["theme", "crime_area", "count", "n_theme"])
+    out["share"] = (out["count"] / out["n_theme"].where(out["n_theme"] > 0)).fillna(0.0).astype(float)
+    out["count"] = out["count"].astype("int64")
+    out["n_theme"] = out["n_theme"].astype("int64")
+    n_general = sum(1 for v in recs["crime_areas"] if not as_list(v))
+    if len(recs):
+        logger.info("crime_area_by_theme: %d of %d recommendations name no crime area (the Convention in general)",
+                    n_general, len(recs))
+    return out[["theme", "crime_area", "count", "share", "n_theme"]]
+
+
+def _theme_codes() -> list[str]:
+    from .lexicon import load_lexicon
+
+    return list(load_lexicon().theme_codes)
+
+
+def _area_codes() -> list[str]:
+    from .lexicon import load_lexicon
+
+    return list(load_lexicon().crime_area_codes)
+
+
+def _value_key(v) -> tuple:
+    """Units of a free grouping column: numbers in numeric order, then text."""
+    try:
+        return (0, float(v), "")
+    except (TypeError, ValueError):
+        return (1, 0.0, str(v))
+
+
+def _label_coverage(recs: pd.DataFrame, by: str, list_col: str, out_col: str, order: list, lang: str,
+                    fn: str) -> pd.DataFrame:
+    """Counts of a multi-label column (``themes``, ``crime_areas``) per unit,
+    every unit x every label in ``order`` (its last entry is the no-label
+    category), long form."""
+    standard = by in ("resolution", "part", "section")
+    need = ([by] if not standard else ["resolution"] + (["part"] if by != "resolution" else [])
+            + (["section"] if by == "section" else []))
+    missing = [c for c in need if c not in recs.columns]
+    if missing:
+        if not standard:
+            raise ValueError(f"{fn}: by must be resolution, part, section or a column of the table, got {by!r}")
+        _require(recs, need, fn)
+    none = order[-1]
+    order = list(order)
+    cols = ["unit", out_col, "count", "share", "unit_order", "n_recs", "resolution", "part", "section"]
     if recs.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
 
-    df = pd.DataFrame(
-        {
-            "resolution": recs["resolution"].astype(str).to_numpy(),
-            "part": recs["part"].to_numpy() if by != "resolution" else None,
-            "section": recs["section"].map(lambda v: None if _missing(v) else str(v)).to_numpy()
-            if by == "section"
-            else None,
-            "themes": [as_list(v) or [none] for v in recs["themes"]],
-            "pos": np.arange(len(recs)) if "seq" not in recs.columns else recs["seq"].to_numpy(),
-        }
-    )
-    key_cols = ["resolution"] + (["part"] if by != "resolution" else []) + (["section"] if by == "section" else [])
+    labels = [as_list(v) or [none] for v in recs[list_col]]
+    if standard:
+        df = pd.DataFrame(
+            {
+                "resolution": recs["resolution"].astype(str).to_numpy(),
+                "part": recs["part"].to_numpy() if by != "resolution" else None,
+                "section": recs["section"].map(lambda v: None if _missing(v) else str(v)).to_numpy()
+                if by == "section"
+                else None,
+                list_col: labels,
+                "pos": np.arange(len(recs)) if "seq" not in recs.columns else recs["seq"].to_numpy(),
+            }
+        )
+        key_cols = ["resolution"] + (["part"] if by != "resolution" else []) + (["section"] if by == "section" else [])
+    else:
+        df = pd.DataFrame({"_by": [none if _missing(v) else str(v) for v in recs[by]], list_col: labels,
+                           "pos": np.arange(len(recs))})
+        key_cols = ["_by"]
     # Units in reading order: resolution number, body before annexes, then the
     # order in which sections first appear in the document.
     units = (
         df.assign(_first=df["pos"])
         .groupby(key_cols, dropna=False, sort=False)
-        .agg(n_recs=("themes", "size"), first=("_first", "min"))
+        .agg(n_recs=(list_col, "size"), first=("_first", "min"))
         .reset_index()
     )
-    units["_k"] = [
-        (resolution_key(r), _part_key(p) if by != "resolution" else 0, f)
-        for r, p, f in zip(units["resolution"], units.get("part", [None] * len(units)), units["first"])
-    ]
+    if standard:
+        units["_k"] = [
+            (resolution_key(r), _part_key(p) if by != "resolution" else 0, f)
+            for r, p, f in zip(units["resolution"], units.get("part", [None] * len(units)), units["first"])
+        ]
+    else:
+        units["_k"] = [(v == none, _value_key(v)) for v in units["_by"]]
     units = units.sort_values("_k", kind="stable").reset_index(drop=True)
     units["unit_order"] = np.arange(len(units), dtype=np.int64)
 
     def label(row) -> str:
+        if not standard:
+            return row["_by"]
         if by == "resolution":
             return unit_label(row["resolution"], None, lang)
         base = unit_label(row["resolution"], row["part"], lang)
@@ -252,21 +376,26 @@ def theme_coverage(
         dup = units["unit"].duplicated(keep=False)
         units.loc[dup, "unit"] = units.loc[dup, "unit"] + " (" + (units.loc[dup, "unit_order"] + 1).astype(str) + ")"
 
-    exploded = df.explode("themes").rename(columns={"themes": "theme"})
-    counts = exploded.groupby(key_cols + ["theme"], dropna=False, sort=False).size().rename("count").reset_index()
-    grid = units.assign(_j=1).merge(pd.DataFrame({"theme": order, "_j": 1, "theme_order": range(len(order))}), on="_j")
-    out = grid.merge(counts, on=key_cols + ["theme"], how="left")
+    exploded = df.explode(list_col).rename(columns={list_col: out_col})
+    counts = exploded.groupby(key_cols + [out_col], dropna=False, sort=False).size().rename("count").reset_index()
+    order = order[:-1] + sorted(set(counts[out_col]) - set(order)) + [none]  # a label outside the order still counts
+    grid = units.assign(_j=1).merge(pd.DataFrame({out_col: order, "_j": 1, "_label_order": range(len(order))}),
+                                    on="_j")
+    out = grid.merge(counts, on=key_cols + [out_col], how="left")
     out["count"] = out["count"].fillna(0).astype("int64")
     out["share"] = (out["count"] / out["n_recs"]).astype(float)
     out["n_recs"] = out["n_recs"].astype("int64")
-    if by == "resolution":
+    if not standard or by == "resolution":
         out["part"] = None
+    if not standard:
+        out["resolution"] = None
     if by != "section":
         out["section"] = None
-    out = out.sort_values(["unit_order", "theme_order"], kind="stable").reset_index(drop=True)
-    n_none = sum(1 for v in recs["themes"] if not as_list(v))
+    out = out.sort_values(["unit_order", "_label_order"], kind="stable").reset_index(drop=True)
+    n_none = sum(1 for v in labels if v == [none])
     if n_none:
-        logger.info("theme_coverage: %d of %d recommendations have no theme (counted as %s)", n_none, len(recs), none)
+        logger.info("%s: %d of %d recommendations have no %s (counted as %s)", fn, n_none, len(recs),
+                    out_col.replace("_", " "), none)
     return out[cols]
 
 

@@ -4,7 +4,8 @@ Contract
 --------
 ``load(processed)`` reads the tables ``cop-analysis run`` wrote (Parquet) into
 a ``Run`` (missing tables are empty, and logged). ``filter_recommendations``
-filters by resolution, actor group, strength family, theme and a text search.
+filters by resolution, actor group, strength family, theme, crime area and a
+text search.
 ``highlight`` and ``evidence_html`` render a recommendation with the spans
 that produced its labels marked, for the notebooks to display.
 ``explorer`` builds the interactive (ipywidgets) filter; headless it is
@@ -21,7 +22,8 @@ The small tables each notebook shows, all functions from tables to tables
   public API, so they count exactly what the pipeline counts);
 * classification (03): ``is_classified``/``missing_columns``, ``unlabelled``,
   ``evaluation``/``evaluation_headline``;
-* coverage (04): ``coverage_wide``, ``actor_strength_by_resolution``;
+* coverage (04): ``coverage_wide`` (themes or crime areas, by code or by
+  name: ``label_name``), ``actor_strength_by_resolution``;
 * overlap and citations (05): ``filter_pairs``, ``pairs_explorer``,
   ``clusters_table``, ``with_overlap``, ``citation_summary``;
 * one resolution (06): ``subset`` (every table restricted to it; refuses a
@@ -101,10 +103,17 @@ def load(processed: str | Path = "data/processed") -> Run:
     return run
 
 
+#: The crime-area filter's value for rows that name no crime (the Convention in general).
+GENERAL = "(general)"
+
+
 def filter_recommendations(recs: pd.DataFrame, *, resolution: str | None = None, actor_group: str | None = None,
                            strength_family: str | None = None, theme: str | None = None,
-                           search: str | None = None) -> pd.DataFrame:
+                           crime_area: str | None = None, search: str | None = None) -> pd.DataFrame:
     """Rows matching every given filter (``None`` or ``"(all)"`` means no filter).
+
+    ``crime_area``: a code (``TIP`` …: rows naming that crime, among others),
+    or ``GENERAL`` for the rows that name none (the Convention in general).
 
     >>> df = pd.DataFrame({"resolution": ["1/1", "1/2"], "actor_group": ["States", "UNODC"],
     ...                    "strength_family": ["应", "鼓励"], "themes": [["TA"], ["LEG", "TA"]],
@@ -113,6 +122,11 @@ def filter_recommendations(recs: pd.DataFrame, *, resolution: str | None = None,
     ['1/2']
     >>> filter_recommendations(df, search="培训")["resolution"].tolist()
     ['1/1']
+    >>> df["crime_areas"] = [["TIP", "SOM"], []]
+    >>> filter_recommendations(df, crime_area="SOM")["resolution"].tolist()
+    ['1/1']
+    >>> filter_recommendations(df, crime_area=GENERAL)["resolution"].tolist()
+    ['1/2']
     """
     mask = pd.Series(True, index=recs.index)
     for col, value in (("resolution", resolution), ("actor_group", actor_group),
@@ -121,6 +135,11 @@ def filter_recommendations(recs: pd.DataFrame, *, resolution: str | None = None,
             mask &= recs[col].astype(str) == str(value)
     if theme not in (None, "", "(all)") and "themes" in recs:
         mask &= recs["themes"].map(lambda v: theme in as_list(v))
+    if crime_area not in (None, "", "(all)") and "crime_areas" in recs:
+        if crime_area == GENERAL:
+            mask &= recs["crime_areas"].map(lambda v: not as_list(v))
+        else:
+            mask &= recs["crime_areas"].map(lambda v: crime_area in as_list(v))
     if search:
         mask &= recs["text"].str.contains(search, regex=False, na=False)
     return recs[mask]
@@ -152,6 +171,7 @@ EVIDENCE_CSS = """<style>
 .ev-strength{background:#fbe3c4;border-bottom:2px solid #D55E00}
 .ev-condition{background:#eeeeee;border-bottom:2px dotted #555}
 .ev-theme{background:#d9f0e3;border-bottom:2px solid #009E73}
+.ev-crime{background:#f3d9ea;border-bottom:2px solid #CC79A7}
 .ev-shared{background:#fff3a8}
 .chapeau{color:#666}
 table.recs td{vertical-align:top;text-align:left}
@@ -170,9 +190,10 @@ def evidence_spans(row, source: str = "text") -> list[tuple[int, int, str]]:
     those offsets are offsets into the chapeau, not into ``text``.
 
     >>> row = {"actor_span": [0, 2], "actor_source": "text", "strength_span": [0, 1],
-    ...        "strength_source": "chapeau", "theme_evidence": ["TA:培训@5-7"]}
+    ...        "strength_source": "chapeau", "theme_evidence": ["TA:培训@5-7"],
+    ...        "crime_area_evidence": ["TIP:贩运人口@9-13"]}
     >>> evidence_spans(row)
-    [(0, 2, 'actor'), (5, 7, 'theme:培训 (TA)')]
+    [(0, 2, 'actor'), (5, 7, 'theme:培训 (TA)'), (9, 13, 'crime:贩运人口 (TIP)')]
     >>> evidence_spans(row, "chapeau")
     [(0, 1, 'strength')]
     >>> import numpy as np  # spans read back from Parquet hold numpy integers
@@ -205,6 +226,7 @@ def evidence_spans(row, source: str = "text") -> list[tuple[int, int, str]]:
     if source == "text":
         add(get("condition_spans"), "condition")
         add(get("theme_evidence"), "theme")
+        add(get("crime_area_evidence"), "crime")
     return spans
 
 
@@ -295,9 +317,11 @@ def pairs_html(overlap: pd.DataFrame, recs: pd.DataFrame, n: int = 10) -> str:
 
 
 def explorer(recs: pd.DataFrame, columns=("rec_id", "actor_group", "strength", "strength_family", "primary_theme",
-                                          "text")):
+                                          "crime_areas", "text")):
     """An ipywidgets filter over the recommendations (resolution, actor group,
-    strength family, theme, text search). Returns the widget box."""
+    strength family, theme, crime area, text search). Returns the widget box.
+    Actor groups and crime areas are offered by name; a run made before
+    crime areas existed has no crime-area filter."""
     import ipywidgets as w
     from IPython.display import HTML, display
 
@@ -317,6 +341,7 @@ def explorer(recs: pd.DataFrame, columns=("rec_id", "actor_group", "strength", "
                        description="行为方")
     strength = w.Dropdown(options=options("strength_family"), description="强度")
     theme = w.Dropdown(options=options("themes", listed=True), description="主题")
+    crime = w.Dropdown(options=crime_area_options(recs), description="犯罪领域")
     search = w.Text(description="搜索")
     out = w.Output()
 
@@ -324,14 +349,37 @@ def explorer(recs: pd.DataFrame, columns=("rec_id", "actor_group", "strength", "
         out.clear_output()
         with out:
             shown = filter_recommendations(recs, resolution=res.value, actor_group=actor.value,
-                                           strength_family=strength.value, theme=theme.value, search=search.value)
+                                           strength_family=strength.value, theme=theme.value,
+                                           crime_area=crime.value, search=search.value)
             display(HTML(f"<p>{len(shown)} / {len(recs)}</p>"))
             display(HTML(evidence_html(shown, columns=[c for c in columns if c != "text" and c in shown])))
 
-    for widget in (res, actor, strength, theme, search):
+    for widget in (res, actor, strength, theme, crime, search):
         widget.observe(refresh, names="value")
     refresh()
-    return w.VBox([w.HBox([res, actor, strength]), w.HBox([theme, search]), out])
+    return w.VBox([w.HBox([res, actor, strength]), w.HBox([theme, crime, search]), out])
+
+
+def crime_area_options(recs: pd.DataFrame, lang: str = "zh") -> list:
+    """The crime-area filter's choices: ``(all)``, then ``(name, code)`` for
+    the areas the rows name, in codebook order, then the rows that name none
+    (the Convention in general, value ``GENERAL``).
+
+    >>> crime_area_options(pd.DataFrame({"crime_areas": [["SOM"], ["TIP", "SOM"], []]}), "en")
+    ['(all)', ('Trafficking in persons', 'TIP'), ('Smuggling of migrants', 'SOM'), ('Convention in general', '(general)')]
+    """
+    from .charts import CRIME_GENERAL, crime_area_names
+
+    if "crime_areas" not in recs:
+        return ["(all)"]
+    names = crime_area_names()
+    seen = {a for v in recs["crime_areas"] for a in as_list(v)}
+    i = 0 if lang == "zh" else 1
+    opts: list = ["(all)", *((names[c][i], c) for c in names if c in seen),
+                  *((c, c) for c in sorted(seen - set(names)))]
+    if any(not as_list(v) for v in recs["crime_areas"]):
+        opts.append((CRIME_GENERAL[i], GENERAL))
+    return opts
 
 
 # --------------------------------------------------------------------------
@@ -576,24 +624,49 @@ def synonyms_folded(recs: pd.DataFrame, tokeniser=None) -> pd.DataFrame:
 # Classification (notebook 3)
 # --------------------------------------------------------------------------
 
-def coverage_wide(cov: pd.DataFrame, value: str = "count") -> pd.DataFrame:
-    """A ``coverage.theme_coverage`` table as theme rows x unit columns, units
-    in document order (``unit_order``), themes in the table's order.
+def coverage_wide(cov: pd.DataFrame, value: str = "count", *, row: str = "theme",
+                  lang: str | None = None) -> pd.DataFrame:
+    """A ``coverage.theme_coverage`` (or ``crime_area_coverage``, with
+    ``row="crime_area"``) table as label rows x unit columns, units in
+    document order (``unit_order``), labels in the table's order. With
+    ``lang``, rows are named as in the codebook (the no-category row as the
+    charts name it) instead of by code.
 
     >>> cov = pd.DataFrame({"unit": ["1/1 正文", "1/1 附件一"] * 2, "theme": ["TA", "TA", "LEG", "LEG"],
     ...                     "count": [1, 2, 0, 3], "unit_order": [0, 1, 0, 1]})
     >>> coverage_wide(cov).values.tolist()
     [[1, 2], [0, 3]]
+    >>> coverage_wide(cov, lang="en").index.tolist()
+    ['Technical assistance and capacity-building', 'Legislation, case law and knowledge management']
     """
     if cov is None or cov.empty:
         return pd.DataFrame()
     units = cov.sort_values("unit_order")["unit"].drop_duplicates().tolist() if "unit_order" in cov else list(
         dict.fromkeys(cov["unit"]))
-    themes = list(dict.fromkeys(cov["theme"]))
-    out = cov.pivot_table(index="theme", columns="unit", values=value, aggfunc="sum", sort=False)
-    out = out.reindex(index=themes, columns=units)
+    labels = list(dict.fromkeys(cov[row]))
+    out = cov.pivot_table(index=row, columns="unit", values=value, aggfunc="sum", sort=False)
+    out = out.reindex(index=labels, columns=units)
     out.columns.name = None
+    if lang is not None:
+        out.index = [label_name(row, v, lang) for v in out.index]
     return out
+
+
+def label_name(kind: str, code, lang: str = "zh") -> str:
+    """How a person reads a code of a facet (``theme``, ``crime_area``):
+    its codebook name; the no-category label as the charts show it.
+
+    >>> label_name("crime_area", "SOM", "en"), label_name("crime_area", "未分类"), label_name("theme", "(none)", "en")
+    ('Smuggling of migrants', '公约总体（未指明犯罪）', 'No theme')
+    """
+    from . import charts
+
+    names, none = ((charts.crime_area_names(), charts.CRIME_GENERAL) if kind == "crime_area"
+                   else (charts.theme_names(), charts.THEME_NONE))
+    i = 0 if lang == "zh" else 1
+    if code is None or (isinstance(code, str) and code.strip() in charts.NONE_VALUES):
+        return none[i]
+    return names[code][i] if code in names else str(code)
 
 
 def actor_strength_by_resolution(recs: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
@@ -844,6 +917,10 @@ _BRIEF = {
                   "Strongest asks (score ≥ 4): {k}: {ids}."),
     "themes": ("主题：{t}。", "Themes: {t}."),
     "no_theme": ("{k} 条建议没有主题。", "{k} recommendation(s) have no theme."),
+    "crime_areas": ("犯罪领域：{t}；{k} 条建议未指明犯罪（公约总体）。",
+                    "Crime areas: {t}; {k} recommendation(s) name no crime (the Convention in general)."),
+    "no_crime_area": ("犯罪领域：没有建议指明具体犯罪（均涉及公约总体）。",
+                      "Crime areas: no recommendation names a crime (all concern the Convention in general)."),
     "review": ("{k} 条建议需要人工复核：{ids}。", "{k} recommendation(s) need review: {ids}."),
     "not_classified": ("本次运行没有分类结果（行为方、语气、主题），请重新运行 `cop-analysis run`。",
                        "This run holds no classification (actor, strength, theme): rerun `cop-analysis run`."),
@@ -921,6 +998,17 @@ def brief_markdown(run: Run, resolution: str, lang: str = "zh") -> str:
         none = int(recs["themes"].map(lambda v: not as_list(v)).sum())
         if none:
             out.append("- " + _b("no_theme", lang, k=none))
+        if "crime_areas" in recs:
+            areas = charts.crime_area_names()
+            area_counts = Counter(a for v in recs["crime_areas"] for a in as_list(v))
+            general = int(recs["crime_areas"].map(lambda v: not as_list(v)).sum())
+            if area_counts:
+                ranked = sorted(area_counts.items(), key=lambda kv: (-kv[1], list(areas).index(kv[0])
+                                                                     if kv[0] in areas else len(areas)))
+                out.append("- " + _b("crime_areas", lang, t=lst.join(f"{_names(areas, a, lang)} {c}"
+                                                                       for a, c in ranked), k=general))
+            else:
+                out.append("- " + _b("no_crime_area", lang))
         if "needs_review" in recs:
             rev = recs[recs["needs_review"].fillna(False).astype(bool)]
             if len(rev):

@@ -13,6 +13,8 @@ Contract
 * ``strength.yaml``  strength cues (family, score, role, negation),
   blockers, condition patterns;
 * ``themes.yaml``    the 12 codebook themes, their keywords and weights;
+* ``crime_areas.yaml`` the 11 codebook crime areas (§4b), their names, cues
+  and patterns, the names that are neutral and what makes a title a treaty;
 * ``bodies.yaml``    the bodies that adopt resolutions (read through
   ``analysis.bodies``): their spellings are the ``Body`` group's cues.
 
@@ -52,7 +54,7 @@ LEXICON_DIR = Path(__file__).with_name("lexicon")
 
 #: The files this module owns, in the order their bytes enter the version hash.
 FILES = ("userdict.txt", "synonyms.yaml", "stopwords.txt", "actors.yaml", "strength.yaml", "themes.yaml",
-         "bodies.yaml")
+         "bodies.yaml", "crime_areas.yaml")
 
 #: Codebook §2. ``Body`` is the acting body itself (the COP in a COP
 #: resolution, the General Assembly in a GA resolution …): its cues are not
@@ -63,6 +65,8 @@ BODY_GROUP = "Body"
 FIXED_ACTOR_GROUPS = tuple(g for g in ACTOR_GROUPS if g != BODY_GROUP)
 FAMILIES = ("应", "鼓励", "不妨", "其他")
 ROLES = ("modal", "exhortative", "declarative")
+#: Codebook §4b crime areas, in codebook order. Empty = the Convention in general.
+CRIME_AREA_CODES = ("TIP", "SOM", "FIR", "COR", "CYB", "ENV", "CUL", "DRG", "TER", "MED", "OTH")
 
 
 class LexiconError(ValueError):
@@ -90,6 +94,16 @@ class Theme:
     zh: str
     en: str
     keywords: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class CrimeArea:
+    code: str
+    zh: str
+    en: str
+    cues: tuple[str, ...]
+    patterns: tuple[str, ...] = ()
+    protocol: bool = False  # one of the Convention's Protocols (TIP, SOM, FIR)
 
 
 @dataclass(frozen=True)
@@ -126,11 +140,23 @@ class Lexicon:
     themes: Mapping[str, Theme]  # in codebook order
     neutral: tuple[str, ...]
     min_score: float
+    crime_areas: Mapping[str, CrimeArea]  # in codebook order (CRIME_AREA_CODES)
+    crime_neutral: tuple[str, ...]
+    instrument_endings: tuple[str, ...]
     _groups_cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def theme_codes(self) -> tuple[str, ...]:
         return tuple(self.themes)
+
+    @property
+    def crime_area_codes(self) -> tuple[str, ...]:
+        return tuple(self.crime_areas)
+
+    @property
+    def crime_cues(self) -> dict[str, str]:
+        """cue -> crime area code."""
+        return {cue: a.code for a in self.crime_areas.values() for cue in a.cues}
 
     @property
     def theme_keywords(self) -> dict[str, tuple[str, float]]:
@@ -517,6 +543,56 @@ def _load_themes(path: Path) -> dict:
             "version": str(data.get("version", ""))}
 
 
+def _load_crime_areas(path: Path) -> dict:
+    data = read_yaml(path)
+    entries = data.get("areas")
+    if not isinstance(entries, list) or not entries:
+        raise LexiconError(path, "areas", "must be a non-empty list of {code, zh, en, cues}")
+    areas: dict[str, CrimeArea] = {}
+    owner: dict[str, str] = {}
+    for i, e in enumerate(entries, start=1):
+        code = e.get("code") if isinstance(e, dict) else None
+        if code not in CRIME_AREA_CODES:
+            raise LexiconError(path, f"areas entry #{i}" if not isinstance(code, str) else f"area '{code}'",
+                               f"unknown crime area code {code!r} (the codebook's: {', '.join(CRIME_AREA_CODES)})")
+        if code in areas:
+            raise LexiconError(path, f"area '{code}'", "listed twice")
+        zh, en = e.get("zh"), e.get("en")
+        if not (isinstance(zh, str) and zh.strip() and isinstance(en, str) and en.strip()):
+            raise LexiconError(path, f"area '{code}'", "needs non-empty 'zh' and 'en' names")
+        cues = e.get("cues") or []
+        patterns = e.get("patterns") or []
+        if not isinstance(cues, list) or not isinstance(patterns, list):
+            raise LexiconError(path, f"area '{code}'", "cues and patterns must be lists")
+        if not cues and not patterns:
+            raise LexiconError(path, f"area '{code}'", "has no cues and no patterns (empty category)")
+        for cue in cues:
+            if not isinstance(cue, str) or not cue.strip():
+                raise LexiconError(path, f"area '{code}'", f"cue {cue!r} is empty")
+            if cue in owner:
+                where = f"twice under '{code}'" if owner[cue] == code else \
+                    f"under two areas ('{owner[cue]}' and '{code}')"
+                raise LexiconError(path, f"cue '{cue}'", f"listed {where}")
+            owner[cue] = code
+        for k, pat in enumerate(patterns, start=1):
+            if not isinstance(pat, str) or not pat.strip():
+                raise LexiconError(path, f"area '{code}' patterns #{k}", f"{pat!r} is empty or not text")
+            _compile(path, f"area '{code}' patterns #{k}", pat)
+        protocol = e.get("protocol", False)
+        if not isinstance(protocol, bool):
+            raise LexiconError(path, f"area '{code}'", f"protocol must be true or false, not {protocol!r}")
+        areas[code] = CrimeArea(code, zh.strip(), en.strip(), tuple(c.strip() for c in cues), tuple(patterns),
+                                protocol)
+    neutral = _word_list(path, data, "neutral", required=False)
+    clash = sorted(set(neutral) & set(owner))
+    if clash:
+        raise LexiconError(path, f"neutral '{clash[0]}'", f"is also a cue of area '{owner[clash[0]]}'")
+    endings = _word_list(path, data, "instrument_endings")
+    ordered = {c: areas[c] for c in CRIME_AREA_CODES if c in areas}
+    return {"crime_areas": ordered, "crime_neutral": neutral, "instrument_endings": endings,
+            "version": str(data.get("version", ""))}
+
+
 # --------------------------------------------------------------------------
 # public API
 # --------------------------------------------------------------------------
@@ -559,6 +635,7 @@ def load_lexicon(directory: str | Path | None = None) -> Lexicon:
     actors = _load_actors(d / "actors.yaml", load_bodies.__wrapped__(d / "bodies.yaml"))
     strength = _load_strength(d / "strength.yaml")
     themes = _load_themes(d / "themes.yaml")
+    crime = _load_crime_areas(d / "crime_areas.yaml")
     # A word may be a cue of one kind only: an actor cue that is also a
     # strength cue would make the clause grammar ambiguous.
     actor_words = dict(actors["actor_cues"])
@@ -569,7 +646,8 @@ def load_lexicon(directory: str | Path | None = None) -> Lexicon:
     if clash:
         raise LexiconError(d / "strength.yaml", f"cue '{clash[0]}'",
                            f"is also an actor cue of group '{actor_words[clash[0]]}' in actors.yaml")
-    versions = [v for v in (v_syn, actors.pop("version"), strength.pop("version"), themes.pop("version")) if v]
+    versions = [v for v in (v_syn, actors.pop("version"), strength.pop("version"), themes.pop("version"),
+                            crime.pop("version")) if v]
     base = max(versions, key=_version_key) if versions else "0"
     lex = Lexicon(
         directory=d,
@@ -582,12 +660,13 @@ def load_lexicon(directory: str | Path | None = None) -> Lexicon:
         bodies=actors.pop("bodies"),
         cues=MappingProxyType(strength.pop("cues")),
         themes=MappingProxyType(themes.pop("themes")),
-        **actors, **strength, **themes,
+        crime_areas=MappingProxyType(crime.pop("crime_areas")),
+        **actors, **strength, **themes, **crime,
     )
     logger.info("lexicon %s: %d user words, %d synonyms, %d stopwords, %d actor cues (%d of bodies), "
-                "%d strength cues, %d themes / %d keywords", lex.version, len(userdict), len(synonyms),
-                len(stopwords), len(lex.actor_words), len(lex.actor_words) - len(lex.actor_cues), len(lex.cues),
-                len(lex.themes), len(lex.theme_keywords))
+                "%d strength cues, %d themes / %d keywords, %d crime areas / %d cues", lex.version, len(userdict),
+                len(synonyms), len(stopwords), len(lex.actor_words), len(lex.actor_words) - len(lex.actor_cues),
+                len(lex.cues), len(lex.themes), len(lex.theme_keywords), len(lex.crime_areas), len(lex.crime_cues))
     _CACHE[key] = lex
     return lex
 

@@ -24,8 +24,9 @@ Contract
 * ``review_queue(recs)`` lists the rows with ``needs_review``, ready to be
   written to CSV (``write_review_queue``) and sorted by resolution order.
 
-Lists (``actors``, ``conditions``, ``themes``) are written ``a|b`` in the
-``value`` cell, as in every CSV the project writes.
+Lists (``actors``, ``conditions``, ``themes``, ``crime_areas``) are written
+``a|b`` in the ``value`` cell, as in every CSV the project writes; an empty
+``crime_areas`` value says the row is about the Convention in general.
 """
 
 from __future__ import annotations
@@ -48,12 +49,14 @@ FIELDS = {
     "strength": "strength", "strength_family": "strength", "strength_score": "strength",
     "negated": "strength", "conditions": "strength",
     "themes": "themes", "primary_theme": "themes",
+    "crime_areas": "crime_areas",
     "needs_review": None,
 }
-LIST_FIELDS = ("actors", "conditions", "themes")
+LIST_FIELDS = ("actors", "conditions", "themes", "crime_areas")
 
 QUEUE_COLUMNS = ("rec_id", "resolution", "part", "label", "text", "actor", "actor_group", "strength",
-                 "strength_family", "themes", "primary_theme", "themes_rules", "themes_model", "review_reasons")
+                 "strength_family", "themes", "primary_theme", "themes_rules", "themes_model", "crime_areas",
+                 "review_reasons")
 
 
 class OverrideError(ValueError):
@@ -96,6 +99,12 @@ def parse_value(field: str, value: str, lexicon_dir=None):
             bad = [t for t in items if t not in lex.theme_codes]
             if bad:
                 raise ValueError(f"unknown theme code {bad[0]!r} (known: {', '.join(lex.theme_codes)})")
+        if field == "crime_areas":
+            bad = [a for a in items if a not in lex.crime_area_codes]
+            if bad:
+                raise ValueError(f"unknown crime area code {bad[0]!r} (known: {', '.join(lex.crime_area_codes)}; "
+                                 "empty = the Convention in general)")
+            items = sorted(set(items), key=lex.crime_area_codes.index)
         return items
     if field == "actor_group":
         if value and value not in ACTOR_GROUPS:

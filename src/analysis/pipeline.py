@@ -210,8 +210,7 @@ _PROJECT_DIR = _PACKAGE_DIR.parents[1]
 #: and annotations). A test checks these lists against what the stages import,
 #: so that editing, say, the chart code keeps the cache of a large corpus.
 _INPUT_MODULES = ("__init__", "pipeline", "inputs", "text", "structure", "read", "formats", "numerals", "segment",
-                  "schema", "lexicon", "bodies",
-                  "tokenise", "classify", "citations")
+                  "schema", "lexicon", "bodies", "tokenise", "classify", "crime_areas", "citations")
 STAGE_MODULES = {"inputs": _INPUT_MODULES, "overlap": (*_INPUT_MODULES, "overlap")}
 
 

@@ -6,7 +6,9 @@ Contract
 ``data`` is the tidy table behind the chart, ``draw(lang)`` returns the figure.
 ``make_figures(run, out_dir)`` saves every chart in Chinese and English
 (PNG 300 dpi, SVG, PDF through ``charts.save_figure``) and the tables behind
-them as XLSX (one sheet per chart) and CSV with BOM. ``build_report`` executes
+them as XLSX (one sheet per chart, and one of the recommendations with every
+label and its evidence, crime areas included) and CSV with BOM.
+``build_report`` executes
 the notebooks (``notebooks/*.ipynb``, parameters injected papermill-style),
 converts them to HTML, and writes ``report.html``: every chart and its table,
 and links to the executed notebooks.
@@ -44,7 +46,16 @@ TITLES = {
     "overlap_network": ("最相近的建议", "Closest recommendations"),
     "citation_graph": ("引用关系", "Citation map"),
     "top_terms": ("各主题高频词", "Top terms per theme"),
+    "crime_areas": ("犯罪领域覆盖", "Crime areas"),
+    "crime_areas_sessions": ("各届会议的犯罪领域", "Crime areas by session"),
+    "crime_area_theme": ("行动主题 × 犯罪领域", "Action theme × crime area"),
 }
+
+#: Columns of the recommendations sheet of ``chart_tables.xlsx``: every label
+#: with the words it rests on, for an analyst to filter in a spreadsheet.
+RECOMMENDATION_SHEET = ("rec_id", "resolution", "acting_body", "part", "label", "section", "actor", "actor_group",
+                        "strength", "strength_family", "strength_score", "themes", "primary_theme",
+                        "theme_evidence", "crime_areas", "crime_area_evidence", "needs_review", "text")
 
 
 def chart_specs(run: Run) -> list[tuple[str, pd.DataFrame, Callable[[str], object]]]:
@@ -78,6 +89,16 @@ def chart_specs(run: Run) -> list[tuple[str, pd.DataFrame, Callable[[str], objec
         add("citation_graph", cit, lambda lang: charts.plot_citation_graph(cit, lang=lang))
     terms = coverage.top_terms(recs, by="primary_theme", n=10)
     add("top_terms", terms, lambda lang: charts.plot_top_terms(terms, lang=lang))
+    if "crime_areas" in recs.columns:
+        by = "resolution" if several else "part"
+        add("crime_areas", coverage.crime_area_coverage(recs, by=by), lambda lang: charts.plot_crime_area_coverage(
+            coverage.crime_area_coverage(recs, by=by, lang=lang), lang=lang))
+        if "session" in recs.columns and recs["session"].nunique() > 1:
+            add("crime_areas_sessions", coverage.crime_area_coverage(recs, by="session"),
+                lambda lang: charts.plot_crime_area_coverage(
+                    coverage.crime_area_coverage(recs, by="session", lang=lang), lang=lang))
+        add("crime_area_theme", coverage.crime_area_by_theme(recs), lambda lang: charts.plot_crime_area_theme(
+            coverage.crime_area_by_theme(recs, lang=lang), lang=lang))
     return specs
 
 
@@ -101,6 +122,8 @@ def make_figures(run: Run, out_dir: str | Path | None = None, langs=("zh", "en")
             plt.close(fig)
         write_csv(data, out / f"{name}.csv")
         sheets[name] = data
+    recs = run.recommendations
+    sheets["recommendations"] = recs[[c for c in RECOMMENDATION_SHEET if c in recs.columns]]
     write_xlsx(sheets, out / "chart_tables.xlsx")
     logger.info("figures: %d charts in %s", len(written), out)
     return written
