@@ -236,8 +236,6 @@ def time_key(key: str, date: str | None = None) -> tuple:
     >>> sorted(["GA.52/85", "11/2", "ECOSOC.2002/13", "dec.11/101", "11/10"], key=time_key)
     ['GA.52/85', 'ECOSOC.2002/13', '11/2', '11/10', 'dec.11/101']
     """
-    year = None
-    if date:
-        year = int(str(date)[:4])
-    year = year or year_of(key) or 9999
-    return (year, str(date or ""), *sort_key(key))
+    date = date if isinstance(date, str) and re.match(r"\d{4}-", date) else None  # None, NaN, "" alike
+    year = int(date[:4]) if date else year_of(key) or 9999
+    return (year, date or "", *sort_key(key))

@@ -26,6 +26,7 @@ import pandas as pd
 
 from .coverage import as_list, resolution_key
 from .explore import EVIDENCE_CSS, highlight
+from .precedents import REDLINE_CSS
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +101,8 @@ def brief_html(tables: dict[str, pd.DataFrame], resolution: str) -> str:
         f"<title>第{html.escape(resolution)}号决议：新内容简报</title>", EVIDENCE_CSS,
         "<style>body{font-family:sans-serif;max-width:1000px;margin:1.5em auto;font-size:14px;line-height:1.45}"
         "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:2px 6px}"
-        ".row{display:flex;gap:2em;flex-wrap:wrap}small{color:#555}</style></head><body>",
+        ".row{display:flex;gap:2em;flex-wrap:wrap}small{color:#555}"
+        "</style>", REDLINE_CSS, "</head><body>",
         f"<h1>第{html.escape(resolution)}号决议 / Resolution {html.escape(resolution)}</h1>",
         f"<p>{html.escape(title)} — {len(mine)} recommendations; corpus: "
         f"{tables['recommendations']['resolution'].nunique()} resolutions, {len(tables['recommendations'])} recommendations.</p>",
@@ -123,7 +125,17 @@ def brief_html(tables: dict[str, pd.DataFrame], resolution: str) -> str:
         shown["crime_areas"] = [CRIME_GENERAL[0] if a == "(none)" else names.get(a, (a,))[0]
                                 for a in shown["crime_areas"]]
         parts.append(shown.rename(columns={"crime_areas": "犯罪领域 / crime area"}).to_html(index=False, border=0))
-    parts.append("</div><h2>Recommendations and their closest earlier ones</h2>")
+    parts.append("</div>")
+    prec = tables.get("precedents")
+    prec = prec.set_index("rec_id") if prec is not None and len(prec) else None
+    if prec is not None:
+        from .precedents import redline_html, summary, summary_sentence
+
+        counts = summary(prec.reset_index(), resolution)
+        parts.append(f"<h2>与先例相比 / Against its precedents</h2><p class='summary'>"
+                     f"{html.escape(summary_sentence(counts, 'zh'))}<br><small>"
+                     f"{html.escape(summary_sentence(counts, 'en'))}</small></p>")
+    parts.append("<h2>Recommendations and their closest earlier ones</h2>")
     closest = b["closest"]
     for _, r in mine.iterrows():
         group = r.get("actor_group")
@@ -136,6 +148,8 @@ def brief_html(tables: dict[str, pd.DataFrame], resolution: str) -> str:
             labels += " · " + "、".join(crime_area_names().get(a, (a,))[0] for a in areas)
         parts.append(f"<p><b>{html.escape(r['rec_id'])}</b> <small>{html.escape(labels)}</small><br>"
                      f"{html.escape(r['text'])}</p>")
+        if prec is not None and r["rec_id"] in prec.index:
+            parts.append(redline_html(prec.loc[r["rec_id"]].to_dict()))
         near = closest[closest["rec_id"] == r["rec_id"]]
         if near.empty:
             parts.append("<p><small>No close recommendation elsewhere in the corpus.</small></p>")

@@ -9,6 +9,7 @@ nothing in ``--out`` is changed.
 from __future__ import annotations
 
 import argparse
+import re
 import logging
 import sys
 import time
@@ -109,6 +110,30 @@ def cmd_brief(args) -> int:
     return 0
 
 
+def cmd_search(args) -> int:
+    from .explore import load
+    from .outputs import write_csv, write_xlsx
+    from .search import kwic_lines, search
+
+    run = load(args.out)
+    table = search(run.recommendations, args.query, actor_group=args.actor_group,
+                   strength_family=args.strength_family, theme=args.theme, crime_area=args.crime_area,
+                   body=args.body, year_from=args.year_from, year_to=args.year_to)
+    for line in kwic_lines(table):
+        print(line)
+    by = table["how"].value_counts().to_dict() if len(table) else {}
+    print(f"{len(table)} recommendation(s) match {args.query!r} ({by.get('text', 0)} by their text, "
+          f"{by.get('tokens', 0)} by their words) in {table['resolution'].nunique() if len(table) else 0} unit(s)")
+    if len(table):
+        slug = re.sub(r"[^\w]+", "_", args.query).strip("_") or "query"
+        target = Path(args.save) if args.save else Path(args.out) / "search" / f"search_{slug}.csv"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_csv(table, target)
+        write_xlsx({"search": table}, target.with_suffix(".xlsx"))
+        print(f"search: {target.resolve()} and {target.with_suffix('.xlsx').name}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cop-analysis", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="log every stage's counts")
@@ -134,6 +159,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", default="data/raw", help="the corpus to compare with (default: data/raw)")
     p.add_argument("--out", default="data/processed", help="output folder (default: data/processed)")
     p.set_defaults(func=cmd_brief)
+    p = sub.add_parser("search", help="agreed-language search: where the corpus asks for something, over time")
+    p.add_argument("query", help="words to find (in the text, or as the tokeniser's words)")
+    p.add_argument("--out", default="data/processed", help="the run's output folder (default: data/processed)")
+    p.add_argument("--actor-group", nargs="*", help="States, UNODC, Body, Other")
+    p.add_argument("--strength-family", nargs="*", help="应, 鼓励, 不妨, 其他")
+    p.add_argument("--theme", nargs="*", help="theme codes (LEG, TA …)")
+    p.add_argument("--crime-area", nargs="*", help="crime area codes (TIP, SOM …)")
+    p.add_argument("--body", nargs="*", help="adopting bodies (COP, GA, ECOSOC, CCPCJ, COSP)")
+    p.add_argument("--year-from", type=int, help="first year")
+    p.add_argument("--year-to", type=int, help="last year")
+    p.add_argument("--save", help="CSV file to write (an XLSX beside it; default: <out>/search/search_<query>.csv)")
+    p.set_defaults(func=cmd_search)
     return parser
 
 

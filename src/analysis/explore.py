@@ -360,6 +360,50 @@ def explorer(recs: pd.DataFrame, columns=("rec_id", "actor_group", "strength", "
     return w.VBox([w.HBox([res, actor, strength]), w.HBox([theme, crime, search]), out])
 
 
+def search_widget(recs: pd.DataFrame, lang: str = "zh"):
+    """Agreed-language search as a widget: a query box and filters (actor
+    group, strength family, body, years) over ``analysis.search.search``; the
+    keyword-in-context table in time order. Returns the widget box."""
+    import ipywidgets as w
+    from IPython.display import HTML, display
+
+    from .search import search
+
+    def choices(col):
+        if col not in recs:
+            return ["(all)"]
+        return ["(all)", *sorted({str(v) for v in recs[col] if v is not None and v == v})]
+
+    query = w.Text(description="检索" if lang == "zh" else "Find", placeholder="证人保护")
+    actor = w.Dropdown(options=choices("actor_group"), description="行为方" if lang == "zh" else "Actor")
+    family = w.Dropdown(options=choices("strength_family"), description="强度" if lang == "zh" else "Strength")
+    body = w.Dropdown(options=choices("body"), description="机构" if lang == "zh" else "Body")
+    years = sorted({int(y) for y in recs.get("year", pd.Series(dtype=float)).dropna()}) or [0]
+    span = w.IntRangeSlider(value=(years[0], years[-1]), min=years[0], max=years[-1],
+                            description="年份" if lang == "zh" else "Years")
+    out = w.Output()
+
+    def refresh(*_):
+        out.clear_output()
+        if not query.value.strip():
+            return
+        pick = {k: (None if v == "(all)" else v) for k, v in
+                (("actor_group", actor.value), ("strength_family", family.value), ("body", body.value))}
+        hits = search(recs, query.value, year_from=span.value[0], year_to=span.value[1], **pick)
+        with out:
+            rows = "".join(
+                f"<tr><td>{'' if y is None or y != y else int(y)}</td><td>{html.escape(str(r))}</td>"
+                f"<td style='text-align:right'>{html.escape(a)}</td><td><mark>{html.escape(m)}</mark></td>"
+                f"<td>{html.escape(b)}</td><td>{html.escape(str(g or ''))} · {html.escape(str(s or ''))}</td></tr>"
+                for y, r, a, m, b, g, s in zip(hits["year"], hits["rec_id"], hits["left"], hits["match"],
+                                               hits["right"], hits["actor_group"], hits["strength"]))
+            display(HTML(f"<p>{len(hits)}</p><table class='recs'>{rows}</table>"))
+
+    for widget in (query, actor, family, body, span):
+        widget.observe(refresh, names="value")
+    return w.VBox([w.HBox([query, actor, family]), w.HBox([body, span]), out])
+
+
 def crime_area_options(recs: pd.DataFrame, lang: str = "zh") -> list:
     """The crime-area filter's choices: ``(all)``, then ``(name, code)`` for
     the areas the rows name, in codebook order, then the rows that name none

@@ -52,6 +52,7 @@ rather than as scattered letters.
 from __future__ import annotations
 
 import difflib
+import html
 import re
 from dataclasses import dataclass
 
@@ -119,6 +120,24 @@ def strength_change(a: dict, b: dict) -> str:
     return "same"
 
 
+def _ops(old: str, new: str) -> list[list]:
+    """Character opcodes, with one-character equal runs between two changes
+    absorbed into them ("鼓励各" vs "吁请各" is one edit, not two)."""
+    merged: list[list] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if (tag != "equal" and len(merged) > 1 and merged[-1][0] == "equal"
+                and merged[-1][2] - merged[-1][1] == 1 and merged[-2][0] != "equal"):
+            merged.pop()
+            prev = merged.pop()
+            merged.append(["replace", prev[1], i2, prev[3], j2])
+        elif tag != "equal" and merged and merged[-1][0] != "equal":
+            prev = merged.pop()
+            merged.append(["replace", prev[1], i2, prev[3], j2])
+        else:
+            merged.append([tag, i1, i2, j1, j2])
+    return merged
+
+
 def word_changes(old: str, new: str) -> tuple[list[str], list[str], list[str], list[str]]:
     """``(words_added, words_removed, added_spans, removed_spans)`` between
     two texts, spans as ``"start:end"`` offsets into ``new`` and ``old``.
@@ -126,24 +145,8 @@ def word_changes(old: str, new: str) -> tuple[list[str], list[str], list[str], l
     >>> word_changes("鼓励各国加强合作；", "吁请各国在资源允许的情况下加强合作；")
     (['吁请', '在资源允许的情况下'], ['鼓励'], ['0:2', '4:13'], ['0:2'])
     """
-    ops = difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
-    # absorb one-character equal runs between two changes: "鼓励各" vs "吁请各" is one edit
-    merged: list[list] = []
-    for tag, i1, i2, j1, j2 in ops:
-        if (merged and tag != "equal" and merged[-1][0] == "equal" and len(merged) > 1
-                and merged[-1][2] - merged[-1][1] == 1 and merged[-2][0] != "equal"):
-            eq = merged.pop()
-            prev = merged.pop()
-            merged.append(["replace", prev[1], i2, prev[3], j2])
-            del eq
-            continue
-        if merged and tag != "equal" and merged[-1][0] != "equal":
-            prev = merged.pop()
-            merged.append(["replace", prev[1], i2, prev[3], j2])
-            continue
-        merged.append([tag, i1, i2, j1, j2])
     added, removed, aspans, rspans = [], [], [], []
-    for tag, i1, i2, j1, j2 in merged:
+    for tag, i1, i2, j1, j2 in _ops(old, new):
         if tag == "equal":
             continue
         if j2 > j1:
@@ -153,6 +156,60 @@ def word_changes(old: str, new: str) -> tuple[list[str], list[str], list[str], l
             removed.append(old[i1:i2])
             rspans.append(f"{i1}:{i2}")
     return added, removed, aspans, rspans
+
+
+def redline(old: str, new: str) -> list[tuple[str, str]]:
+    """The later text as a redline of the earlier: ``[(kind, text)]`` with
+    kind ``same``, ``removed`` (struck through) or ``added`` (underlined).
+
+    >>> redline("鼓励各国合作", "吁请各国合作")
+    [('removed', '鼓励'), ('added', '吁请'), ('same', '各国合作')]
+    """
+    out = []
+    for tag, i1, i2, j1, j2 in _ops(old, new):
+        if tag == "equal":
+            out.append(("same", new[j1:j2]))
+            continue
+        if i2 > i1:
+            out.append(("removed", old[i1:i2]))
+        if j2 > j1:
+            out.append(("added", new[j1:j2]))
+    return out
+
+
+#: The badge a person reads for a row's change (zh, en).
+BADGES = {"stronger": ("更强", "stronger"), "weaker": ("更弱", "weaker"), "new": ("新增", "new"),
+          "unchanged": ("未变", "unchanged"), "same": ("措辞改动", "reworded"), "negation": ("否定变化", "negation")}
+
+
+def badge(row: dict, lang: str = "zh") -> str:
+    """The typed change of a precedents row as a short label.
+
+    >>> badge({"status": "changed", "strength_change": "weaker"}), badge({"status": "new"}, "en")
+    ('更弱', 'new')
+    """
+    key = row.get("status") if row.get("status") != "changed" else (row.get("strength_change") or "same")
+    return BADGES.get(key, BADGES["same"])[0 if lang == "zh" else 1]
+
+
+def summary_sentence(counts: dict[str, int], lang: str = "zh") -> str:
+    """The headline of ``summary``: "26 条建议中：3 条更强，1 条更弱，1 条新增，2 条增加了条件".
+
+    >>> summary_sentence({"n": 26, "unchanged": 20, "changed": 5, "new": 1, "stronger": 3, "weaker": 1,
+    ...                   "negation": 0, "actor_changed": 0, "conditions_added": 2, "conditions_removed": 0}, "en")
+    '26 recommendations: 20 unchanged, 3 stronger, 1 weaker, 1 new, conditions added to 2'
+    """
+    zh = lang == "zh"
+    parts = []
+    for key, z, e in (("unchanged", "{} 条未变", "{} unchanged"), ("stronger", "{} 条更强", "{} stronger"),
+                      ("weaker", "{} 条更弱", "{} weaker"), ("negation", "{} 条否定改变", "{} with negation changed"),
+                      ("new", "{} 条新增", "{} new"), ("actor_changed", "{} 条行为方改变", "actor changed in {}"),
+                      ("conditions_added", "{} 条增加了条件", "conditions added to {}"),
+                      ("conditions_removed", "{} 条删去了条件", "conditions removed from {}")):
+        if counts.get(key):
+            parts.append((z if zh else e).format(counts[key]))
+    head = f"{counts['n']} 条建议中：" if zh else f"{counts['n']} recommendations: "
+    return head + ("，" if zh else ", ").join(parts or (["无先例可比"] if zh else ["nothing to compare"]))
 
 
 def _best(pairs: pd.DataFrame, rank: dict, want: str) -> pd.DataFrame:
@@ -294,3 +351,49 @@ def drift(table: pd.DataFrame) -> pd.DataFrame:
     counts = counts.reset_index().rename(columns={"index": "resolution"})
     counts = counts.iloc[sorted(range(len(counts)), key=lambda i: time_key(counts["resolution"].iloc[i]))]
     return counts.reset_index(drop=True)
+
+
+REDLINE_CSS = ("<style>del{color:#a50f15;text-decoration:line-through}ins{color:#08519c;text-decoration:underline}"
+               ".badge{display:inline-block;padding:0 .4em;border-radius:3px;font-size:12px;background:#eee}"
+               ".badge.up{background:#08306b;color:#fff}.badge.down{background:#d55e00;color:#fff}"
+               ".badge.new{background:#009e73;color:#fff}.precedent{margin-left:1.5em}</style>")
+_BADGE_CLASS = {"stronger": "up", "weaker": "down", "new": "new", "unchanged": "same"}
+
+
+def redline_html(row: dict) -> str:
+    """A precedents row as HTML: a badge saying what kind of change it is
+    (更强 · stronger …), the precedent's id, year and similarity, and the text
+    as a redline of the precedent (removed words struck through, added ones
+    underlined)."""
+    key = row.get("status") if row.get("status") != "changed" else (row.get("strength_change") or "same")
+    tag = f"<span class='badge {_BADGE_CLASS.get(key, 'changed')}'>{badge(row, 'zh')} · {badge(row, 'en')}</span>"
+    if row.get("status") == "new" or not isinstance(row.get("precedent_rec_id"), str):
+        return f"<p class='precedent'>{tag} <small>no earlier recommendation above the threshold</small></p>"
+    pieces = []
+    for kind, text in redline(str(row["precedent_text"]), str(row["text"])):
+        t = html.escape(text)
+        pieces.append(f"<del>{t}</del>" if kind == "removed" else f"<ins>{t}</ins>" if kind == "added" else t)
+    extra = []
+    for key, label in (("conditions_added", "条件增加 conditions added"), ("conditions_removed", "条件删去 removed"),
+                       ("actors_added", "行为方增加 actors added"), ("actors_removed", "行为方删去 removed")):
+        if _list(row.get(key)):
+            extra.append(f"{label}: {html.escape('、'.join(map(str, _list(row[key]))))}")
+    year = row.get("precedent_year")
+    year = "" if year is None or year != year else f"{int(year)}, "
+    return (f"<p class='precedent'>{tag} <small>先例 precedent {html.escape(str(row['precedent_rec_id']))} "
+            f"({year}{float(row['similarity']):.2f}){'; ' + '; '.join(extra) if extra else ''}</small><br>"
+            f"{''.join(pieces)}</p>")
+
+
+def precedents_html(table: pd.DataFrame, resolution: str) -> str:
+    """One unit's recommendations against their precedents: the headline
+    counts (zh and en), then each recommendation's redline."""
+    t = table[table["resolution"].astype(str) == str(resolution)] if len(table) else table
+    if t.empty:
+        return "<p>No recommendations of this unit in the precedents table. / 该单元没有建议。</p>"
+    counts = summary(t)
+    parts = [REDLINE_CSS, f"<p><b>{html.escape(summary_sentence(counts, 'zh'))}</b><br>"
+             f"<small>{html.escape(summary_sentence(counts, 'en'))}</small></p>"]
+    for row in t.to_dict("records"):
+        parts.append(f"<div><b>{html.escape(str(row['rec_id']))}</b>{redline_html(row)}</div>")
+    return "\n".join(parts)

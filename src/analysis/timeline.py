@@ -72,6 +72,8 @@ def session_label(key: str, lang: str = "zh") -> str:
 
 
 def _value_name(facet: str, value, lang: str) -> str:
+    if (value is None or value == "") and facet == "crime_areas":
+        return charts.CRIME_GENERAL[0 if lang == "zh" else 1]
     if value is None or value == "":
         return _t("none", lang)
     if facet == "themes":
@@ -80,8 +82,7 @@ def _value_name(facet: str, value, lang: str) -> str:
     if facet == "strength_family":
         return charts._name(charts.STRENGTH_FAMILIES, value, lang)
     if facet == "crime_areas":
-        names = getattr(charts, "crime_area_names", None)
-        table = names() if callable(names) else {}
+        table = charts.crime_area_names()
         return table[value][0 if lang == "zh" else 1] if value in table else str(value)
     return str(value)
 
