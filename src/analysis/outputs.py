@@ -15,6 +15,13 @@ written as JSON, so a spreadsheet shows them in one cell. Control
 characters (form feeds from PDFs) are stripped from text cells in CSV and
 XLSX; openpyxl refuses them and Excel shows them as boxes.
 
+A text cell that a spreadsheet would take for a formula (it starts with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return: OWASP's "CSV
+injection" list) is written to CSV with a leading ``'``, which makes Excel
+and LibreOffice show it as text instead of evaluating it; numbers
+(negative ones included) are left alone, and Parquet keeps the raw text.
+XLSX cells made from text are always strings, never formulas.
+
 CSV is written by pyarrow (text quoted, CRLF line ends, booleans as
 true/false, which Excel and pandas read as booleans): on a corpus of a
 thousand resolutions the tables come to about 250 MB of CSV, which pandas'
@@ -90,16 +97,51 @@ def _csv_column(series: pd.Series, converted=None):
         elif arr is not None and not (pa.types.is_string(arr.type) or pa.types.is_null(arr.type)):
             arr = None  # numbers or mixed cells in an object column: as Python shows them
         if arr is None:
-            cells = (_cell_to_text(v) for v in values)
+            cells = [_cell_to_text(v) for v in values]
             arr = pa.array([None if v is None or (isinstance(v, float) and v != v) else str(v) for v in cells],
                            type=pa.string())
+            # Numbers in an object column are shown as text but stay numbers
+            # to a spreadsheet: only the cells that were text are neutralised.
+            text = pa.array([isinstance(v, str) for v in cells], type=pa.bool_())
+            return _neutralised(arr, text)
     else:
         arr = pa.Array.from_pandas(series) if converted is None else converted.combine_chunks()
         if pa.types.is_dictionary(arr.type):
             arr = arr.cast(arr.type.value_type)
-    if (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)) and _may_hold_control(arr):
+    return _neutralised(arr)
+
+
+#: What a spreadsheet takes for the start of a formula (OWASP, "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _neutralised(arr, text=None):
+    """A column's CSV text as a spreadsheet should show it: control
+    characters removed, and a ``'`` before every text cell that a
+    spreadsheet would otherwise evaluate (``=HYPERLINK(…)``, ``+1``, ``@SUM``).
+    Columns that are not text (numbers, booleans) are returned as they are;
+    ``text``, if given, marks the cells that were text.
+
+    >>> import pyarrow as pa
+    >>> _neutralised(pa.array(["=1+1", "-各国", "各国", None, "\\tx"])).to_pylist()
+    ["'=1+1", "'-各国", '各国', None, "'\\tx"]
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return arr
+    if _may_hold_control(arr):
         arr = pc.replace_substring_regex(arr, _CONTROL_PATTERN, "")
-    return arr
+    # The first character of every cell, compared in one vectorised pass:
+    # the rare risky cells are the only ones rewritten.
+    risky = pc.is_in(pc.utf8_slice_codeunits(arr, 0, 1), value_set=pa.array(FORMULA_STARTS, type=arr.type))
+    if text is not None:
+        risky = pc.and_(risky, text)
+    if not pc.any(risky).as_py():
+        return arr
+    quote, nothing = pa.scalar("'", type=arr.type), pa.scalar("", type=arr.type)
+    return pc.if_else(risky, pc.binary_join_element_wise(quote, arr, nothing), arr)
 
 
 def _joined(arr):
@@ -144,7 +186,12 @@ CSV_ROWS_PER_BATCH = 100_000
 
 
 def write_csv(df: pd.DataFrame, path: str | Path, *, converted=None, shown=None) -> Path:
-    """``df`` as CSV for Excel: UTF-8 with BOM, CRLF, lists joined with ``|``.
+    """``df`` as CSV for Excel: UTF-8 with BOM, CRLF, lists joined with ``|``,
+    and text cells starting with ``=``, ``+``, ``-``, ``@``, a tab or a
+    carriage return prefixed with ``'`` so that a spreadsheet shows them
+    instead of running them as formulas (OWASP's advice against CSV
+    injection; numeric columns are not touched, and the Parquet file keeps
+    the text as it is).
 
     ``converted``: ``df`` as the Arrow table written to Parquet, if it was
     (its columns are reused rather than converted again, and the CSV text is
@@ -178,10 +225,17 @@ def write_csv(df: pd.DataFrame, path: str | Path, *, converted=None, shown=None)
 
 
 def write_xlsx(sheets: dict[str, pd.DataFrame], path: str | Path) -> Path:
+    """One sheet per table. Every cell made from text is a string cell:
+    openpyxl stores a string starting with ``=`` as a formula, which Excel
+    would evaluate, so such cells are set back to strings before saving."""
     path = Path(path)
     with pd.ExcelWriter(path, engine="openpyxl") as xw:
         for name, df in sheets.items():
             flatten_for_spreadsheet(df).to_excel(xw, sheet_name=name[:31], index=False)
+            for row in xw.sheets[name[:31]].iter_rows():
+                for cell in row:
+                    if cell.data_type == "f":  # this writer never writes formulas: it was text
+                        cell.data_type = "s"
     return path
 
 

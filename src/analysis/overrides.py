@@ -257,12 +257,13 @@ def review_queue(recs: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_review_queue(recs: pd.DataFrame, path: str | Path) -> Path:
-    """Write the review queue as CSV for Excel (UTF-8 with BOM, lists ``a|b``)."""
+    """Write the review queue as CSV for Excel (``outputs.write_csv``: UTF-8
+    with BOM, lists ``a|b``, cells that would be formulas neutralised)."""
+    from .outputs import write_csv
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     q = review_queue(recs)
-    for c in q.columns:
-        q[c] = q[c].map(lambda v: "|".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
-    q.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    write_csv(q, path)
     logger.info("review queue: %d row(s) -> %s", len(q), path)
     return path
