@@ -141,7 +141,7 @@ def test_review_queue_lists_rows_that_need_review(tmp_path, classified):
 
 
 # --------------------------------------------------------------------------
-# through the CLI: clean errors
+# through the CLI: which file, and clean errors
 # --------------------------------------------------------------------------
 
 CORRECTION = ("11/2:I:a", "strength", "鼓励", "测试")
@@ -156,6 +156,38 @@ def _run(*args) -> int:
 def _corrected(out) -> bool:
     row = pd.read_parquet(out / "recommendations.parquet").set_index("rec_id").loc["11/2:I:a"]
     return row["strength"] == "鼓励" and "strength" in list(row["overridden"])
+
+
+def test_the_projects_corrections_apply_from_any_folder_and_the_run_says_which(tmp_path, seed_path, monkeypatch,
+                                                                              capsys):
+    import json
+    import shutil
+
+    project = tmp_path / "project"
+    (project / "data" / "raw").mkdir(parents=True)
+    shutil.copy(seed_path, project / "data" / "raw" / seed_path.name)
+    overrides = project / "data" / "overrides.csv"
+    write_overrides(overrides, [",".join(CORRECTION)])
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # not the project: its data/overrides.csv is not under the current folder
+    out = tmp_path / "out"
+    assert _run(project / "data" / "raw", "--out", out) == 0
+    assert f"corrections: 1 row from {overrides.resolve()}\n" in capsys.readouterr().out
+    assert _corrected(out)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["overrides"] == {"path": str(overrides.resolve()), "rows": 1}
+    # --overrides "" applies none, and says so
+    assert _run(project / "data" / "raw", "--out", out, "--overrides", "") == 0
+    assert 'corrections: none (--overrides "")' in capsys.readouterr().out
+    assert not _corrected(out)
+
+
+def test_an_overrides_file_that_does_not_exist_is_an_error(seed_folder, tmp_path, capsys):
+    missing = tmp_path / "corrections.csv"
+    assert _run(seed_folder, "--out", tmp_path / "out", "--overrides", missing) == 2
+    assert capsys.readouterr().err == f"error: {missing}: no such overrides file\n"
+    assert not (tmp_path / "out").exists()  # refused before anything was read or written
 
 
 _H = ",".join(HEADER)
@@ -179,6 +211,7 @@ def test_bad_overrides_are_one_line_errors_naming_file_and_line(case, seed_folde
     assert _run(seed_folder, "--out", tmp_path / "out", "--overrides", path) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"error: {path}{expected}") and err.count("\n") == 1, err
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize("encoding, sep", [("utf-8", ","), ("gbk", ","), ("gb18030", ","), ("utf-16", "\t"),
