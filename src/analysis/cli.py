@@ -81,10 +81,15 @@ def cmd_run(args) -> int:
 def cmd_report(args) -> int:
     from .report import build_report
 
-    target = build_report(args.out, execute=not args.no_notebooks)
-    print(f"report: {target.resolve()}")
+    try:
+        built = build_report(args.out, execute=not args.no_notebooks)
+    except FileNotFoundError as exc:  # no run in --out yet
+        raise InputError(args.out, str(exc).removeprefix(f"{args.out} ")) from None
+    for name, reason in built.failed:
+        print(f"warning: notebook {name} could not be executed ({reason}); report.html names it", file=sys.stderr)
+    print(f"report: {built.path.resolve()}")
     print(f"figures: {(Path(args.out) / 'figures').resolve()}")
-    return 0
+    return 1 if built.failed else 0
 
 
 def cmd_evaluate(args) -> int:

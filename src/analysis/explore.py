@@ -27,7 +27,8 @@ The small tables each notebook shows, all functions from tables to tables
 * coverage (04): ``coverage_wide``, ``actor_strength_by_resolution``;
 * overlap and citations (05): ``filter_pairs``, ``pairs_explorer``,
   ``clusters_table``, ``with_overlap``, ``citation_summary``;
-* one resolution (06): ``subset`` (every table restricted to it; refuses a
+* one resolution (06): ``pick_resolution`` (the one asked for, or the
+  run's latest), ``subset`` (every table restricted to it; refuses a
   resolution the run does not hold, naming those it does) and
   ``brief_markdown`` (the brief's text, ``lang="zh"|"en"``).
 
@@ -803,6 +804,17 @@ def pairs_explorer(overlap: pd.DataFrame, recs: pd.DataFrame, n: int = 15):
 # --------------------------------------------------------------------------
 # One resolution (notebook 6)
 # --------------------------------------------------------------------------
+
+def pick_resolution(run: Run, resolution: str | None = None) -> str:
+    """``resolution``, or when it is None the run's latest resolution (the
+    highest session, then number): what notebook 06 briefs by default, so
+    that it runs on any corpus, not only one holding a given resolution."""
+    if resolution is not None:
+        return str(resolution)
+    if not run.resolutions:
+        raise KeyError(f"{run.processed} holds no resolution")
+    return run.resolutions[-1]
+
 
 def subset(run: Run, resolution: str) -> Run:
     """The tables of ``run`` restricted to one resolution.
