@@ -264,6 +264,30 @@ def test_a_failed_run_changes_nothing_in_the_folder_its_cache_included(seed_fold
     assert "(2 of 2 inputs unchanged, reused)" in capsys.readouterr().out
 
 
+def test_without_symbolic_links_the_files_are_replaced_one_by_one_and_the_run_says_so(seed_folder, tmp_path,
+                                                                                       capsys, monkeypatch):
+    """FAT/exFAT drives, Windows without developer mode: no links, the files
+    themselves are in ``out`` (as before generations), still checked and reused."""
+    def no_links(*args, **kwargs):
+        raise OSError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "symlink", no_links)
+    out = tmp_path / "out"
+    assert _run(seed_folder, "--out", out) == 0
+    assert "no symbolic links; the files were replaced one by one" in capsys.readouterr().out
+    assert not (out / "current").exists() and not list((out / GENERATIONS).iterdir())
+    assert (out / "recommendations.csv").is_file() and not (out / "recommendations.csv").is_symlink()
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert set(manifest["files"]) == {p.name for p in out.iterdir() if p.is_file() and not p.name.startswith(".")
+                                      and p.name != "manifest.json"}
+    with open(out / "clusters.csv", "r+b") as fh:
+        fh.truncate(10)
+    assert _run(seed_folder, "--out", out) == 0
+    printed = capsys.readouterr().out
+    assert "clusters.csv: 10 bytes where the last run wrote" in printed and "9 of the 10 tables are unchanged" in printed
+    assert len(pd.read_csv(out / "clusters.csv", encoding="utf-8-sig")) == manifest["tables"]["clusters"]["rows"]
+
+
 # --------------------------------------------------------------------------
 # an unusable --out
 # --------------------------------------------------------------------------
