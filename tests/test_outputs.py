@@ -209,7 +209,7 @@ def test_a_second_run_into_the_same_folder_stops_with_a_clear_message(two_runs, 
     assert _resolutions(out) == {"99/1"}
 
 
-@pytest.mark.parametrize("no_cache", [False, True])
+@pytest.mark.parametrize("no_cache", [False, True], ids=["checked-by-size-and-time", "no-cache-checked-by-sha256"])
 def test_damaged_or_missing_outputs_are_written_again_and_the_run_says_so(seed_folder, tmp_path, capsys, no_cache):
     out = tmp_path / "out"
     assert _run(seed_folder, "--out", out) == 0
