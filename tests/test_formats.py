@@ -392,3 +392,27 @@ def test_every_format_yields_the_same_recommendations(built):
         assert [r[0] for r in got] == [r[0] for r in txt], name
         for exp, g in zip(txt, got):
             assert g == exp, f"{name}: {exp[0]}"
+
+
+# --------------------------------------------------------------------------
+# damaged files, through the CLI
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("damage, expected", [
+    ("truncated", "this DOCX file is damaged (truncated"),
+    ("old word", "this is an old binary Word document (.doc) named .docx"),
+])
+def test_a_damaged_docx_is_named_for_what_it_is(built, tmp_path, capsys, damage, expected):
+    from analysis.cli import main
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    data = (built["dir"] / "seed.docx").read_bytes()
+    path = raw / "r.docx"
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)  # the header of an old Word (OLE) file
+    path.write_bytes(data[: len(data) // 2] if damage == "truncated" else ole)
+    assert main(["run", str(raw), "--out", str(tmp_path / "out"), "--overrides", ""]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path}: {expected}") and err.count("\n") == 1
+    if damage == "truncated":
+        assert ".doc " not in err and "old" not in err

@@ -127,12 +127,12 @@ def test_unknown_rec_id_is_a_warning_not_an_error(tmp_path, classified, caplog):
 
 
 @pytest.mark.parametrize("line, message", [
-    ("9/9:I:a,colour,red,", r"overrides\.csv: line 2: 9/9:I:a: unknown field 'colour'"),
-    ("9/9:I:a,themes,LEG|TRAF,", r"overrides\.csv: line 2: 9/9:I:a themes: unknown theme code 'TRAF'"),
-    ("9/9:I:a,actor_group,Donors,", r"line 2: 9/9:I:a actor_group: unknown actor group 'Donors'"),
-    ("9/9:I:a,strength_score,9,", r"line 2: 9/9:I:a strength_score: strength score must be 1-5"),
-    ("9/9:I:a,negated,maybe,", r"line 2: 9/9:I:a negated: expected true or false"),
-    (",actor,各国,", r"line 2: empty rec_id"),
+    ("9/9:I:a,colour,red,", r"overrides\.csv:2: 9/9:I:a: unknown field 'colour'"),
+    ("9/9:I:a,themes,LEG|TRAF,", r"overrides\.csv:2: 9/9:I:a themes: unknown theme code 'TRAF'"),
+    ("9/9:I:a,actor_group,Donors,", r"overrides\.csv:2: 9/9:I:a actor_group: unknown actor group 'Donors'"),
+    ("9/9:I:a,strength_score,9,", r"overrides\.csv:2: 9/9:I:a strength_score: strength score must be 1-5"),
+    ("9/9:I:a,negated,maybe,", r"overrides\.csv:2: 9/9:I:a negated: expected true or false"),
+    (",actor,各国,", r"overrides\.csv:2: empty rec_id"),
 ])
 def test_invalid_lines_are_refused_with_file_and_line(tmp_path, line, message):
     path = tmp_path / "overrides.csv"
@@ -144,7 +144,7 @@ def test_invalid_lines_are_refused_with_file_and_line(tmp_path, line, message):
 def test_wrong_header_is_refused(tmp_path):
     path = tmp_path / "overrides.csv"
     path.write_text("id,field,value\n", encoding="utf-8-sig")
-    with pytest.raises(OverrideError, match=r"line 1: missing column\(s\) rec_id, note"):
+    with pytest.raises(OverrideError, match=r"overrides\.csv:1: missing column\(s\) rec_id, note"):
         read_overrides(path)
 
 
@@ -168,3 +168,87 @@ def test_review_queue_lists_rows_that_need_review(tmp_path, classified):
     assert raw.startswith(b"\xef\xbb\xbf")
     back = pd.read_csv(path, encoding="utf-8-sig")
     assert back["rec_id"].tolist() == ["9/9:I:a"] and "text" in back.columns
+
+
+# --------------------------------------------------------------------------
+# through the CLI: which file, and clean errors
+# --------------------------------------------------------------------------
+
+CORRECTION = ("11/2:I:a", "strength", "鼓励", "测试")
+
+
+def _run(*args) -> int:
+    from analysis.cli import main
+
+    return main(["run", *map(str, args)])
+
+
+def _corrected(out) -> bool:
+    row = pd.read_parquet(out / "recommendations.parquet").set_index("rec_id").loc["11/2:I:a"]
+    return row["strength"] == "鼓励" and "strength" in list(row["overridden"])
+
+
+def test_the_projects_corrections_apply_from_any_folder_and_the_run_says_which(tmp_path, seed_path, monkeypatch,
+                                                                              capsys):
+    import json
+    import shutil
+
+    project = tmp_path / "project"
+    (project / "data" / "raw").mkdir(parents=True)
+    shutil.copy(seed_path, project / "data" / "raw" / seed_path.name)
+    overrides = project / "data" / "overrides.csv"
+    write_overrides(overrides, [",".join(CORRECTION)])
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # not the project: its data/overrides.csv is not under the current folder
+    out = tmp_path / "out"
+    assert _run(project / "data" / "raw", "--out", out) == 0
+    assert f"corrections: 1 row from {overrides.resolve()}\n" in capsys.readouterr().out
+    assert _corrected(out)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["overrides"] == {"path": str(overrides.resolve()), "rows": 1}
+    # --overrides "" applies none, and says so
+    assert _run(project / "data" / "raw", "--out", out, "--overrides", "") == 0
+    assert 'corrections: none (--overrides "")' in capsys.readouterr().out
+    assert not _corrected(out)
+
+
+def test_an_overrides_file_that_does_not_exist_is_an_error(seed_folder, tmp_path, capsys):
+    missing = tmp_path / "corrections.csv"
+    assert _run(seed_folder, "--out", tmp_path / "out", "--overrides", missing) == 2
+    assert capsys.readouterr().err == f"error: {missing}: no such overrides file\n"
+    assert not (tmp_path / "out").exists()  # refused before anything was read or written
+
+
+_H = ",".join(HEADER)
+BAD_OVERRIDES = {
+    "unknown field": (f"{_H}\n11/2:I:a,colour,red,\n", "utf-8-sig", ":2: 11/2:I:a: unknown field 'colour'"),
+    "invalid value": (f"{_H}\n11/2:I:a,strength_score,9,\n", "utf-8", ":2: 11/2:I:a strength_score: strength score "
+                                                                     "must be 1-5"),
+    "missing column": ("rec_id,field,value\n11/2:I:a,strength,鼓励\n", "utf-8", ":1: missing column(s) note"),
+    "GBK": (f"{_H}\n11/2:I:a,actor_group,捐助方,备注\n", "gbk", ":2: 11/2:I:a actor_group: unknown actor group "
+                                                          "'捐助方'"),
+    "UTF-16": (f"{_H}\n11/2:I:a,themes,LEG|走私,\n", "utf-16", ":2: 11/2:I:a themes: unknown theme code '走私'"),
+    "binary": (bytes(range(256)) * 4, None, ": this looks like a binary file"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_OVERRIDES))
+def test_bad_overrides_are_one_line_errors_naming_file_and_line(case, seed_folder, tmp_path, capsys):
+    text, encoding, expected = BAD_OVERRIDES[case]
+    path = tmp_path / "my overrides.csv"
+    path.write_bytes(text if encoding is None else text.encode(encoding))
+    assert _run(seed_folder, "--out", tmp_path / "out", "--overrides", path) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path}{expected}") and err.count("\n") == 1, err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("encoding, sep", [("utf-8", ","), ("gbk", ","), ("gb18030", ","), ("utf-16", "\t"),
+                                           ("utf-16-le", ",")])
+def test_overrides_saved_in_other_encodings_are_applied(encoding, sep, seed_folder, tmp_path):
+    """GBK from an older Excel; UTF-16 with tabs is Excel's "Unicode Text"."""
+    path = tmp_path / "overrides.csv"
+    path.write_bytes((sep.join(HEADER) + "\r\n" + sep.join(CORRECTION) + "\r\n").encode(encoding))
+    assert _run(seed_folder, "--out", tmp_path / "out", "--overrides", path) == 0
+    assert _corrected(tmp_path / "out")

@@ -148,10 +148,18 @@ def test_unchanged_tables_are_not_rewritten_and_the_manifest_says_when_they_were
     assert third.tables["overlap"].equals(first.tables["overlap"])
     assert "recommendations.csv" in {p.name for p in third.written}
     assert third.manifest["tables"]["recommendations"]["made"] == third.manifest["created"]
-    # A table removed by hand is written again even when nothing changed.
+    # A visible file removed by hand is only a link: it is restored, and the
+    # run says so. The file itself removed is written again.
     (out / "clusters.csv").unlink()
     fourth = run(two_resolutions, out, settings)
-    assert (out / "clusters.csv").is_file() and "clusters.csv" in {p.name for p in fourth.written}
+    assert (out / "clusters.csv").is_file() and [p.name for p in fourth.written] == ["manifest.json"]
+    assert any("clusters.csv (it was missing)" in note for note in fourth.notes)
+    from analysis.outputs import run_folder
+
+    (run_folder(out) / "clusters.csv").unlink()
+    fifth = run(two_resolutions, out, settings)
+    assert (out / "clusters.csv").is_file() and "clusters.csv" in {p.name for p in fifth.written}
+    assert "clusters.csv: missing; written again" in fifth.notes
 
 
 def test_csv_written_in_batches_equals_one_pass(tmp_path, monkeypatch):
@@ -231,7 +239,8 @@ def test_reordering_by_runs_equals_taking_rows():
 @pytest.mark.parametrize("stage", ["overlap", "csv"])
 def test_a_failure_while_tables_are_written_leaves_the_last_outputs(two_resolutions, tmp_path, monkeypatch, stage):
     """Tables are written while others are computed; a failure after that
-    must still leave the previous run's files as they were, and no scratch folder."""
+    must still leave the previous run's files as they were, and no scratch
+    folder or unfinished generation."""
     import analysis.outputs
     import analysis.overlap
 
@@ -252,7 +261,10 @@ def test_a_failure_while_tables_are_written_leaves_the_last_outputs(two_resoluti
     with pytest.raises(RuntimeError, match="disk full"):
         run(two_resolutions, out, settings)
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
-    assert not [p for p in out.iterdir() if p.name.startswith(".writing-")]
+    assert not [p for p in out.iterdir() if p.name.startswith(".writing-") or p.name.endswith(".tmp")]
+    from analysis.outputs import GENERATIONS, run_folder
+
+    assert [p.name for p in (out / GENERATIONS).iterdir()] == [run_folder(out).name]  # the new one is gone
 
 
 def test_small_store_chunks_are_merged(two_resolutions, tmp_path, monkeypatch):

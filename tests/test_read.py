@@ -140,3 +140,73 @@ def test_every_line_is_accounted_for(seed_path, seed_text, write):
     covered |= set(seg.header_lines) | {no for no, _ in doc.debris} | set(seg.unplaced["line"])
     nonblank = {i for i, line in enumerate(text.split("\n"), start=1) if line.strip()}
     assert nonblank <= covered
+
+
+# --------------------------------------------------------------------------
+# encodings told apart by how the text reads, through the CLI
+# --------------------------------------------------------------------------
+
+def test_utf16_without_bom_or_ascii_is_told_by_how_it_reads():
+    # no ASCII, so no NUL byte at all: only reading it tells
+    text = "各国应加强合作。"
+    assert b"\x00" not in text.encode("utf-16-le")
+    assert decode_bytes(text.encode("utf-16-le"), "x.txt") == (text, "utf-16-le")
+    assert decode_bytes(text.encode("utf-16-be"), "x.txt") == (text, "utf-16-be")
+
+
+def test_gbk_and_big5_are_told_apart():
+    simplified, traditional = "联合国打击跨国有组织犯罪公约缔约方会议", "聯合國打擊跨國有組織犯罪公約締約方會議"
+    assert decode_bytes(simplified.encode("gbk"), "x.txt") == (simplified, "gb18030")
+    assert decode_bytes(traditional.encode("big5"), "x.txt") == (traditional, "big5")
+
+
+def _cli_run(tmp_path, name: str, data: bytes):
+    from analysis.cli import main
+
+    raw = tmp_path / "raw"
+    raw.mkdir(exist_ok=True)
+    (raw / name).write_bytes(data)
+    return main(["run", str(raw), "--out", str(tmp_path / "out"), "--overrides", ""]), raw / name
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_is_read(encoding, seed_text, tmp_path, capsys):
+    import pandas as pd
+
+    code, _ = _cli_run(tmp_path, "r.txt", seed_text.encode(encoding))
+    assert code == 0, capsys.readouterr().err
+    assert "resolution 11/2: 39 paragraphs, 28 recommendations, 4 footnotes" in capsys.readouterr().out
+    assert pd.read_parquet(tmp_path / "out" / "documents.parquet")["encoding"].tolist() == [encoding]
+
+
+def test_big5_is_read_and_converted_to_simplified(seed_text, tmp_path, capsys):
+    import pandas as pd
+    from opencc import OpenCC
+
+    # Traditional as Taiwan writes it; Big5 has no superscript digits (the footnote marks)
+    traditional = OpenCC("s2tw").convert(seed_text).replace("幷", "並").translate({ord(c): None for c in "¹²³⁴"})
+    code, _ = _cli_run(tmp_path, "r.txt", traditional.encode("big5"))
+    assert code == 0, capsys.readouterr().err
+    printed = capsys.readouterr().out
+    assert "resolution 11/2: 39 paragraphs, 28 recommendations" in printed and "converted (opencc:t2s)" in printed
+    recs = pd.read_parquet(tmp_path / "out" / "recommendations.parquet")
+    assert any("毒品和犯罪问题办公室" in t for t in recs["text"])
+    assert pd.read_parquet(tmp_path / "out" / "documents.parquet")["encoding"].tolist() == ["big5"]
+
+
+@pytest.mark.parametrize("seen_as", ["cp1252", "latin-1"])
+def test_utf8_read_as_latin1_and_saved_again_is_named_for_what_it_is(seen_as, seed_text, tmp_path, capsys):
+    garbled = seed_text.encode("utf-8").decode(seen_as, errors="replace").encode("utf-8")
+    code, path = _cli_run(tmp_path, "r.txt", garbled)
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path}: this text is garbled: UTF-8 Chinese read as Latin-1/Windows-1252 and "
+                          "saved again ('ç¬¬ 11/2 å") and "stands for '第 11/2" in err
+    assert "binary" not in err and err.count("\n") == 1
+
+
+def test_gbk_read_as_latin1_and_saved_again_is_named_for_what_it_is(seed_text, tmp_path, capsys):
+    garbled = seed_text.encode("gbk", errors="replace").decode("cp1252", errors="replace").encode("utf-8")
+    code, path = _cli_run(tmp_path, "r.txt", garbled)
+    assert code == 2
+    assert "this text is garbled: GB18030/GBK Chinese read as Latin-1/Windows-1252" in capsys.readouterr().err

@@ -2,8 +2,12 @@
 
 The CLI only parses arguments, calls the pipeline and prints what happened:
 one summary line per input, a warning per line the reader could not place,
-and a clear error (file and line, exit status 2) for bad input, in which case
-nothing in ``--out`` is changed.
+which corrections file was applied, what the run found and put right in
+``--out`` (an interrupted run's leftovers, damaged outputs), and a clear
+error, never a traceback, for what it refuses: ``error: FILE[:LINE]:
+message`` on stderr and exit status 2 for bad input (inputs, corrections,
+an unusable ``--out``), in which case nothing in ``--out`` is changed;
+exit status 3 when another run holds ``--out``.
 """
 
 from __future__ import annotations
@@ -16,6 +20,9 @@ import time
 from pathlib import Path
 
 from .inputs import InputError
+
+#: Exit status when another run holds the output folder (2 is bad input).
+EXIT_BUSY = 3
 
 log = logging.getLogger("analysis")
 
@@ -54,15 +61,23 @@ def _units_said(units) -> str:
 
 
 def cmd_run(args) -> int:
-    from .pipeline import RunSettings, run
+    from .pipeline import AUTO, RunSettings, run
 
-    if args.overrides and not Path(args.overrides).is_file():  # corrections must never be skipped silently
-        raise InputError(args.overrides, "no such overrides file (--overrides)")
-    settings = RunSettings(overrides=Path(args.overrides) if args.overrides else None, cache=not args.no_cache,
-                           jobs=args.jobs)
+    # --overrides not given: the project's data/overrides.csv; --overrides "": none
+    overrides = AUTO if args.overrides is None else (Path(args.overrides) if args.overrides else None)
+    settings = RunSettings(overrides=overrides, cache=not args.no_cache, jobs=args.jobs)
     started = time.perf_counter()
     result = run(args.inputs or ["data/raw"], args.out, settings)
+    for note in result.notes:
+        print(f"note: {note}")
     _print_summary(result)
+    if result.overrides is not None:
+        n = result.overrides_rows
+        print(f"corrections: {n} row{'' if n == 1 else 's'} from {result.overrides.resolve()}")
+    elif args.overrides == "":
+        print("corrections: none (--overrides \"\")")
+    else:
+        print("corrections: none (no data/overrides.csv in the inputs' project; --overrides FILE names one)")
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)
     recs = result.tables["recommendations"]
@@ -77,8 +92,10 @@ def cmd_run(args) -> int:
           f"{len(result.tables['citations'])} citations")
     reused = f" ({result.reused} of {len(result.corpus.documents)} inputs unchanged, reused)" if result.reused else ""
     n = len(result.written)
-    kept = [name for name, t in result.manifest["tables"].items() if t.get("made") != result.manifest["created"]]
-    unchanged = f"; the {len(kept)} tables are unchanged (same inputs, rules and code)" if kept else ""
+    kept = result.kept  # (not "made" before this run: two runs may fall in the same second)
+    n_tables = len(result.manifest["tables"])
+    unchanged = (f"; {'the' if len(kept) == n_tables else f'{len(kept)} of the'} {n_tables} tables are unchanged "
+                 "(same inputs, rules and code)") if kept else ""
     print(f"wrote {n} file{'' if n == 1 else 's'} to {Path(args.out).resolve()}{reused}{unchanged} in "
           f"{time.perf_counter() - started:.1f} s")
     return 0
@@ -87,10 +104,15 @@ def cmd_run(args) -> int:
 def cmd_report(args) -> int:
     from .report import build_report
 
-    target = build_report(args.out, execute=not args.no_notebooks)
-    print(f"report: {target.resolve()}")
+    try:
+        built = build_report(args.out, execute=not args.no_notebooks)
+    except FileNotFoundError as exc:  # no run in --out yet
+        raise InputError(args.out, str(exc).removeprefix(f"{args.out} ")) from None
+    for name, reason in built.failed:
+        print(f"warning: notebook {name} could not be executed ({reason}); report.html names it", file=sys.stderr)
+    print(f"report: {built.path.resolve()}")
     print(f"figures: {(Path(args.out) / 'figures').resolve()}")
-    return 0
+    return 1 if built.failed else 0
 
 
 def cmd_evaluate(args) -> int:
@@ -141,8 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="read, classify and relate the resolutions; write the tables")
     p.add_argument("inputs", nargs="*", help="files or folders (default: data/raw)")
     p.add_argument("--out", default="data/processed", help="output folder (default: data/processed)")
-    p.add_argument("--overrides", default="data/overrides.csv",
-                   help="analyst corrections applied on every run (default: data/overrides.csv)")
+    p.add_argument("--overrides", default=None,
+                   help="analyst corrections applied on every run (default: data/overrides.csv of the inputs' "
+                        "project, the nearest folder above them that has one; \"\" for none)")
     p.add_argument("--no-cache", action="store_true", help="recompute every input (ignore the cache)")
     p.add_argument("--jobs", type=int, default=0,
                    help="worker processes for new inputs and the overlap stage (default 0: one per core, at most 4)")
@@ -179,10 +202,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    from .outputs import OutputBusy
+
     try:
         return args.func(args)
+    except OutputBusy as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BUSY
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the disk, not the program: a full disk, a folder made read-only meanwhile
+        where = exc.filename or (args.out if hasattr(args, "out") else "")
+        print(f"error: {where}: {exc.strerror or exc}", file=sys.stderr)
         return 2
 
 

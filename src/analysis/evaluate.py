@@ -512,8 +512,11 @@ def write_evaluation(out_dir: str | Path, gold: pd.DataFrame | None = None,
         return written
 
     def csv(df: pd.DataFrame, name: str, index: bool = False):
+        # the project's CSV writer: for Excel, with cells that would be formulas neutralised
+        from .outputs import write_csv
+
         p = out_dir / name
-        df.to_csv(p, index=index, encoding="utf-8-sig")
+        write_csv(df.reset_index() if index else df, p)
         written.append(p)
 
     for (subset, fld), t in ev.label_tables.items():

@@ -3,9 +3,11 @@
 Contract
 --------
 ``load(processed)`` reads the tables ``cop-analysis run`` wrote (Parquet) into
-a ``Run`` (missing tables are empty, and logged). ``filter_recommendations``
-filters by resolution, actor group, strength family, theme, crime area and a
-text search.
+a ``Run`` (missing tables are empty, and logged), all from the one run
+``processed/current`` points at (``outputs.run_folder``), so that a run
+switching its outputs in meanwhile cannot mix two runs' tables.
+``filter_recommendations`` filters by resolution, actor group, strength
+family, theme, crime area and a text search.
 ``highlight`` and ``evidence_html`` render a recommendation with the spans
 that produced its labels marked, for the notebooks to display.
 ``explorer`` builds the interactive (ipywidgets) filter; headless it is
@@ -26,7 +28,8 @@ The small tables each notebook shows, all functions from tables to tables
   name: ``label_name``), ``actor_strength_by_resolution``;
 * overlap and citations (05): ``filter_pairs``, ``pairs_explorer``,
   ``clusters_table``, ``with_overlap``, ``citation_summary``;
-* one resolution (06): ``subset`` (every table restricted to it; refuses a
+* one resolution (06): ``pick_resolution`` (the one asked for, or the
+  run's latest), ``subset`` (every table restricted to it; refuses a
   resolution the run does not hold, naming those it does) and
   ``brief_markdown`` (the brief's text, ``lang="zh"|"en"``).
 
@@ -53,7 +56,7 @@ from pathlib import Path
 import pandas as pd
 
 from .coverage import as_list
-from .outputs import read_table
+from .outputs import read_table, run_folder
 
 logger = logging.getLogger(__name__)
 
@@ -63,11 +66,15 @@ TABLES = ("documents", "paragraphs", "recommendations", "unplaced", "provisions"
 
 @dataclass
 class Run:
-    """The tables of one run, by name (``run.recommendations`` …)."""
+    """The tables of one run, by name (``run.recommendations`` …).
+
+    ``processed``: the output folder as given (figures and reports go
+    there); ``folder``: where the run's files were read from."""
 
     processed: Path
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     manifest: dict = field(default_factory=dict)
+    folder: Path | None = None
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = self.__dict__.get("tables", {})
@@ -87,17 +94,29 @@ class Run:
 def load(processed: str | Path = "data/processed") -> Run:
     """Read the tables of a run; say clearly when the run has not been made."""
     processed = Path(processed)
-    if not (processed / "recommendations.parquet").exists():
+    for attempt in range(3):
+        folder = run_folder(processed)
+        try:
+            return _load(processed, folder)
+        except FileNotFoundError:
+            # A run switched in and removed the generation being read: read the new one.
+            if attempt == 2 or run_folder(processed) == folder:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _load(processed: Path, folder: Path) -> Run:
+    if not (folder / "recommendations.parquet").exists():
         raise FileNotFoundError(f"{processed} holds no run: run `cop-analysis run` first")
-    run = Run(processed)
+    run = Run(processed, folder=folder)
     for name in TABLES:
-        path = processed / f"{name}.parquet"
+        path = folder / f"{name}.parquet"
         if path.exists():
-            run.tables[name] = read_table(processed, name)
+            run.tables[name] = read_table(folder, name)
         else:
             logger.info("%s: no %s table", processed, name)
             run.tables[name] = pd.DataFrame()
-    manifest = processed / "manifest.json"
+    manifest = folder / "manifest.json"
     if manifest.exists():
         run.manifest = json.loads(manifest.read_text(encoding="utf-8"))
     return run
@@ -458,7 +477,7 @@ def tables_overview(run: Run) -> pd.DataFrame:
     """
     rows = []
     for name in TABLES:
-        path = run.processed / f"{name}.parquet"
+        path = (run.folder or run.processed) / f"{name}.parquet"
         df = run.tables.get(name, pd.DataFrame())
         rows.append({"table": name, "rows": len(df), "columns": len(df.columns), "written": path.exists()})
     return pd.DataFrame(rows, columns=["table", "rows", "columns", "written"])
@@ -910,6 +929,17 @@ def pairs_explorer(overlap: pd.DataFrame, recs: pd.DataFrame, n: int = 15):
 # One resolution (notebook 6)
 # --------------------------------------------------------------------------
 
+def pick_resolution(run: Run, resolution: str | None = None) -> str:
+    """``resolution``, or when it is None the run's latest resolution (the
+    highest session, then number): what notebook 06 briefs by default, so
+    that it runs on any corpus, not only one holding a given resolution."""
+    if resolution is not None:
+        return str(resolution)
+    if not run.resolutions:
+        raise KeyError(f"{run.processed} holds no resolution")
+    return run.resolutions[-1]
+
+
 def subset(run: Run, resolution: str) -> Run:
     """The tables of ``run`` restricted to one resolution.
 
@@ -946,7 +976,7 @@ def subset(run: Run, resolution: str) -> Run:
             tables[name] = df[df["source_file"].isin(files)].reset_index(drop=True)
         else:
             tables[name] = df
-    return Run(run.processed, tables, run.manifest)
+    return Run(run.processed, tables, run.manifest, run.folder)
 
 
 _BRIEF = {

@@ -404,7 +404,8 @@ class _Docx:
         try:
             self.doc = docx.Document(str(path))
         except Exception as exc:
-            raise InputError(path, f"not a readable DOCX file ({type(exc).__name__}: {exc})") from None
+            raise InputError(path, f"this DOCX file is damaged or is not a Word document ({type(exc).__name__}: "
+                             f"{exc}); save it again from Word") from None
         part = self.doc.part
         self.styles = self._styles(part)
         try:
@@ -633,6 +634,14 @@ def _xml_encoding(path: Path) -> str:
 
 def _extract_docx(path: Path) -> tuple[str, str, list[str]]:
     if not zipfile.is_zipfile(path):
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+        if head.startswith(b"PK\x03\x04"):  # a ZIP package whose end (its table of contents) is missing
+            raise InputError(path, "this DOCX file is damaged (truncated: the end of its ZIP package is missing, as "
+                             "after an interrupted download or copy); save it again from Word, or fetch it again")
+        if head.startswith(b"\xd0\xcf\x11\xe0"):
+            raise InputError(path, "this is an old binary Word document (.doc) named .docx; open it in Word and "
+                             "save it as .docx")
         raise InputError(path, "not a DOCX file (a DOCX is a ZIP package); an old .doc must be saved as .docx")
     d = _Docx(path)
     body = d.doc.element.body

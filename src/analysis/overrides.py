@@ -5,9 +5,13 @@ Contract
 * ``data/overrides.csv`` (UTF-8 with BOM, so Excel opens it as Chinese)
   has the header ``rec_id,field,value,note``; ``read_overrides(path)``
   creates it with the header only when it does not exist, and validates
-  every line: an unknown field, an unknown actor group / family / theme
-  code, a score outside 1-5 raise ``OverrideError`` naming the file, the
-  line and the entry.
+  every line: a missing column, an unknown field, an unknown actor group /
+  family / theme code, a score outside 1-5 raise ``OverrideError`` (an
+  ``InputError``: ``FILE:LINE: message``, which the CLI prints as a
+  one-line error). The file is decoded as the inputs are
+  (``read.decode_bytes``: UTF-8 with or without BOM, UTF-16, GB18030), so
+  that Excel's "Unicode Text" or a GBK save works too; a tab-separated
+  header (what "Unicode Text" writes) is read as such.
 * ``apply_overrides(recs, overrides) -> (recs, warnings)`` sets each field
   and lists it in the row's ``overridden`` column. Dependent labels follow
   unless they are overridden too: a new ``strength`` brings its family and
@@ -32,12 +36,14 @@ Lists (``actors``, ``conditions``, ``themes``, ``crime_areas``) are written
 from __future__ import annotations
 
 import csv
+import io
 import logging
 from pathlib import Path
 
 import pandas as pd
 
 from .lexicon import ACTOR_GROUPS, FAMILIES, load_lexicon
+from .inputs import InputError, decode_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +65,7 @@ QUEUE_COLUMNS = ("rec_id", "resolution", "part", "label", "text", "actor", "acto
                  "review_reasons")
 
 
-class OverrideError(ValueError):
+class OverrideError(InputError):
     """A line of the overrides file is invalid (file, line and entry named)."""
 
 
@@ -139,15 +145,21 @@ def read_overrides(path: str | Path, lexicon_dir=None) -> pd.DataFrame:
     (lists as lists, scores as int, booleans as bool).
     """
     path = ensure_overrides_file(path)
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.reader(fh))
-    if not rows:
-        raise OverrideError(f"{path.name}: empty file; its first line must be {','.join(HEADER)}")
-    header = [h.strip() for h in rows[0]]
+    data = path.read_bytes()
+    if not data.strip():
+        raise OverrideError(path, f"empty file; its first line must be {','.join(HEADER)}", line=1)
+    try:
+        text, _ = decode_bytes(data, path)
+    except InputError as exc:
+        raise OverrideError(path, exc.message, line=exc.line) from None
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first and "," not in first else ","
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    header = [h.strip() for h in rows[0]] if rows else []
     missing = [h for h in HEADER if h not in header]
     if missing:
-        raise OverrideError(f"{path.name}: line 1: missing column(s) {', '.join(missing)} "
-                            f"(the header must be {','.join(HEADER)})")
+        raise OverrideError(path, f"missing column(s) {', '.join(missing)} (the header must be {','.join(HEADER)})",
+                            line=1)
     idx = {h: header.index(h) for h in HEADER}
     out = []
     for no, row in enumerate(rows[1:], start=2):
@@ -155,15 +167,14 @@ def read_overrides(path: str | Path, lexicon_dir=None) -> pd.DataFrame:
             continue
         cell = {h: (row[i].strip() if i < len(row) else "") for h, i in idx.items()}
         if not cell["rec_id"]:
-            raise OverrideError(f"{path.name}: line {no}: empty rec_id")
+            raise OverrideError(path, "empty rec_id", line=no)
         f = cell["field"]
         if f not in FIELDS:
-            raise OverrideError(f"{path.name}: line {no}: {cell['rec_id']}: unknown field {f!r} "
-                                f"(fields: {', '.join(FIELDS)})")
+            raise OverrideError(path, f"{cell['rec_id']}: unknown field {f!r} (fields: {', '.join(FIELDS)})", line=no)
         try:
             value = parse_value(f, cell["value"], lexicon_dir)
         except ValueError as e:
-            raise OverrideError(f"{path.name}: line {no}: {cell['rec_id']} {f}: {e}") from None
+            raise OverrideError(path, f"{cell['rec_id']} {f}: {e}", line=no) from None
         out.append({"rec_id": cell["rec_id"], "field": f, "value": value, "note": cell["note"], "line": no})
     df = pd.DataFrame(out, columns=["rec_id", "field", "value", "note", "line"])
     df.attrs["path"] = str(path)
@@ -270,12 +281,13 @@ def review_queue(recs: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_review_queue(recs: pd.DataFrame, path: str | Path) -> Path:
-    """Write the review queue as CSV for Excel (UTF-8 with BOM, lists ``a|b``)."""
+    """Write the review queue as CSV for Excel (``outputs.write_csv``: UTF-8
+    with BOM, lists ``a|b``, cells that would be formulas neutralised)."""
+    from .outputs import write_csv
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     q = review_queue(recs)
-    for c in q.columns:
-        q[c] = q[c].map(lambda v: "|".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
-    q.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    write_csv(q, path)
     logger.info("review queue: %d row(s) -> %s", len(q), path)
     return path

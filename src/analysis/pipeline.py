@@ -16,7 +16,10 @@ with an ``InputError`` naming the file and line before anything is written.
 A rerun reads only new or changed inputs (``CorpusStore``), in a worker
 process while the stored ones are loaded, and writes the tables while the
 corpus-level ones are computed (``outputs.TableWriter``); the outputs are
-still replaced all at once, or not at all.
+still replaced all at once, or not at all: each run writes a generation of
+its own and switches to it in one step (``outputs.OutputFolder``, which
+also keeps a second run out of the folder meanwhile). A run that fails
+changes nothing in the output folder, its cache included (``CacheWrites``).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import import_module
@@ -33,7 +37,8 @@ from typing import Callable
 import pandas as pd
 
 from . import formats, schema
-from .read import InputError, read_document
+from .inputs import InputError
+from .read import read_document
 from .bodies import unit_name
 from .segment import recommendations, segment
 
@@ -145,16 +150,22 @@ def _claim(seen: dict[str, str], doc_row: dict, path: Path) -> None:
 # The whole run
 # --------------------------------------------------------------------------
 
+#: ``RunSettings.overrides``: the corrections of the inputs' project (``find_overrides``).
+AUTO = "auto"
+
+
 @dataclass(frozen=True)
 class RunSettings:
     """Settings of ``run``; the defaults are what ``cop-analysis run`` uses.
 
-    ``overrides``: the analysts' corrections (CSV), applied on every run;
+    ``overrides``: the analysts' corrections (CSV), applied on every run:
+    ``AUTO`` for the project's ``data/overrides.csv`` (``find_overrides``),
+    a path (which must exist), or None for none;
     ``cache``: reuse each input's read/segment/classify results while its
     bytes and the code, lexicons and annotations are unchanged.
     """
 
-    overrides: Path | None = Path("data/overrides.csv")
+    overrides: Path | str | None = AUTO
     cache: bool = True
     progress: bool = True
     cache_dir: Path | None = None  # set by run(): <out>/.cache
@@ -170,12 +181,22 @@ class RunSettings:
 
 @dataclass
 class RunResult:
+    """What a run made. ``notes``: what it found and put right in the output
+    folder (an interrupted run's leftovers, damaged or missing outputs);
+    ``kept``: the tables whose files of the last run were kept (same
+    content); ``overrides``: the corrections file applied (None: none) and
+    its rows."""
+
     corpus: Corpus
     tables: dict[str, pd.DataFrame]
     written: list[Path]
     manifest: dict
     warnings: list[str] = field(default_factory=list)
     reused: int = 0
+    notes: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    overrides: Path | None = None
+    overrides_rows: int = 0
 
 
 def package_versions() -> dict[str, str]:
@@ -204,6 +225,40 @@ def lexicon_versions() -> dict[str, str]:
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _PROJECT_DIR = _PACKAGE_DIR.parents[1]
+
+
+def find_overrides(paths: list[str | Path]) -> Path | None:
+    """The corrections file of the inputs' project: ``data/overrides.csv``
+    in the nearest folder above an input that has one (for ``data/raw/``,
+    the project's, wherever the command is run from), else the one of the
+    project this package is checked out in; None if there is neither.
+
+    The README promises corrections "relative to the project": looking
+    them up from the current folder, as before, skipped them silently when
+    the command was run from anywhere else.
+    """
+    for p in map(Path, paths):
+        start = p.resolve()
+        start = start if start.is_dir() else start.parent
+        for folder in (start, *start.parents):
+            candidate = folder / "data" / "overrides.csv"
+            if candidate.is_file():
+                return candidate
+    candidate = _PROJECT_DIR / "data" / "overrides.csv"
+    return candidate if candidate.is_file() else None
+
+
+def resolve_overrides(overrides: Path | str | None, paths: list[str | Path]) -> Path | None:
+    """``RunSettings.overrides`` as the file to apply; a file named but
+    missing is an ``InputError`` (a correction must never be skipped silently)."""
+    if overrides is None:
+        return None
+    if isinstance(overrides, str) and overrides == AUTO:
+        return find_overrides(paths)
+    path = Path(overrides)
+    if not path.is_file():
+        raise InputError(path, "no such overrides file" if not path.exists() else "the overrides file is a folder")
+    return path
 
 
 #: The modules each cached stage's results depend on (besides the rule files
@@ -289,6 +344,59 @@ def _process_batch(items: list[tuple[Path, str, tuple]]) -> FileBatch:
     return FileBatch(files, tables)
 
 
+class CacheWrites:
+    """The cache files a run adds and removes, applied only when it succeeds.
+
+    New files are written into ``<cache>/.staging-<id>/`` (``path(name)``)
+    and removals are only recorded (``remove``); ``commit``, once the
+    outputs are switched in, does the removals and moves the new files in.
+    A failed run calls ``abort`` and leaves the cache as it found it (a run
+    refused for a bad input used to remove the stored results of every
+    input it did not hold); a killed one leaves its staging folder, which
+    the next run removes (``outputs.OutputFolder``). With ``staged=False``
+    files are written and removed at once (a store used on its own).
+    """
+
+    def __init__(self, cache_dir: str | Path, *, staged: bool = True):
+        import uuid
+
+        self.dir = Path(cache_dir)
+        self.staging = self.dir / f".staging-{os.getpid()}-{uuid.uuid4().hex[:8]}" if staged else None
+        self.staged: dict[str, Path] = {}
+        self.removed: set[str] = set()
+
+    def path(self, name: str) -> Path:
+        """Where to write the cache file ``name``."""
+        if self.staging is None:
+            return self.dir / name
+        self.staging.mkdir(parents=True, exist_ok=True)
+        self.staged[name] = self.staging / name
+        return self.staged[name]
+
+    def remove(self, path: Path) -> None:
+        path = Path(path)
+        if self.staging is None or path.parent == self.staging:  # nobody else has seen it
+            path.unlink(missing_ok=True)
+            self.staged.pop(path.name, None)
+        else:
+            self.removed.add(path.name)
+
+    def commit(self) -> None:
+        # Removals first: a file removed and written again under its name
+        # (a damaged overlap result recomputed) ends up as the new one.
+        for name in self.removed:
+            (self.dir / name).unlink(missing_ok=True)
+        for name, staged in self.staged.items():
+            if staged.exists():
+                os.replace(staged, self.dir / name)
+        self.abort()
+
+    def abort(self) -> None:
+        if self.staging is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
+        self.staged, self.removed = {}, set()
+
+
 class CorpusStore:
     """Per-input results kept between runs, in chunks under ``<out>/.cache``.
 
@@ -300,12 +408,15 @@ class CorpusStore:
     ``load_tables``, so that a run knows what is new before the long read.
     Chunks made by other code, lexicon or annotation versions
     (``code_fingerprint``) are removed; so are chunks none of whose inputs
-    is in the run any more.
+    is in the run any more. Files are added and removed through
+    ``writes`` (``CacheWrites``: by default at once), so that ``run``
+    changes the store only if it succeeds.
     """
 
-    def __init__(self, cache_dir: Path, fingerprint: str):
+    def __init__(self, cache_dir: Path, fingerprint: str, writes: CacheWrites | None = None):
         self.dir = Path(cache_dir)
         self.tag = fingerprint[:16]
+        self.writes = writes if writes is not None else CacheWrites(cache_dir, staged=False)
         self.chunks: dict[Path, FileBatch] = {}  # tables None until load_tables
         self.where: dict[str, Path] = {}  # input sha256 -> chunk holding it
 
@@ -317,7 +428,7 @@ class CorpusStore:
             return self
         for f in sorted(self.dir.glob("corpus-*.pkl")):
             if not f.name.startswith(f"corpus-{self.tag}-"):
-                f.unlink(missing_ok=True)  # another code or rule version
+                self.writes.remove(f)  # another code or rule version
                 continue
             try:
                 with open(f, "rb") as fh:
@@ -330,7 +441,7 @@ class CorpusStore:
                 self.where.setdefault(sha, f)
         for old in self.dir.glob("*-*.pkl"):  # per-file entries of earlier versions
             if not old.name.startswith(("corpus-", "overlap-", "memo-")):
-                old.unlink(missing_ok=True)
+                self.writes.remove(old)
         return self
 
     def load_tables(self) -> set[str]:
@@ -353,7 +464,7 @@ class CorpusStore:
 
     def _drop(self, f: Path, exc: Exception) -> None:
         logger.warning("cache chunk %s unreadable (%s); its inputs are recomputed", f.name, exc)
-        f.unlink(missing_ok=True)
+        self.writes.remove(f)
         batch = self.chunks.pop(f, None)
         for sha in batch.files if batch is not None else ():
             if self.where.get(sha) == f:
@@ -362,7 +473,7 @@ class CorpusStore:
     def add(self, batch: FileBatch) -> None:
         import uuid
 
-        target = self.dir / f"corpus-{self.tag}-{uuid.uuid4().hex[:12]}.pkl"
+        target = self.writes.path(f"corpus-{self.tag}-{uuid.uuid4().hex[:12]}.pkl")
         _pickle_atomic(target, batch.files, batch.tables)
         self.chunks[target] = batch
         for sha in batch.files:
@@ -386,14 +497,14 @@ class CorpusStore:
         self.where = {sha: f for sha, f in self.where.items() if f not in small}
         self.add(merged)
         for f in small:
-            f.unlink(missing_ok=True)
+            self.writes.remove(f)
         logger.info("cache: %d small chunks merged into one", len(small))
 
     def prune(self, keep: set[str]) -> None:
         """Remove chunks holding none of the inputs ``keep``."""
         for f, batch in list(self.chunks.items()):
             if not keep & set(batch.files):
-                f.unlink(missing_ok=True)
+                self.writes.remove(f)
                 del self.chunks[f]
 
 
@@ -464,10 +575,12 @@ class _Processing:
             self.pool = None
 
 
-def process_corpus(paths, out_dir: Path, settings: RunSettings) -> tuple[Corpus, pd.DataFrame, pd.DataFrame, int]:
+def process_corpus(paths, out_dir: Path, settings: RunSettings, *, writes: CacheWrites | None = None,
+                   ) -> tuple[Corpus, pd.DataFrame, pd.DataFrame, int]:
     """Per-file stages for every input (reusing stored results); refuse the
     whole set on bad input. Returns the corpus, classified recommendations,
-    provisions and how many files came from the store."""
+    provisions and how many files came from the store. ``writes``: how the
+    store's files are added and removed (``CacheWrites``; default: at once)."""
     from tqdm.auto import tqdm
 
     from .inputs import file_sha256
@@ -476,7 +589,7 @@ def process_corpus(paths, out_dir: Path, settings: RunSettings) -> tuple[Corpus,
     shas = [file_sha256(f) for f in files]
     store = None
     if settings.cache:
-        store = CorpusStore(settings.cache_dir or out_dir / ".cache", code_fingerprint("inputs")).load()
+        store = CorpusStore(settings.cache_dir or out_dir / ".cache", code_fingerprint("inputs"), writes).load()
         store.prune(set(shas))
     pending = [(f, sha) for f, sha in zip(files, shas) if store is None or sha not in store.where]
     work = _Processing(pending, settings.workers, beside_store=store is not None and bool(store.chunks))
@@ -630,12 +743,14 @@ def corpus_tables(corpus: Corpus, recs: pd.DataFrame, provisions: pd.DataFrame,
                   settings: RunSettings = RunSettings(), *,
                   ready: Callable[[str, pd.DataFrame], None] | None = None,
                   later: Callable[[Callable[[], None]], None] | None = None,
+                  writes: CacheWrites | None = None,
                   ) -> tuple[dict[str, pd.DataFrame], list[str], object]:
     """The corpus-level stages: overrides, overlap, citations, term counts.
 
     ``ready(name, table)`` is called as each corpus-level table is final
     (``run`` starts writing it then); ``later(task)`` runs the writing of
-    cache files in the background (``run``'s writer waits for it).
+    cache files in the background (``run``'s writer waits for it), through
+    ``writes`` (``CacheWrites``; default: at once).
 
     Returns the tables, the warnings to show, and the citation graph's
     nodes and edges (``citations.citation_network``)."""
@@ -655,7 +770,7 @@ def corpus_tables(corpus: Corpus, recs: pd.DataFrame, provisions: pd.DataFrame,
         if ready is not None:
             ready(name, table)
 
-    pairs, clusters = _overlap(recs, settings, later)
+    pairs, clusters = _overlap(recs, settings, later, writes)
     add("overlap", pairs)  # the largest table: written first
     add("clusters", clusters)
     add("review_queue", review_queue(recs))
@@ -674,11 +789,11 @@ def corpus_tables(corpus: Corpus, recs: pd.DataFrame, provisions: pd.DataFrame,
 
 def _overrides_apply(settings: RunSettings) -> bool:
     """Whether the run applies an overrides file (it changes the recommendations)."""
-    return settings.overrides is not None and Path(settings.overrides).exists()
+    return settings.overrides not in (None, AUTO) and Path(settings.overrides).is_file()
 
 
 def _overlap(recs: pd.DataFrame, settings: RunSettings, later: Callable[[Callable[[], None]], None] | None = None,
-             ) -> tuple[pd.DataFrame, pd.DataFrame]:
+             writes: CacheWrites | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Overlap pairs and clusters, reused while the recommendations' texts,
     the code and the rules are unchanged (a rerun with nothing new, a brief
     for a resolution already in the corpus). ``later(task)``, if given, runs
@@ -710,12 +825,14 @@ def _overlap(recs: pd.DataFrame, settings: RunSettings, later: Callable[[Callabl
     pairs = overlap_pairs(recs, ov_settings, memo=memo)
     clusters = overlap_clusters(recs, pairs, ov_settings)
     if target is not None:
+        cache = writes if writes is not None else CacheWrites(target.parent, staged=False)
+
         def save() -> None:
             for old in [p for kind in ("overlap", "memo", "spans") for p in target.parent.glob(f"{kind}-*.pkl")]:
                 if old != memo_path:
-                    old.unlink(missing_ok=True)
-            memo.save(memo_path)
-            _pickle_atomic(target, (pairs, clusters))
+                    cache.remove(old)
+            memo.save(cache.path(memo_path.name))
+            _pickle_atomic(cache.path(target.name), (pairs, clusters))
 
         (later or (lambda task: task()))(save)
     return pairs, clusters
@@ -735,14 +852,37 @@ def _report_unmatched(recs: pd.DataFrame) -> None:
 
 def run(paths: list[str | Path] | str | Path = "data/raw", out_dir: str | Path = "data/processed",
         settings: RunSettings = RunSettings()) -> RunResult:
-    """Read, classify, relate and write everything; refuse bad input before writing."""
+    """Read, classify, relate and write everything; refuse bad input before writing.
+
+    The output folder is held from start to end (``outputs.OutputFolder``):
+    a second run into it stops at once (``OutputBusy``), and this run's
+    outputs replace the last run's in one step, or not at all. The cache is
+    changed only by a run that succeeds (``CacheWrites``). The corrections
+    file is checked before any input is read.
+    """
+    from .outputs import OutputFolder
+    from .overrides import read_overrides
+
     if isinstance(paths, (str, Path)):
         paths = [paths]
     out_dir = Path(out_dir)
+    overrides = resolve_overrides(settings.overrides, paths)
+    settings = dataclasses.replace(settings, overrides=overrides)
+    n_overrides = len(read_overrides(overrides)) if overrides is not None else 0
     if settings.cache and settings.cache_dir is None:
         settings = dataclasses.replace(settings, cache_dir=out_dir / ".cache")
-    with _gc_paused():
-        return _run(paths, out_dir, settings)
+    with OutputFolder(out_dir) as folder, _gc_paused():
+        writes = CacheWrites(settings.cache_dir) if settings.cache else None
+        try:
+            result = _run(paths, folder, settings, writes, n_overrides)
+            if writes is not None:
+                writes.commit()
+        finally:
+            if writes is not None:
+                writes.abort()  # after a commit: nothing left to remove
+    result.notes = folder.notes + result.notes
+    result.overrides, result.overrides_rows = overrides, n_overrides
+    return result
 
 
 @contextmanager
@@ -764,24 +904,27 @@ def _gc_paused():
             gc.enable()
 
 
-def _run(paths: list[Path], out_dir: Path, settings: RunSettings) -> RunResult:
-    import json
-
+def _run(paths: list[Path], folder, settings: RunSettings, writes: CacheWrites | None,
+         n_overrides: int) -> RunResult:
     from .citations import graphml_text
     from .outputs import TableWriter
 
+    out_dir = folder.path
     clock = _Stopwatch()
     with clock("inputs"):
-        corpus, recs, provisions, reused = process_corpus(paths, out_dir, settings)
+        corpus, recs, provisions, reused = process_corpus(paths, out_dir, settings, writes=writes)
     # Tables made from the same inputs, code, rules and overrides as the
-    # ones in out_dir hold the same content: they are not written again,
-    # and the manifest keeps the time they were made.
+    # last run's hold the same content: their files are kept, if they are
+    # still what that run wrote (TableWriter checks), and the manifest keeps
+    # the time they were made. Without the cache, every kept file's sha256
+    # is compared, not only its size and time.
     fingerprint = code_fingerprint()
     key = _outputs_key(corpus, settings, fingerprint)
-    previous = _read_manifest(out_dir)
+    previous = _read_manifest(folder.previous or out_dir)
     same = previous.get("outputs_key") == key
     kept: list[str] = []
-    with TableWriter(out_dir, keep=previous.get("tables", {}) if same else ()) as writer:
+    with TableWriter(folder, keep=previous.get("tables", {}) if same else (),
+                     previous_files=previous.get("files", {}), verify="quick" if settings.cache else "full") as writer:
         # The per-input tables are final already: they are written while the
         # corpus tables are computed (the recommendations unless corrections apply).
         early = {"documents": corpus.documents, "paragraphs": corpus.paragraphs, "provisions": provisions,
@@ -803,12 +946,11 @@ def _run(paths: list[Path], out_dir: Path, settings: RunSettings) -> RunResult:
 
         with clock("corpus tables"):
             tables, warnings, graph = corpus_tables(corpus, recs, provisions, settings, ready=ready,
-                                                    later=writer.defer)
+                                                    later=writer.defer, writes=writes)
         with clock("writing"):
             for name, table in tables.items():
                 ready(name, table)
-            if not (same and (out_dir / "citations.graphml").is_file()):
-                writer.submit_file("citations.graphml", lambda: graphml_text(graph))
+            writer.submit_file("citations.graphml", lambda: graphml_text(graph), keep=same)
             changed = [name for name in early if tables.get(name) is not early[name]]
             if changed:  # a broken invariant, not bad input
                 raise RuntimeError(f"corpus tables changed per-input table(s) written already: {changed}")
@@ -818,12 +960,14 @@ def _run(paths: list[Path], out_dir: Path, settings: RunSettings) -> RunResult:
                 entry["made"] = previous["tables"][name].get("made", previous.get("created")) if name in kept \
                     else manifest["created"]
             manifest["outputs_key"] = key
+            manifest["overrides"] = ({"path": str(settings.overrides), "rows": n_overrides}
+                                     if settings.overrides is not None else None)
             manifest["timings_s"] = dict(clock.laps)  # up to the writing, which is still going on
-            written = writer.commit({"manifest.json": json.dumps(manifest, ensure_ascii=False, indent=2)})
+            written = writer.commit(manifest=manifest)
     manifest["timings_s"] = dict(clock.laps)
     logger.info("run took %s%s", ", ".join(f"{k} {v:.1f} s" for k, v in clock.laps.items()),
                 f"; {len(kept)} tables unchanged, not rewritten" if kept else "")
-    return RunResult(corpus, tables, written, manifest, warnings, reused)
+    return RunResult(corpus, tables, written, manifest, warnings, reused, notes=list(writer.problems), kept=kept)
 
 
 def _outputs_key(corpus: Corpus, settings: RunSettings, fingerprint: str) -> str:
@@ -834,16 +978,17 @@ def _outputs_key(corpus: Corpus, settings: RunSettings, fingerprint: str) -> str
     h = hashlib.sha256(fingerprint.encode())
     for row in corpus.documents[["source_file", "source_path", "source_sha256"]].itertuples(index=False):
         h.update("\x1f".join(row).encode() + b"\x1e")
-    if settings.overrides is not None and Path(settings.overrides).is_file():
+    if _overrides_apply(settings):
         h.update(Path(settings.overrides).read_bytes())
     return h.hexdigest()
 
 
-def _read_manifest(out_dir: Path) -> dict:
+def _read_manifest(folder: Path) -> dict:
+    """The manifest of the run whose files are in ``folder`` ({} if none or unreadable)."""
     import json
 
     try:
-        data = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+        data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         return data if isinstance(data, dict) else {}
     except (OSError, ValueError):
         return {}

@@ -11,7 +11,9 @@ label and its evidence, crime areas included) and CSV with BOM.
 ``build_report`` executes
 the notebooks (``notebooks/*.ipynb``, parameters injected papermill-style),
 converts them to HTML, and writes ``report.html``: every chart and its table,
-and links to the executed notebooks.
+and links to the executed notebooks. ``report.html`` is always written: a
+notebook that fails is named on the page (and in ``Report.failed``) instead
+of taking the whole report down with it (``BuiltReport.failed``).
 
 With one resolution in the corpus the "across" charts compare its annexes
 and sections; with several they compare resolutions (and annexes in them).
@@ -22,9 +24,11 @@ from __future__ import annotations
 import base64
 import html
 import logging
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -159,31 +163,50 @@ def notebook_html(nb) -> str:
     return body
 
 
-def build_report(processed: str | Path = "data/processed", notebooks: str | Path = NOTEBOOKS,
-                 execute: bool = True) -> Path:
-    """Figures, executed notebooks and ``report.html`` in ``processed``."""
+@dataclass
+class BuiltReport:
+    """``path`` of ``report.html``; ``failed``: ``(notebook, error)`` for each
+    notebook that could not be executed (the page names them)."""
+
+    path: Path
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+def build_report(processed: str | Path = "data/processed", notebooks: str | Path | None = None,
+                 execute: bool = True) -> BuiltReport:
+    """Figures, executed notebooks and ``report.html`` in ``processed``
+    (``notebooks``: the folder of notebooks, by default the project's)."""
     processed = Path(processed).resolve()
+    notebooks = Path(notebooks) if notebooks is not None else NOTEBOOKS
     run = load(processed)
     figures = make_figures(run)
     report_dir = processed / "report"
     if report_dir.exists():
         shutil.rmtree(report_dir)
     report_dir.mkdir(parents=True)
-    nb_links = []
+    nb_links, failed = [], []
     if execute:
-        for nb_path in sorted(Path(notebooks).glob("[0-9]*.ipynb")):
+        for nb_path in sorted(notebooks.glob("[0-9]*.ipynb")):
             params = {"PROCESSED": str(processed)}
-            nb = execute_notebook(nb_path, params, report_dir / nb_path.name, cwd=Path(notebooks))
+            try:
+                nb = execute_notebook(nb_path, params, report_dir / nb_path.name, cwd=notebooks)
+            except Exception as exc:  # one notebook's failure must not cost the rest of the report
+                text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip()  # the kernel colours its tracebacks
+                reason = text.splitlines()[-1] if text else type(exc).__name__
+                failed.append((nb_path.name, reason))
+                logger.warning("%s could not be executed: %s", nb_path.name, reason)
+                continue
             (report_dir / f"{nb_path.stem}.html").write_text(notebook_html(nb), encoding="utf-8")
             nb_links.append(nb_path.stem)
             logger.info("executed %s", nb_path.name)
-    page = _report_page(run, figures, nb_links)
+    page = _report_page(run, figures, nb_links, failed)
     target = processed / "report.html"
     target.write_text(page, encoding="utf-8")
-    return target
+    return BuiltReport(target, failed)
 
 
-def _report_page(run: Run, figures: dict[str, dict], nb_links: list[str]) -> str:
+def _report_page(run: Run, figures: dict[str, dict], nb_links: list[str],
+                 failed: list[tuple[str, str]] = ()) -> str:
     recs = run.recommendations
     docs = run.documents
     parts = [
@@ -197,9 +220,11 @@ def _report_page(run: Run, figures: dict[str, dict], nb_links: list[str]) -> str
         f"{len(recs)} recommendations; created {html.escape(run.manifest.get('created', ''))}; "
         f"lexicon {html.escape(str(run.manifest.get('lexicon_versions', {})))}</p>",
     ]
-    if nb_links:
+    if nb_links or failed:
         parts.append("<h2>Notebooks</h2><ul>" + "".join(
-            f"<li><a href='report/{html.escape(n)}.html'>{html.escape(n)}</a></li>" for n in nb_links) + "</ul>")
+            f"<li><a href='report/{html.escape(n)}.html'>{html.escape(n)}</a></li>" for n in nb_links) + "".join(
+            f"<li>{html.escape(n)}: <b>could not be executed</b> ({html.escape(e)})</li>" for n, e in failed)
+            + "</ul>")
     specs = {name: data for name, data, _ in chart_specs(run)}
     for name, data in specs.items():
         zh, en = TITLES.get(name, (name, name))
