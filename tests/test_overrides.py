@@ -94,7 +94,7 @@ def test_crime_areas_are_overridden_in_codebook_order_and_checked(tmp_path):
     # the evidence stays what the rules found: the override is listed in `overridden`
     assert out.loc["9/9:I:d", "crime_area_evidence"] == classified.loc[0, "crime_area_evidence"]
     write_overrides(path, ["9/9:I:e,crime_areas,TIP|Piracy,"])
-    with pytest.raises(OverrideError, match=r"line 2: 9/9:I:e crime_areas: unknown crime area code 'Piracy'"):
+    with pytest.raises(OverrideError, match=r":2: 9/9:I:e crime_areas: unknown crime area code 'Piracy'"):
         read_overrides(path)
 
 

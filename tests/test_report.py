@@ -61,6 +61,7 @@ def test_report_without_a_run_is_a_clear_error(tmp_path, capsys):
 def test_the_brief_notebook_picks_the_latest_resolution_unless_told():
     from analysis.explore import Run, pick_resolution
 
-    run = Run(Path("."), {"documents": pd.DataFrame({"resolution": ["9/1", "11/2", "10/4"]})})
-    assert pick_resolution(run) == "11/2"  # by session, not as text
+    run = Run(Path("."), {"documents": pd.DataFrame({"units": [["9/1"], ["11/2", "dec.11/101"], ["10/4"],
+                                                               ["GA.52/85"]]})})
+    assert pick_resolution(run) == "dec.11/101"  # in time: 2022's session, its decisions after its resolutions
     assert pick_resolution(run, "10/4") == "10/4"

@@ -411,7 +411,7 @@ def search_widget(recs: pd.DataFrame, lang: str = "zh"):
         hits = search(recs, query.value, year_from=span.value[0], year_to=span.value[1], **pick)
         with out:
             rows = "".join(
-                f"<tr><td>{'' if y is None or y != y else int(y)}</td><td>{html.escape(str(r))}</td>"
+                f"<tr><td>{'' if pd.isna(y) else int(y)}</td><td>{html.escape(str(r))}</td>"
                 f"<td style='text-align:right'>{html.escape(a)}</td><td><mark>{html.escape(m)}</mark></td>"
                 f"<td>{html.escape(b)}</td><td>{html.escape(str(g or ''))} · {html.escape(str(s or ''))}</td></tr>"
                 for y, r, a, m, b, g, s in zip(hits["year"], hits["rec_id"], hits["left"], hits["match"],
@@ -930,9 +930,9 @@ def pairs_explorer(overlap: pd.DataFrame, recs: pd.DataFrame, n: int = 15):
 # --------------------------------------------------------------------------
 
 def pick_resolution(run: Run, resolution: str | None = None) -> str:
-    """``resolution``, or when it is None the run's latest resolution (the
-    highest session, then number): what notebook 06 briefs by default, so
-    that it runs on any corpus, not only one holding a given resolution."""
+    """``resolution``, or when it is None the run's latest unit in time
+    (``bodies.time_key``): what notebook 06 briefs by default, so that it
+    runs on any corpus, not only one holding a given resolution."""
     if resolution is not None:
         return str(resolution)
     if not run.resolutions:

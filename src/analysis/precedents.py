@@ -379,7 +379,7 @@ def redline_html(row: dict) -> str:
         if _list(row.get(key)):
             extra.append(f"{label}: {html.escape('、'.join(map(str, _list(row[key]))))}")
     year = row.get("precedent_year")
-    year = "" if year is None or year != year else f"{int(year)}, "
+    year = "" if pd.isna(year) else f"{int(year)}, "
     return (f"<p class='precedent'>{tag} <small>先例 precedent {html.escape(str(row['precedent_rec_id']))} "
             f"({year}{float(row['similarity']):.2f}){'; ' + '; '.join(extra) if extra else ''}</small><br>"
             f"{''.join(pieces)}</p>")

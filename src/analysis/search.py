@@ -127,6 +127,6 @@ def search(recs: pd.DataFrame, query: str, *, window: int = 20, tokeniser=None, 
 def kwic_lines(table: pd.DataFrame, *, width: int = 20) -> Iterable[str]:
     """The table as aligned text lines for a terminal: ``year key rec_id  left [match] right``."""
     for r in table.itertuples(index=False):
-        year = "" if r.year is None or r.year != r.year else str(int(r.year))
+        year = "" if pd.isna(r.year) else str(int(r.year))
         yield (f"{year:>4}  {r.rec_id:<22} {str(r.left):>{width}}【{r.match}】{r.right}  "
                f"({r.actor_group or '-'}, {r.strength or '-'})")

@@ -164,7 +164,7 @@ def plot_language_drift(data: pd.DataFrame, *, ax: Axes | None = None, lang: str
                 ax.text(xi, bi + hi / 2, f"{int(hi)}", ha="center", va="center", fontsize=7,
                         color=charts._text_color(mpl.colors.to_rgb(DRIFT_COLORS[kind])))
         bottom += h
-    labels = [f"{unit_name(u, lang)}\n{int(y)}" if y == y and y is not None else unit_name(u, lang)
+    labels = [unit_name(u, lang) if pd.isna(y) else f"{unit_name(u, lang)}\n{int(y)}"
               for u, y in zip(units, data["year"])]
     ax.set_xticks(x, [charts.wrap_label(lab, 16, 3) for lab in labels])
     ax.set_ylabel(_t("recommendations", lang))
