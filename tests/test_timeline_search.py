@@ -102,3 +102,17 @@ def test_search_command_prints_and_writes_csv_and_xlsx(result, tmp_path, capsys)
     table = pd.read_csv(target, encoding="utf-8-sig")
     assert list(table["rec_id"]) == ["11/2:I:a", "12/2:I:a"]
     assert target.with_suffix(".xlsx").exists()
+
+
+def test_the_report_draws_drift_and_facets_by_session(result):
+    from analysis.explore import load
+    from analysis.report import TITLES, chart_specs
+
+    _, out = result
+    specs = {name: (data, draw) for name, data, draw in chart_specs(load(out))}
+    for name in ("language_drift", "themes_by_session", "strength_family_by_session", "crime_areas_by_session"):
+        assert name in specs and name in TITLES, name
+        data, draw = specs[name]
+        assert len(data)
+        ax = draw("en")
+        assert not any(CJK.search(t) for t in _texts(ax.figure)), name

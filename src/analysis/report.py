@@ -51,7 +51,10 @@ TITLES = {
     "citation_graph": ("引用关系", "Citation map"),
     "top_terms": ("各主题高频词", "Top terms per theme"),
     "crime_areas": ("犯罪领域覆盖", "Crime areas"),
-    "crime_areas_sessions": ("各届会议的犯罪领域", "Crime areas by session"),
+    "themes_by_session": ("各届会议的行动主题", "Action themes by session"),
+    "strength_family_by_session": ("各届会议的语气强度", "Strength by session"),
+    "crime_areas_by_session": ("各届会议的犯罪领域", "Crime areas by session"),
+    "language_drift": ("与先例相比的措辞变化", "Language drift against precedents"),
     "crime_area_theme": ("行动主题 × 犯罪领域", "Action theme × crime area"),
 }
 
@@ -97,12 +100,22 @@ def chart_specs(run: Run) -> list[tuple[str, pd.DataFrame, Callable[[str], objec
         by = "resolution" if several else "part"
         add("crime_areas", coverage.crime_area_coverage(recs, by=by), lambda lang: charts.plot_crime_area_coverage(
             coverage.crime_area_coverage(recs, by=by, lang=lang), lang=lang))
-        if "session" in recs.columns and recs["session"].nunique() > 1:
-            add("crime_areas_sessions", coverage.crime_area_coverage(recs, by="session"),
-                lambda lang: charts.plot_crime_area_coverage(
-                    coverage.crime_area_coverage(recs, by="session", lang=lang), lang=lang))
         add("crime_area_theme", coverage.crime_area_by_theme(recs), lambda lang: charts.plot_crime_area_theme(
             coverage.crime_area_by_theme(recs, lang=lang), lang=lang))
+    # language over time: the facets by session, and the drift against precedents
+    from . import precedents, timeline
+
+    sessions = {timeline.session_label(k, "en") for k in recs["resolution"].astype(str)}
+    if len(sessions) > 1:
+        for facet in ("themes", "strength_family", "crime_areas"):
+            if facet in recs.columns:
+                add(f"{facet}_by_session", timeline.facet_by_session(recs, facet, "en"),
+                    lambda lang, facet=facet: timeline.plot_facet_over_time(
+                        timeline.facet_by_session(recs, facet, lang), lang=lang, facet=facet))
+    prec = run.tables.get("precedents")
+    if prec is not None and len(prec) and recs["resolution"].nunique() > 1:
+        drift = precedents.drift(prec)
+        add("language_drift", drift, lambda lang: timeline.plot_language_drift(drift, lang=lang))
     return specs
 
 
