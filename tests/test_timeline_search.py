@@ -116,3 +116,23 @@ def test_the_report_draws_drift_and_facets_by_session(result):
         assert len(data)
         ax = draw("en")
         assert not any(CJK.search(t) for t in _texts(ax.figure)), name
+
+
+def test_drift_per_session_adds_up_the_units_of_each_session(result):
+    t = result[0].tables["precedents"]
+    per_unit = drift(t)
+    per_session = drift(t, by="session", lang="zh")
+    assert list(per_session["session"]) == ["大会第52届会议（1997）", "缔约方会议第11届会议（2022）", "缔约方会议第12届会议（2024）"]
+    assert per_session["n"].sum() == per_unit["n"].sum() == len(t)
+    ax = timeline.plot_language_drift(per_session, lang="zh")
+    assert "缔约方会议第12届会议（2024）" in "".join(_texts(ax.figure)).replace("\n", "")
+
+
+def test_the_brief_shows_each_precedent_as_a_redline(result):
+    from analysis.brief import brief_html
+
+    page = brief_html(result[0].tables, "12/2")
+    assert "28 条建议中：22 条未变，1 条更强，1 条更弱，1 条新增" in page
+    assert "<del>可</del><ins>应</ins>" in page  # 12/2:I:b strengthened
+    assert "<ins>在资源允许的情况下</ins>" in page and "条件增加 conditions added: 在资源允许的情况下" in page
+    assert page.count("class='badge up'") == 1 and page.count("class='badge down'") == 1

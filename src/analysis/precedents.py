@@ -331,26 +331,41 @@ def summary(table: pd.DataFrame, resolution: str | None = None) -> dict[str, int
     }
 
 
-def drift(table: pd.DataFrame) -> pd.DataFrame:
-    """Language drift per unit, in time order: counts of ``unchanged``,
-    ``stronger``, ``weaker``, ``same`` (changed wording, same strength; a
-    change of negation counts here too) and ``new`` recommendations."""
+def drift(table: pd.DataFrame, by: str = "unit", lang: str = "en") -> pd.DataFrame:
+    """Language drift per unit (``by="unit"``) or per session
+    (``by="session"``, labelled as ``timeline.session_label``), in time
+    order: counts of ``unchanged``, ``stronger``, ``weaker``, ``same``
+    (changed wording, same strength; a change of negation counts here too)
+    and ``new`` recommendations. The first column is ``resolution`` (the
+    unit key) or ``session``."""
+    key_col = "resolution" if by == "unit" else "session"
+    cols = [key_col, "year", "unchanged", "stronger", "weaker", "same", "new", "n"]
     if table.empty:
-        return pd.DataFrame(columns=["resolution", "year", "unchanged", "stronger", "weaker", "same", "new", "n"])
+        return pd.DataFrame(columns=cols)
     t = table.copy()
     t["kind"] = t["status"].where(t["status"] != "changed",
                                   t["strength_change"].replace({"negation": "same"}).fillna("same"))
-    counts = pd.crosstab(t["resolution"].astype(str), t["kind"])
+    units = t["resolution"].astype(str)
+    if by == "unit":
+        t[key_col] = units
+        first = {u: time_key(u) for u in units.unique()}
+    else:
+        from .timeline import session_label
+
+        t[key_col] = units.map(lambda u: session_label(u, lang))
+        first = {}
+        for u, s in zip(units, t[key_col]):
+            first[s] = min(first.get(s, time_key(u)), time_key(u))
+    counts = pd.crosstab(t[key_col], t["kind"])
     for col in ("unchanged", "stronger", "weaker", "same", "new"):
         if col not in counts:
             counts[col] = 0
     counts = counts[["unchanged", "stronger", "weaker", "same", "new"]]
     counts["n"] = counts.sum(axis=1)
-    year = t.groupby(t["resolution"].astype(str))["year"].first()
-    counts.insert(0, "year", year.reindex(counts.index))
-    counts = counts.reset_index().rename(columns={"index": "resolution"})
-    counts = counts.iloc[sorted(range(len(counts)), key=lambda i: time_key(counts["resolution"].iloc[i]))]
-    return counts.reset_index(drop=True)
+    counts.insert(0, "year", t.groupby(key_col)["year"].first().reindex(counts.index))
+    counts = counts.reset_index().rename(columns={"index": key_col})
+    counts = counts.iloc[sorted(range(len(counts)), key=lambda i: first[counts[key_col].iloc[i]])]
+    return counts[cols].reset_index(drop=True)
 
 
 REDLINE_CSS = ("<style>del{color:#a50f15;text-decoration:line-through}ins{color:#08519c;text-decoration:underline}"

@@ -114,8 +114,10 @@ def chart_specs(run: Run) -> list[tuple[str, pd.DataFrame, Callable[[str], objec
                         timeline.facet_by_session(recs, facet, lang), lang=lang, facet=facet))
     prec = run.tables.get("precedents")
     if prec is not None and len(prec) and recs["resolution"].nunique() > 1:
-        drift = precedents.drift(prec)
-        add("language_drift", drift, lambda lang: timeline.plot_language_drift(drift, lang=lang))
+        # per session when sessions hold several units (a session report), else per unit
+        by = "session" if len(sessions) < recs["resolution"].nunique() else "unit"
+        add("language_drift", precedents.drift(prec, by=by), lambda lang: timeline.plot_language_drift(
+            precedents.drift(prec, by=by, lang=lang), lang=lang))
     return specs
 
 

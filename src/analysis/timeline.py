@@ -31,7 +31,7 @@ from .bodies import load_bodies, parse_key, session_of, time_key, unit_name, yea
 from .coverage import as_list
 
 _TEXT = {
-    "drift_title": ("每个单元的建议与先例相比：未变、加强、减弱还是新增", "Each unit's recommendations against their precedents"),
+    "drift_title": ("建议与先例相比：未变、加强、减弱还是新增", "Recommendations against their precedents"),
     "facet_title": ("{facet}随会议届次的变化（占该届建议的比例）", "{facet} by session (share of the session's recommendations)"),
     "unchanged": ("未变", "Unchanged"),
     "stronger": ("措辞改动，更强", "Changed, stronger"),
@@ -145,10 +145,12 @@ def plot_language_drift(data: pd.DataFrame, *, ax: Axes | None = None, lang: str
                         title: str | None = None) -> Axes:
     """Stacked bars per unit, in time order: unchanged, changed (stronger /
     weaker / same strength) and new recommendations. ``data``:
-    ``precedents.drift`` ``[resolution, year, unchanged, stronger, weaker, same, new, n]``."""
+    ``precedents.drift`` ``[resolution, year, unchanged, stronger, weaker, same, new, n]``, or its
+    per-session form (first column ``session``, labels as they are)."""
     title = _t("drift_title", lang) if title is None else title
-    charts._require(data, ("resolution", *DRIFT_KINDS), "plot_language_drift")
-    units = list(data["resolution"].astype(str))
+    by_session = "session" in data.columns
+    charts._require(data, ("session" if by_session else "resolution", *DRIFT_KINDS), "plot_language_drift")
+    units = list(data["session" if by_session else "resolution"].astype(str))
     ax = charts._new_axes(ax, min(6.3, 2.6 + 0.55 * len(units)), 3.6)
     if data.empty:
         return charts._empty(ax, title, lang)
@@ -164,8 +166,11 @@ def plot_language_drift(data: pd.DataFrame, *, ax: Axes | None = None, lang: str
                 ax.text(xi, bi + hi / 2, f"{int(hi)}", ha="center", va="center", fontsize=7,
                         color=charts._text_color(mpl.colors.to_rgb(DRIFT_COLORS[kind])))
         bottom += h
-    labels = [unit_name(u, lang) if pd.isna(y) else f"{unit_name(u, lang)}\n{int(y)}"
-              for u, y in zip(units, data["year"])]
+    if by_session:
+        labels = units
+    else:
+        labels = [unit_name(u, lang) if pd.isna(y) else f"{unit_name(u, lang)}\n{int(y)}"
+                  for u, y in zip(units, data["year"])]
     ax.set_xticks(x, [charts.wrap_label(lab, 16, 3) for lab in labels])
     ax.set_ylabel(_t("recommendations", lang))
     ax.yaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
