@@ -56,6 +56,7 @@ import html
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from .bodies import time_key
@@ -87,7 +88,7 @@ class PrecedentSettings:
 def _list(v) -> list:
     if v is None or (isinstance(v, float) and v != v):
         return []
-    return list(v)
+    return v.tolist() if isinstance(v, np.ndarray) else list(v)
 
 
 def comparable(text: str) -> str:
@@ -212,15 +213,23 @@ def summary_sentence(counts: dict[str, int], lang: str = "zh") -> str:
     return head + ("，" if zh else ", ").join(parts or (["无先例可比"] if zh else ["nothing to compare"]))
 
 
-def _best(pairs: pd.DataFrame, rank: dict, want: str) -> pd.DataFrame:
-    """For each row ``x`` of ``pairs`` (columns x, y, similarity, …), keep the
-    best ``y`` that is earlier (``want="earlier"``) or later than ``x``."""
-    rx, ry = pairs["x"].map(rank), pairs["y"].map(rank)
-    keep = pairs[(ry < rx) if want == "earlier" else (ry > rx)].copy()
-    keep["_recent"] = keep["y"].map(rank) * (-1 if want == "earlier" else 1)
-    keep = keep.sort_values(["x", "similarity", "_recent", "_order"], ascending=[True, False, True, True],
-                            kind="mergesort")
-    return keep.drop_duplicates("x").set_index("x")
+#: The recommendation columns the table reads.
+_NEEDED = ("rec_id", "resolution", "body", "date", "year", "text", "actor_group", "actors", "strength",
+           "strength_family", "strength_score", "negated", "conditions", "themes")
+
+
+def _best(x: np.ndarray, y: np.ndarray, sim: np.ndarray, rank: np.ndarray, want: str) -> dict[int, int]:
+    """For each row position ``x[i]``, the index ``i`` of its best partner
+    ``y[i]`` that is earlier (``want="earlier"``) or later in time: the most
+    similar; ties to the nearest in time, then to the earlier row."""
+    keep = rank[y] < rank[x] if want == "earlier" else rank[y] > rank[x]
+    idx = np.flatnonzero(keep)
+    if not len(idx):
+        return {}
+    recent = rank[y[idx]] * (-1 if want == "earlier" else 1)
+    order = idx[np.lexsort((y[idx], recent, -sim[idx], x[idx]))]
+    firsts, at = np.unique(x[order], return_index=True)
+    return dict(zip(firsts.tolist(), order[at].tolist()))
 
 
 def precedents(recs: pd.DataFrame, overlap: pd.DataFrame, settings: PrecedentSettings = PrecedentSettings()
@@ -228,66 +237,78 @@ def precedents(recs: pd.DataFrame, overlap: pd.DataFrame, settings: PrecedentSet
     """The ``precedents`` table (see the module docstring)."""
     if recs.empty:
         return pd.DataFrame(columns=COLUMNS)
-    dates = recs["date"] if "date" in recs else pd.Series([None] * len(recs))
-    unit_time = {}
-    for key, date in zip(recs["resolution"].astype(str), dates):
-        date = None if date is None or date != date else date
-        unit_time[key] = min(unit_time.get(key, time_key(key, date)), time_key(key, date))
-    order = sorted(unit_time, key=unit_time.get)
-    unit_rank = {k: i for i, k in enumerate(order)}
-    rec_unit = dict(zip(recs["rec_id"], recs["resolution"].astype(str)))
-    rank = {r: unit_rank[u] for r, u in rec_unit.items()}
-    body_of = dict(zip(recs["rec_id"], recs["body"] if "body" in recs else [""] * len(recs)))
-    position = {r: i for i, r in enumerate(recs["rec_id"])}
+    # column lists, one dict per row: a fraction of DataFrame.to_dict's cost on a large corpus
+    columns = {c: ([None if v is pd.NA else v for v in recs[c].tolist()] if c in recs.columns
+                   else [None if c == "date" else ""] * len(recs)) for c in _NEEDED}
+    records = [dict(zip(_NEEDED, values)) for values in zip(*(columns[c] for c in _NEEDED))]
+    unit_time: dict[str, tuple] = {}
+    for key, date in {(str(k), d if isinstance(d, str) else None)
+                      for k, d in zip(columns["resolution"], columns["date"])}:
+        t = time_key(key, date)
+        unit_time[key] = min(unit_time.get(key, t), t)
+    unit_rank = {k: i for i, k in enumerate(sorted(unit_time, key=unit_time.get))}
+    rank = np.array([unit_rank[str(r["resolution"])] for r in records])
+    bodies_ = [r["body"] for r in records]
+    position = {r["rec_id"]: i for i, r in enumerate(records)}
 
     ov = overlap[overlap["similarity"] >= settings.threshold] if len(overlap) else overlap
-    both = pd.concat([
-        pd.DataFrame({"x": ov["rec_id_a"], "y": ov["rec_id_b"], "similarity": ov["similarity"],
-                      "shared_terms": ov["shared_terms"], "shared_spans": ov["shared_spans"]}),
-        pd.DataFrame({"x": ov["rec_id_b"], "y": ov["rec_id_a"], "similarity": ov["similarity"],
-                      "shared_terms": ov["shared_terms"], "shared_spans": ov["shared_spans"]}),
-    ], ignore_index=True) if len(ov) else pd.DataFrame(columns=["x", "y", "similarity", "shared_terms",
-                                                                 "shared_spans"])
-    both = both[both["x"].isin(rank) & both["y"].isin(rank)]
-    both["_order"] = both["y"].map(position)
-    earlier = _best(both, rank, "earlier")
-    same_body = both[both["x"].map(body_of) == both["y"].map(body_of)]
-    later = _best(same_body, rank, "later")
+    a = np.array([position.get(r, -1) for r in ov["rec_id_a"].tolist()], dtype=np.int64) if len(ov) else np.zeros(0, np.int64)
+    b = np.array([position.get(r, -1) for r in ov["rec_id_b"].tolist()], dtype=np.int64) if len(ov) else np.zeros(0, np.int64)
+    ok = (a >= 0) & (b >= 0)
+    a, b = a[ok], b[ok]
+    sim = ov["similarity"].to_numpy()[ok].astype(float) if len(ov) else np.zeros(0)
+    terms = ov["shared_terms"].to_numpy()[ok] if len(ov) else np.zeros(0, object)
+    spans = ov["shared_spans"].to_numpy()[ok] if len(ov) else np.zeros(0, object)
+    # both directions of every pair: pair k is (x, y) = (a, b) at k and (b, a) at k + m
+    m = len(a)
+    x, y = np.concatenate([a, b]), np.concatenate([b, a])
+    sim2 = np.concatenate([sim, sim])
+    earlier = _best(x, y, sim2, rank, "earlier")
+    body_arr = np.array(bodies_, dtype=object)
+    same_body = body_arr[x] == body_arr[y] if len(x) else np.zeros(0, bool)
+    sb = np.flatnonzero(same_body)
+    later_sub = _best(x[sb], y[sb], sim2[sb], rank, "later")
+    later = {xi: int(sb[k]) for xi, k in later_sub.items()}
     last_rank_of_body: dict[str, int] = {}
-    for r, b in body_of.items():
-        last_rank_of_body[b] = max(last_rank_of_body.get(b, -1), rank[r])
+    for body, r in zip(bodies_, rank.tolist()):
+        last_rank_of_body[body] = max(last_rank_of_body.get(body, -1), r)
 
-    info = recs.set_index("rec_id")
+    comparable_text = [comparable(r["text"]) for r in records]
+    changes: dict[tuple[str, str], tuple] = {}  # corpora repeat texts: each pair of texts is diffed once
     rows = []
-    for rec in recs.to_dict("records"):
+    for i, rec in enumerate(records):
         rid = rec["rec_id"]
         row = {"rec_id": rid, "resolution": rec["resolution"], "year": rec.get("year"), "text": rec["text"],
                "actor_group": rec.get("actor_group"), "strength": rec.get("strength"),
                "strength_family": rec.get("strength_family"), "themes": _list(rec.get("themes"))}
-        if rid in earlier.index:
-            hit = earlier.loc[rid]
-            pid = hit["y"]
-            p = info.loc[pid]
-            pd_ = p.to_dict()
-            same = comparable(p["text"]) == comparable(rec["text"])
-            added, removed, aspans, rspans = ([], [], [], []) if same else word_changes(str(p["text"]),
-                                                                                     str(rec["text"]))
-            mine_actors, their_actors = _list(rec.get("actors")), _list(pd_.get("actors"))
-            mine_cond, their_cond = _list(rec.get("conditions")), _list(pd_.get("conditions"))
+        k = earlier.get(i)
+        if k is not None:
+            j = int(y[k])
+            p = records[j]
+            same = comparable_text[j] == comparable_text[i]
+            if same:
+                added, removed, aspans, rspans = [], [], [], []
+            else:
+                texts = (str(p["text"]), str(rec["text"]))
+                if texts not in changes:
+                    changes[texts] = word_changes(*texts)
+                added, removed, aspans, rspans = (list(v) for v in changes[texts])
+            mine_actors, their_actors = _list(rec.get("actors")), _list(p.get("actors"))
+            mine_cond, their_cond = _list(rec.get("conditions")), _list(p.get("conditions"))
             row.update({
-                "precedent_rec_id": pid, "precedent_resolution": p["resolution"], "precedent_year": pd_.get("year"),
-                "similarity": float(hit["similarity"]), "status": "unchanged" if same else "changed",
-                "strength_change": strength_change(pd_, rec),
-                "actor_changed": (pd_.get("actor_group") or None) != (rec.get("actor_group") or None),
-                "actors_added": [a for a in mine_actors if a not in their_actors],
-                "actors_removed": [a for a in their_actors if a not in mine_actors],
+                "precedent_rec_id": p["rec_id"], "precedent_resolution": p["resolution"],
+                "precedent_year": p.get("year"), "similarity": float(sim2[k]),
+                "status": "unchanged" if same else "changed", "strength_change": strength_change(p, rec),
+                "actor_changed": (p.get("actor_group") or None) != (rec.get("actor_group") or None),
+                "actors_added": [a_ for a_ in mine_actors if a_ not in their_actors],
+                "actors_removed": [a_ for a_ in their_actors if a_ not in mine_actors],
                 "conditions_added": [c for c in mine_cond if c not in their_cond],
                 "conditions_removed": [c for c in their_cond if c not in mine_cond],
                 "words_added": added, "words_removed": removed, "added_spans": aspans, "removed_spans": rspans,
-                "shared_terms": _list(hit["shared_terms"]), "shared_spans": _list(hit["shared_spans"]),
-                "precedent_text": p["text"], "precedent_actor_group": pd_.get("actor_group"),
-                "precedent_strength": pd_.get("strength"), "precedent_strength_family": pd_.get("strength_family"),
-                "precedent_themes": _list(pd_.get("themes")),
+                "shared_terms": _list(terms[k % m]), "shared_spans": _list(spans[k % m]),
+                "precedent_text": p["text"], "precedent_actor_group": p.get("actor_group"),
+                "precedent_strength": p.get("strength"), "precedent_strength_family": p.get("strength_family"),
+                "precedent_themes": _list(p.get("themes")),
             })
         else:
             row.update({"precedent_rec_id": None, "precedent_resolution": None, "precedent_year": None,
@@ -296,13 +317,14 @@ def precedents(recs: pd.DataFrame, overlap: pd.DataFrame, settings: PrecedentSet
                         "precedent_strength_family": None})
             for col in LIST_COLUMNS:
                 row.setdefault(col, [])
-        if rid in later.index:
-            row["successor_rec_id"] = later.loc[rid, "y"]
-            row["successor_similarity"] = float(later.loc[rid, "similarity"])
+        k = later.get(i)
+        if k is not None:
+            row["successor_rec_id"] = records[int(y[k])]["rec_id"]
+            row["successor_similarity"] = float(sim2[k])
             row["dropped"] = False
         else:
             row["successor_rec_id"], row["successor_similarity"] = None, None
-            row["dropped"] = last_rank_of_body.get(body_of[rid], -1) > rank[rid]
+            row["dropped"] = last_rank_of_body.get(rec["body"], -1) > rank[i]
         rows.append(row)
     out = pd.DataFrame(rows, columns=COLUMNS)
     for col in ("year", "precedent_year"):
