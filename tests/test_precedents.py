@@ -121,3 +121,20 @@ def test_summary_and_drift(result):
 def test_word_changes_absorb_single_equal_characters():
     added, removed, _, _ = word_changes("鼓励各国加强合作", "吁请各国加强合作")
     assert (added, removed) == (["吁请"], ["鼓励"])
+
+
+def test_a_rerun_with_nothing_new_reads_the_precedents_back(corpus, tmp_path, monkeypatch):
+    import analysis.precedents as P
+
+    out = tmp_path / "out"
+    first = run(corpus, out, RunSettings(progress=False)).tables["precedents"]
+
+    def must_not_run(*a, **k):
+        raise AssertionError("precedents computed again for unchanged inputs")
+
+    monkeypatch.setattr(P, "precedents", must_not_run)
+    again = run(corpus, out, RunSettings(progress=False)).tables["precedents"]
+    pd.testing.assert_frame_equal(again.astype(str), first.astype(str))
+    # without the cache everything is recomputed
+    with pytest.raises(AssertionError, match="computed again"):
+        run(corpus, out, RunSettings(progress=False, cache=False))

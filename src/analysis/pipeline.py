@@ -743,9 +743,14 @@ def corpus_tables(corpus: Corpus, recs: pd.DataFrame, provisions: pd.DataFrame,
                   settings: RunSettings = RunSettings(), *,
                   ready: Callable[[str, pd.DataFrame], None] | None = None,
                   later: Callable[[Callable[[], None]], None] | None = None,
-                  writes: CacheWrites | None = None,
+                  writes: CacheWrites | None = None, unchanged_from: Path | None = None,
                   ) -> tuple[dict[str, pd.DataFrame], list[str], object]:
-    """The corpus-level stages: overrides, overlap, citations, term counts.
+    """The corpus-level stages: overrides, overlap, citations, term counts, precedents.
+
+    ``unchanged_from``: the last run's folder when this run's inputs, code,
+    rules and overrides are the same as its (``run`` knows): its precedents
+    table is then read back instead of computed again (on a large corpus,
+    seconds of a rerun), and computed if it cannot be read.
 
     ``ready(name, table)`` is called as each corpus-level table is final
     (``run`` starts writing it then); ``later(task)`` runs the writing of
@@ -755,6 +760,7 @@ def corpus_tables(corpus: Corpus, recs: pd.DataFrame, provisions: pd.DataFrame,
     Returns the tables, the warnings to show, and the citation graph's
     nodes and edges (``citations.citation_network``)."""
     from .citations import citation_network, extract_citations
+    from .outputs import read_table
     from .overrides import apply_overrides, read_overrides, review_queue
     from .precedents import precedents
     from .tokenise import term_frequencies
@@ -780,7 +786,13 @@ def corpus_tables(corpus: Corpus, recs: pd.DataFrame, provisions: pd.DataFrame,
         add("citations", extract_citations(corpus.paragraphs))
     graph = citation_network(tables["citations"])
     add("term_frequencies", term_frequencies(recs, by="resolution"))
-    add("precedents", precedents(recs, pairs))
+    prec = None
+    if unchanged_from is not None:
+        try:
+            prec = read_table(unchanged_from, "precedents")
+        except Exception as exc:  # damaged or missing: make it again
+            logger.info("precedents of the last run not reused (%s)", exc)
+    add("precedents", prec if prec is not None else precedents(recs, pairs))
     _report_unmatched(recs)
     order = ("documents", "paragraphs", "recommendations", "provisions", "unplaced", "review_queue", "overlap",
              "clusters", "citations", "term_frequencies", "precedents")
@@ -945,8 +957,9 @@ def _run(paths: list[Path], folder, settings: RunSettings, writes: CacheWrites |
             ready(name, df)
 
         with clock("corpus tables"):
-            tables, warnings, graph = corpus_tables(corpus, recs, provisions, settings, ready=ready,
-                                                    later=writer.defer, writes=writes)
+            tables, warnings, graph = corpus_tables(
+                corpus, recs, provisions, settings, ready=ready, later=writer.defer, writes=writes,
+                unchanged_from=folder.previous if same and settings.cache and folder.previous else None)
         with clock("writing"):
             for name, table in tables.items():
                 ready(name, table)
