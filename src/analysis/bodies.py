@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
 
-from .lexicon import LexiconError, read_yaml
+from .rules import LexiconError, read_yaml
 
 BODIES_FILE = Path(__file__).with_name("lexicon") / "bodies.yaml"
 KINDS = ("resolution", "decision")

@@ -107,7 +107,7 @@ from typing import Iterable
 import pandas as pd
 
 from . import bodies as registry
-from .lexicon import read_yaml
+from .rules import read_yaml
 from .numerals import cn_to_int
 from .structure import structure_rules
 

@@ -46,7 +46,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
 
-import yaml
+
+from .rules import LexiconError, read_yaml  # noqa: F401  (one loader for every rule file)
 
 logger = logging.getLogger(__name__)
 
@@ -67,15 +68,6 @@ FAMILIES = ("应", "鼓励", "不妨", "其他")
 ROLES = ("modal", "exhortative", "declarative")
 #: Codebook §4b crime areas, in codebook order. Empty = the Convention in general.
 CRIME_AREA_CODES = ("TIP", "SOM", "FIR", "COR", "CYB", "ENV", "CUL", "DRG", "TER", "MED", "OTH")
-
-
-class LexiconError(ValueError):
-    """A lexicon file is malformed; the message names the file and the entry."""
-
-    def __init__(self, path: Path | str, entry: str, problem: str):
-        self.path = Path(path)
-        self.entry = entry
-        super().__init__(f"{self.path.name}: {entry}: {problem} (file {self.path})")
 
 
 @dataclass(frozen=True)
@@ -244,26 +236,6 @@ def alternation(words, *, escape: bool = True) -> str:
 
 #: libyaml's safe loader where PyYAML was built with it (several times faster;
 #: the rule files are read on every run), the pure-Python one otherwise.
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def read_yaml(path: Path | str, *, error=None) -> dict:
-    """Read a rule file holding a mapping. A missing file, invalid YAML or
-    another top-level type raises ``error(problem)`` (default: LexiconError
-    naming the file), so every rule file fails the same way."""
-    path = Path(path)
-    make = error or (lambda problem: LexiconError(path, "file", problem))
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
-    except FileNotFoundError:
-        raise make("not found") from None
-    except yaml.YAMLError as e:
-        raise make(f"is not valid YAML ({e})") from None
-    if not isinstance(data, dict):
-        raise make("must hold a mapping at the top level")
-    return data
-
-
 def _word_list(path: Path, data: dict, key: str, *, required: bool = True) -> tuple[str, ...]:
     values = data.get(key)
     if values is None and not required:

@@ -220,7 +220,9 @@ def lexicon_versions() -> dict[str, str]:
     from .lexicon import lexicon_version
     from .structure import structure_rules
 
-    return {"structure": structure_rules().version, "lexicon": lexicon_version()}
+    from .rules import rules_version
+
+    return {"structure": structure_rules().version, "lexicon": lexicon_version(), "rules": rules_version()}
 
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -265,7 +267,7 @@ def resolve_overrides(overrides: Path | str | None, paths: list[str | Path]) -> 
 #: and annotations). A test checks these lists against what the stages import,
 #: so that editing, say, the chart code keeps the cache of a large corpus.
 _INPUT_MODULES = ("__init__", "pipeline", "inputs", "text", "structure", "read", "formats", "numerals", "segment",
-                  "schema", "lexicon", "bodies", "tokenise", "classify", "crime_areas", "citations")
+                  "schema", "rules", "lexicon", "bodies", "tokenise", "classify", "crime_areas", "citations")
 STAGE_MODULES = {"inputs": _INPUT_MODULES, "overlap": (*_INPUT_MODULES, "overlap")}
 
 

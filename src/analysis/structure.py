@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .lexicon import read_yaml
+from .rules import read_yaml
 
 LEXICON_DIR = Path(__file__).parent / "lexicon"
 

@@ -1,0 +1,66 @@
+"""Rule files: the one YAML reader and the one error every rule file fails with.
+
+Every file under ``src/analysis/lexicon/`` (cues, themes, crime areas,
+bodies, sessions, structure, stock phrases, citable bodies) is read with
+``read_yaml`` and reports a problem as ``LexiconError`` naming the file and
+the entry, so an analyst who edits one in a text editor is told what to fix
+the same way whichever file it is. A module of its own, below every loader,
+so that the loaders (``lexicon``, ``bodies``, ``structure``, ``citations``)
+import it and never each other in a circle.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+
+class LexiconError(ValueError):
+    """A lexicon file is malformed; the message names the file and the entry."""
+
+    def __init__(self, path: Path | str, entry: str, problem: str):
+        self.path = Path(path)
+        self.entry = entry
+        super().__init__(f"{self.path.name}: {entry}: {problem} (file {self.path})")
+
+
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_yaml(path: Path | str, *, error=None) -> dict:
+    """Read a rule file holding a mapping. A missing file, invalid YAML or
+    another top-level type raises ``error(problem)`` (default: LexiconError
+    naming the file), so every rule file fails the same way."""
+    path = Path(path)
+    make = error or (lambda problem: LexiconError(path, "file", problem))
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
+    except FileNotFoundError:
+        raise make("not found") from None
+    except yaml.YAMLError as e:
+        raise make(f"is not valid YAML ({e})") from None
+    if not isinstance(data, dict):
+        raise make("must hold a mapping at the top level")
+    return data
+
+
+RULES_DIR = Path(__file__).with_name("lexicon")
+
+
+def rules_version(directory: str | Path | None = None) -> str:
+    """Short sha256 over every rule file (name and bytes), so that the
+    manifest says which rules made the outputs whichever file was edited
+    (the lexicon's own version covers the classification files only).
+
+    >>> len(rules_version())
+    12
+    """
+    import hashlib
+
+    h = hashlib.sha256()
+    for p in sorted(Path(directory or RULES_DIR).iterdir()):
+        if p.is_file():
+            h.update(p.name.encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()[:12]
