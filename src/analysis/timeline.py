@@ -44,6 +44,8 @@ _TEXT = {
     "strength_family": ("语气强度", "Strength"),
     "crime_areas": ("犯罪领域", "Crime areas"),
     "none": ("（无）", "(none)"),
+    "no_theme": ("未分类", "No theme"),
+    "no_strength": ("无语气词", "No strength cue"),
 }
 DRIFT_KINDS = ("unchanged", "stronger", "weaker", "same", "new")
 DRIFT_COLORS = {"unchanged": charts.LIGHT_GREY, "stronger": "#08306B", "weaker": charts.OKABE_ITO["vermillion"],
@@ -75,7 +77,7 @@ def _value_name(facet: str, value, lang: str) -> str:
     if (value is None or value == "") and facet == "crime_areas":
         return charts.CRIME_GENERAL[0 if lang == "zh" else 1]
     if value is None or value == "":
-        return _t("none", lang)
+        return _t("no_theme" if facet == "themes" else "no_strength" if facet == "strength_family" else "none", lang)
     if facet == "themes":
         names = charts.theme_names()
         return names[value][0 if lang == "zh" else 1] if value in names else str(value)
@@ -121,21 +123,27 @@ def plot_facet_over_time(data: pd.DataFrame, *, ax: Axes | None = None, lang: st
     title = _t("facet_title", lang, facet=facet_name) if title is None else title
     charts._require(data, ("session", "label", "share", "count"), "plot_facet_over_time")
     sessions = list(dict.fromkeys(data["session"]))
-    ax = charts._new_axes(ax, min(6.3, 2.5 + 0.9 * len(sessions)), 3.6)
+    ax = charts._new_axes(ax, 6.3, 4.4)
     if data.empty:
         return charts._empty(ax, title, lang)
-    keep = data.groupby("label")["count"].sum().sort_values(ascending=False).index[:top]
+    # the most frequent values, ties by value: the same lines and colours in both languages
+    values = data["value"].astype(object).where(data["value"].notna(), "")
+    totals = data.assign(_v=values).groupby("_v")["count"].sum()
+    keep = sorted(totals.index, key=lambda v: (-totals[v], str(v)))[:top]
     x = np.arange(len(sessions))
-    for i, label in enumerate(keep):
-        sub = data[data["label"] == label].set_index("session")["share"].reindex(sessions).fillna(0.0)
+    for i, value in enumerate(keep):
+        rows = data[values == value]
+        label = rows["label"].iloc[0]
+        sub = rows.set_index("session")["share"].reindex(sessions).fillna(0.0)
         ax.plot(x, sub.to_numpy(), marker="o", markersize=4, linewidth=1.6, label=label,
                 color=charts.CATEGORICAL[i % len(charts.CATEGORICAL)])
-    ax.set_xticks(x, [charts.wrap_label(s, 12, 3) for s in sessions])
+    ax.set_xticks(x, [charts.wrap_label(s, 14 if lang == "zh" else 11, 3) for s in sessions])
     ax.set_xlim(-0.4, len(sessions) - 0.6)
     ax.yaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
     ax.set_ylim(0, min(1.0, max(0.1, float(data["share"].max()) * 1.15)))
     ax.set_ylabel(_t("share", lang))
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), handlelength=1.4)
+    # under the plot, so that long theme names do not take the plot's width
+    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.2), ncols=2, handlelength=1.4, columnspacing=1.2)
     ax.set_title(title)
     return ax
 
