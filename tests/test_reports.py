@@ -206,3 +206,78 @@ def test_joining_paragraphs_onto_one_line_changes_no_row(write, data):
     want = [r[:-1] for r in rows(write("base.txt", _UNIT))]
     got = [r[:-1] for r in rows(write("joined.txt", text))]
     assert got == want
+
+
+# -- shapes found in review (inputs written for testing) ---------------------------
+
+def _one(write, text, name="r.txt"):
+    return segment(read_document(write(name, text)))
+
+
+HEAD = "第 99/8 号决议\n\n标题\n\n联合国打击跨国有组织犯罪公约缔约方会议，\n\n"
+
+
+def test_a_comma_and_space_before_a_verb_inside_a_paragraph_does_not_split_it(write):
+    seg = _one(write, HEAD + "1. 鼓励各国在打击贩运人口方面加强合作, 强调必须保护受害者的权利;\n\n"
+               "2. 请秘书处在现有资源范围内, 注意收集各国的良好做法, 并向缔约方会议报告。\n")
+    recs = recommendations(seg.paragraphs)
+    assert recs["text"].tolist() == ["鼓励各国在打击贩运人口方面加强合作， 强调必须保护受害者的权利；".replace(" ", ""),
+                                     "请秘书处在现有资源范围内，注意收集各国的良好做法，并向缔约方会议报告。"]
+    assert seg.unplaced.empty
+
+
+def test_counts_after_a_title_are_not_footnote_marks(write):
+    seg = _one(write, HEAD + "1. 注意到已有《公约》，30多个国家批准了《议定书》，并请各国执行《公约》第18条(3)和(4)款。\n")
+    (text,) = recommendations(seg.paragraphs)["text"]
+    assert "30多个国家" in text and "第18条(3)和(4)款" in text
+
+
+def test_wrapped_operative_sentence_keeps_its_verbs_and_bodies(write):
+    # hard-wrapped like a PDF: a line may start with 考虑到 or with 缔约方会议， inside an operative sentence
+    lines = ["第 99/9 号决议", "", "标题", "", "联合国打击跨国有组织犯罪公约缔约方会议，", "",
+             "1. 请秘书处编写一份关于各国执行情况的报告，并将报告分发给各国和缔约方，",
+             "考虑到各国的具体情况和需要，并向各国提供技术援助和咨询服务；",
+             "2. 请秘书处将报告和各国提交的资料一并分发给各国，并将其成果提交给",
+             "缔约方会议，供其审议和采取进一步行动，并向各国提供技术援助；"]
+    recs = recommendations(_one(write, "\n".join(lines) + "\n").paragraphs)
+    assert recs["text"].str.contains("考虑到各国的具体情况").tolist() == [True, False]
+    assert recs["text"].str.contains("缔约方会议，供其审议").tolist() == [False, True]
+
+
+def test_metadata_above_a_later_header_belongs_to_that_header(write):
+    second = GA_RES.replace("52/85.", "52/86.").replace("议程项目 101", "议程项目 102")
+    seg = _one(write, GA_RES + "\n" + second)
+    assert [u.key for u in seg.units] == ["GA.52/85", "GA.52/86"]
+    assert [u.session for u in seg.units] == ["第五十二届会议", "第五十二届会议"]
+    assert seg.unplaced.empty, seg.unplaced.to_dict("records")
+
+
+def test_a_contents_entry_naming_a_unit_is_not_its_header(write):
+    seg = _one(write, "目录\n\n2002/13 采取行动促进有效预防犯罪 .......... 3\n\n" + ECOSOC_RES)
+    assert [u.key for u in seg.units] == ["ECOSOC.2002/13"]
+
+
+def test_a_decision_naming_another_body_as_addressee_is_the_files_body(write):
+    dec = ("\n第 9/101 号决定\n\n标题\n\n在 2021 年 12 月 17 日第 8 次会议上，缔约国会议决定请秘书处将其报告"
+           "转交大会第七十七届会议。\n")
+    seg = _one(write, COSP_RES + dec)
+    assert [(u.key, u.body) for u in seg.units] == [("COSP.9/1", "COSP"), ("COSP.dec.9/101", "COSP")]
+
+
+def test_the_reports_next_chapter_in_its_contents_ends_the_last_unit(write):
+    unit = ("第 11/4 号决议\n\n标题\n\n联合国打击跨国有组织犯罪公约缔约方会议，\n\n1. 核可附件所载建议。\n\n"
+            "附件\n\n一. 秘书处的作用\n\n(a) 秘书处应协助各国；\n\n")
+    text = ("目录\n\n一. 通过的决议 ........ 2\n\n二. 会议安排 ........ 9\n\n一. 通过的决议\n\n"
+            "1. 缔约方会议通过了下列决议：\n\n" + unit + "二. 会议安排\n\n2. 会议在维也纳举行。\n")
+    seg = _one(write, text)
+    report = seg.paragraphs[seg.paragraphs["kind"] == "report"]
+    assert "二.会议安排" in set(report["text"]) and "2.会议在维也纳举行。" in set(report["text"])
+    assert seg.unplaced.empty
+
+
+def test_a_one_sentence_decision_keeps_its_meeting_and_date(write):
+    seg = _one(write, "第 52/420 号决定\n\n标题\n\n大会决定将这一项目列入第五十三届会议临时议程。\n\n"
+                      "第 70 次全体会议\n\n1997 年 12 月 12 日\n")
+    (unit,) = seg.units
+    assert (unit.key, unit.meeting, unit.date) == ("GA.dec.52/420", "第70次全体会议", "1997-12-12")
+    assert seg.unplaced.empty

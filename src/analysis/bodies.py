@@ -172,16 +172,38 @@ SESSIONS_FILE = Path(__file__).with_name("lexicon") / "sessions.yaml"
 
 
 @lru_cache(maxsize=4)
-def load_sessions(path: str | Path | None = None) -> dict[str, dict[int, int] | tuple[int, int]]:
-    """Read ``sessions.yaml``: body -> {session: year} or (first, every)."""
+def load_sessions(path: str | Path | None = None) -> dict[str, dict[int, int] | tuple[int, int] | None]:
+    """Read ``sessions.yaml``: body -> {session: year}, (first, every), or
+    None (ECOSOC: the number carries the year)."""
+    return _read_sessions(path)[0]
+
+
+@lru_cache(maxsize=4)
+def adoption_months(path: str | Path | None = None) -> dict[str, int]:
+    """Body -> the month it usually adopts in (``sessions.yaml``'s ``month``)."""
+    return _read_sessions(path)[1]
+
+
+@lru_cache(maxsize=4)
+def _read_sessions(path: str | Path | None = None) -> tuple[dict, dict[str, int]]:
     path = Path(path) if path else SESSIONS_FILE
     data = read_yaml(path, error=lambda problem: LexiconError(path, "sessions", problem))
     out: dict = {}
+    months: dict[str, int] = {}
     known = load_bodies()
     for body, entry in (data.get("sessions") or {}).items():
         if body not in known:
             raise LexiconError(path, f"sessions.{body}", "is not a body of bodies.yaml")
-        if not isinstance(entry, dict) or not ({"years"} <= set(entry) or {"first", "every"} <= set(entry)):
+        if not isinstance(entry, dict):
+            raise LexiconError(path, f"sessions.{body}", "must be a mapping")
+        if "month" in entry:
+            if not isinstance(entry["month"], int) or not 1 <= entry["month"] <= 12:
+                raise LexiconError(path, f"sessions.{body}.month", "must be a month number, 1 to 12")
+            months[body] = entry["month"]
+        if body == "ECOSOC" and not ({"years"} & set(entry) or {"first", "every"} <= set(entry)):
+            out[body] = None
+            continue
+        if not ({"years"} <= set(entry) or {"first", "every"} <= set(entry)):
             raise LexiconError(path, f"sessions.{body}", "needs `years` or `first` and `every`")
         if "years" in entry:
             years = entry["years"]
@@ -191,7 +213,7 @@ def load_sessions(path: str | Path | None = None) -> dict[str, dict[int, int] | 
             out[body] = dict(years)
         else:
             out[body] = (int(entry["first"]), int(entry["every"]))
-    return out
+    return out, months
 
 
 def session_of(key: str) -> int | None:
@@ -230,12 +252,23 @@ def year_of(key: str) -> int | None:
 
 def time_key(key: str, date: str | None = None) -> tuple:
     """Order units in time: the adoption date where the text gives it, else
-    the session's year; within a session, decisions and resolutions by
+    the session's year and the month the body usually adopts in
+    (``sessions.yaml``); within a session, decisions and resolutions by
     number; bodies in file order where nothing else tells them apart.
 
     >>> sorted(["GA.52/85", "11/2", "ECOSOC.2002/13", "dec.11/101", "11/10"], key=time_key)
     ['GA.52/85', 'ECOSOC.2002/13', '11/2', '11/10', 'dec.11/101']
+    >>> sorted(["GA.57/1", "ECOSOC.2002/13", "CCPCJ.11/1"], key=time_key)
+    ['CCPCJ.11/1', 'ECOSOC.2002/13', 'GA.57/1']
+    >>> time_key("11/2", "2022-10-21") < time_key("11/3") < time_key("ECOSOC.2022/5", "2022-12-01")
+    True
     """
     date = date if isinstance(date, str) and re.match(r"\d{4}-", date) else None  # None, NaN, "" alike
     year = int(date[:4]) if date else year_of(key) or 9999
-    return (year, date or "", *sort_key(key))
+    if not date:
+        try:
+            month = adoption_months().get(parse_key(key)[0])
+        except ValueError:
+            month = None
+        date = f"{year:04d}-{month:02d}-99" if month else f"{year:04d}-99"
+    return (year, date, *sort_key(key))

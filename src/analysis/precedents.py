@@ -86,9 +86,18 @@ class PrecedentSettings:
 
 
 def _list(v) -> list:
+    """A list cell as a list: arrays and lists as they are, ``a|b`` text (a
+    table read back from CSV) split, missing values empty."""
     if v is None or (isinstance(v, float) and v != v):
         return []
+    if isinstance(v, str):
+        return [x for x in v.split("|") if x]
     return v.tolist() if isinstance(v, np.ndarray) else list(v)
+
+
+def _value(v):
+    """None for every kind of missing value (None, NaN, pd.NA)."""
+    return None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v
 
 
 def comparable(text: str) -> str:
@@ -109,8 +118,10 @@ def strength_change(a: dict, b: dict) -> str:
     'negation'
     >>> strength_change({"strength_family": "其他", "strength": "核可"}, {"strength_family": "其他", "strength": "决定"})
     'same'
+    >>> strength_change({"strength_score": 5, "negated": float("nan")}, {"strength_score": 5, "negated": False})
+    'same'
     """
-    if bool(a.get("negated")) != bool(b.get("negated")):
+    if bool(_value(a.get("negated"))) != bool(_value(b.get("negated"))):
         return "negation"
     sa, sb = a.get("strength_score"), b.get("strength_score")
     if sa is not None and sb is not None and sa == sa and sb == sb:
@@ -299,7 +310,7 @@ def precedents(recs: pd.DataFrame, overlap: pd.DataFrame, settings: PrecedentSet
                 "precedent_rec_id": p["rec_id"], "precedent_resolution": p["resolution"],
                 "precedent_year": p.get("year"), "similarity": float(sim2[k]),
                 "status": "unchanged" if same else "changed", "strength_change": strength_change(p, rec),
-                "actor_changed": (p.get("actor_group") or None) != (rec.get("actor_group") or None),
+                "actor_changed": (_value(p.get("actor_group")) or None) != (_value(rec.get("actor_group")) or None),
                 "actors_added": [a_ for a_ in mine_actors if a_ not in their_actors],
                 "actors_removed": [a_ for a_ in their_actors if a_ not in mine_actors],
                 "conditions_added": [c for c in mine_cond if c not in their_cond],

@@ -138,9 +138,16 @@ def _width(s: str) -> float:
     return sum(0.5 if ord(ch) < 0x2E80 else 1.0 for ch in s)
 
 
-def _opens_paragraph(prev: str, line: str, preamble_verbs: tuple[str, ...], acting: re.Pattern | None = None) -> bool:
-    if acting is not None and acting.match(line):  # "大会，": the acting body never continues a title
-        return True
+def _opens_paragraph(prev: str, line: str, preamble_verbs: tuple[str, ...], acting: re.Pattern | None = None,
+                     block: str = "") -> bool:
+    """Does ``line`` open a new paragraph after ``prev`` (in hard-wrapped
+    text)? ``block`` is the start of the paragraph ``prev`` belongs to, where
+    known: a preamble verb after "，" opens a new preambular paragraph only
+    when the open paragraph is not a numbered or lettered one (强调, 考虑到 …
+    also stand inside an operative sentence)."""
+    m = acting.match(line) if acting is not None else None
+    if m and (m.end() == len(line) or line[m.end():].lstrip().startswith(preamble_verbs)):
+        return True  # "大会，" (alone, or before the first preamble): the acting body never continues a title
     if UNIT_HEADER.match(line) or _ANNEX_LINE.match(line) or _ANNEX_LINE.match(prev):
         return True
     if UNIT_HEADER.match(prev) or CONTENTS_LINE.search(prev) or CONTENTS_LINE.search(line):
@@ -152,7 +159,8 @@ def _opens_paragraph(prev: str, line: str, preamble_verbs: tuple[str, ...], acti
     # call (it knows which label comes next).
     if _NUMBERED.match(line) or _LETTERED.match(line):
         return True
-    if prev.endswith("，") and line.startswith(preamble_verbs):
+    if prev.endswith("，") and line.startswith(preamble_verbs) and not (_NUMBERED.match(block)
+                                                                      or _LETTERED.match(block)):
         return True
     return False
 
@@ -330,7 +338,8 @@ def build_blocks(lines: list[str], path: str | Path = "<text>",
             order.append(current)  # placeholder position: a paragraph sits where it starts
             prev_line, prev_no = s, no
             continue
-        joins = (wrapped and layout_width[prev_no] >= col - 3 and not _opens_paragraph(prev_line, s, preamble_verbs, acting))
+        joins = (wrapped and layout_width[prev_no] >= col - 3
+                 and not _opens_paragraph(prev_line, s, preamble_verbs, acting, current.text))
         if joins and prev_line[-1:] in "。；：" and heading_ahead(idx):
             # A line without a clause end between a finished clause and a new
             # item is a heading ("…挑战；" / "《公约》在国内法理中的适用" / "(h)…").

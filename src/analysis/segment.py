@@ -208,6 +208,7 @@ def segment(doc: Document, rules: StructureRules | None = None, *, validate: boo
     outside: list[tuple[Block, str]] = []  # report text: (block, role)
     pending_meta: list[Block] = []  # metadata lines right above a header
     report_chapters: list[str] = []  # "一", "A" … as met outside units
+    contents_titles: set[str] = set()  # the headings a report's contents list
     own_sections: list[str] = []  # headings of the current unit in those styles
     current: list[Block | None] | None = None
     is_report = len(headers) > 1
@@ -227,9 +228,14 @@ def segment(doc: Document, rules: StructureRules | None = None, *, validate: boo
             continue
         chapter = _report_heading(b.text)
         nxt = _next_body(blocks, pos)
+        if current is not None and _is_meta(b.text) and _meta_until_header(blocks, pos, headers):
+            pending_meta.append(b)  # 联合国 / 大会 / 第五十二届会议 … above the next header: its metadata
+            continue
         if current is not None:
             ends = bool(CONTENTS_LINE.search(b.text))
             if chapter and _continues(report_chapters, chapter) and not _continues(own_sections, chapter):
+                ends = True
+            elif chapter and b.text in contents_titles:  # the report's contents list this chapter
                 ends = True
             elif b.text.endswith(("：", ":")) and nxt in headers and _INTRO_RE.search(b.text):
                 ends = True
@@ -242,6 +248,7 @@ def segment(doc: Document, rules: StructureRules | None = None, *, validate: boo
             is_report = True
         if CONTENTS_LINE.search(b.text):
             role = "contents"
+            contents_titles.add(re.sub(r"(?:[.·…。]\s?)+\s*\d{0,3}$", "", b.text).strip())
         elif chapter:
             role = "heading"
         elif b.text.endswith(("：", ":")) and nxt in headers:
@@ -278,7 +285,9 @@ def segment(doc: Document, rules: StructureRules | None = None, *, validate: boo
     outside = _assign_footnotes(units, paras_by_unit, outside)
     report_paras: list[_Para] = []
     for b, role in outside:
-        if is_report:
+        if is_report and b.is_footnote:
+            report_paras.append(_Para("footnote", b, part="report", label=b.footnote_label))
+        elif is_report:
             report_paras.append(_Para("report", b, part="report", label=role))
         elif b.is_footnote:
             paras_by_unit[0].append(_Para("footnote", b, part="fn", label=b.footnote_label))
@@ -352,7 +361,7 @@ def _segment_unit(doc: Document, header: Block, found: tuple[str, str, str, str]
                 continue
             phase = "body"  # no acting body line: carry on with the body
 
-        if (last_number or phase == "annex") and _closing(text, unit):
+        if (last_number or unnumbered or phase == "annex") and _closing(text, unit):
             header_lines += range(b.line_start, b.line_end + 1)  # 第82次全体会议 / the date: placed
             prev_block = b
             continue
@@ -564,6 +573,8 @@ def _finish(doc: Document, units: list[Unit], paras_by_unit: list[list[_Para]], 
         seqs[res] = seq + 1
         if p.kind == "report":
             para_id, rec_id = f"{doc.source_file}:report:{seq + 1}", None
+        elif p.kind == "footnote" and unit is None:  # a footnote of the report's own text
+            para_id, rec_id = f"{doc.source_file}:report:fn{p.label}-{seq + 1}", None
         elif p.kind == "footnote":
             n = fn_seen.get((res, p.label), 0) + 1
             fn_seen[(res, p.label)] = n
@@ -648,6 +659,8 @@ def _header(b: Block, nxt: Block | None, rules: StructureRules) -> tuple[str, st
      ('2002/13', 'resolution', 'year', '采取行动促进有效预防犯罪'), None, None, None]
     """
     text = b.text
+    if CONTENTS_LINE.search(text):  # a contents entry names a unit, it does not start one
+        return None
     m = UNIT_HEADER.match(text)
     if m:
         style = "year" if len(m.group(1).split("/")[0]) == 4 else "cop"
@@ -714,13 +727,16 @@ def _key_units(doc: Document, units: list[Unit], styles: list[str], paras_by_uni
     when they agree (a session report is one body's); else the body its
     header's style implies (``第…号`` COP, ``52/85.`` General Assembly,
     ``2002/13`` ECOSOC), with a warning."""
+    known = {(u.body, u.acting_body) for u in units if u.body}
+    agreed = {b for b, _ in known}
     for unit, paras in zip(units, paras_by_unit):
         first = next((p.block.text for p in paras if p.kind in ("operative", "preamble")), "")
         if not unit.acting_body and first:
             named = _named_body(first)
-            if named:
+            # a body the sentence names only as an addressee ("…转交大会") is not the one that decides
+            # when the rest of the file is another body's
+            if named and (len(agreed) != 1 or bodies.body_of(named) in agreed):
                 unit.acting_body, unit.body = named, bodies.body_of(named)
-    known = {(u.body, u.acting_body) for u in units if u.body}
     for unit, style in zip(units, styles):
         if not unit.body:
             if len(known) == 1:
@@ -739,6 +755,16 @@ def _key_units(doc: Document, units: list[Unit], styles: list[str], paras_by_uni
             raise InputError(doc.source_path, f"{unit.kind} {unit.key} appears twice in this file (also at line "
                              f"{seen[unit.key].line_start})", line=unit.line_start)
         seen[unit.key] = unit
+
+
+def _meta_until_header(blocks: list[Block], pos: int, headers: dict) -> bool:
+    """Are the body blocks from ``pos`` up to the next header all metadata lines?"""
+    for j in range(pos, len(blocks)):
+        if j in headers:
+            return True
+        if not blocks[j].is_footnote and not _is_meta(blocks[j].text):
+            return False
+    return False
 
 
 def _named_body(text: str) -> str | None:

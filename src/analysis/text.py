@@ -98,7 +98,8 @@ def split_run_on(s: str, next_number: int, openers: tuple[str, ...] = (), bodies
     * at a paragraph number that continues the sequence (``next_number``,
       then the one after), right after a clause end: ``…附件一；2.还核可…``;
     * at a space after a clause end followed by one of ``openers`` (the
-      preamble verbs): ``回顾其决议， 关切…``;
+      preamble verbs), in a line that opens with the acting body and before
+      its first numbered paragraph: ``大会， 回顾其决议， 关切…``;
     * after an acting body that opens the line: ``大会， 回顾…`` (``bodies``:
       the spellings of acting bodies).
 
@@ -106,23 +107,42 @@ def split_run_on(s: str, next_number: int, openers: tuple[str, ...] = (), bodies
     ['大会，', '回顾其决议，', '关切地注意到报告，', '1. 欢迎报告；', '2. 请秘书长报告。']
     >>> split_run_on("1.请各国于2022年3.5日前报告；3.决定", 2)
     ['1.请各国于2022年3.5日前报告；3.决定']
+    >>> split_run_on("2. 请秘书处在现有资源范围内， 注意收集良好做法。", 2, ("注意",), ("大会",))
+    ['2. 请秘书处在现有资源范围内， 注意收集良好做法。']
+    >>> split_run_on("缔约方会议，供其审议。", 1, ("回顾",), ("缔约方会议",))
+    ['缔约方会议，供其审议。']
+    >>> split_run_on("1. 决定工作组的任务如下：1. 审议执行情况；2. 提出建议；", 1)
+    ['1. 决定工作组的任务如下：1. 审议执行情况；2. 提出建议；']
     """
     cuts: list[int] = []
+    opened_by_body = None
     for b in sorted(bodies, key=len, reverse=True):
         m = re.match(rf"{re.escape(b)}[，,] ?(?=\S)", s)
-        if m:
+        # the acting body opens the body only before a preamble or a numbered paragraph
+        # ("大会， 回顾…"); "缔约方会议，供其审议…" is a sentence going on
+        if m and (s[m.end():].startswith(openers) or re.match(r"\d{1,3}\.(?!\d)", s[m.end():])):
             cuts.append(m.end())
+            opened_by_body = m.end()
             break
-    if openers:
-        alt = "|".join(map(re.escape, sorted(openers, key=len, reverse=True)))
-        cuts += [m.end() for m in re.finditer(rf"(?<=[，；。：]) (?=(?:{alt}))", s)]
     # A number starting the line sets the sequence: "1. 欢迎… 2. 注意到…"
     head = re.match(r"(\d{1,3})\.(?!\d)", s)
     want = int(head.group(1)) + 1 if head else next_number
+    # an enumeration inside a paragraph ("如下：1. 审议…；2. 提出…") is not paragraphs
+    inner = re.search(r"[：:]\s*1\.(?!\d)", s)
+    limit = inner.start() if inner else len(s)
+    numbered = []
     for m in _PARA_NUMBER.finditer(s):
-        if int(m.group(2)) == want:
-            cuts.append(m.end(1))
+        if m.start() < limit and int(m.group(2)) == want:
+            numbered.append(m.end(1))
             want += 1
+    cuts += numbered
+    if openers and opened_by_body is not None:
+        # Preamble paragraphs run together only in a body typed on one line,
+        # which opens with the acting body ("大会， 回顾… 关切… 1. 欢迎…"): a
+        # comma and a space before a verb elsewhere are inside a sentence.
+        alt = "|".join(map(re.escape, sorted(openers, key=len, reverse=True)))
+        end = numbered[0] if numbered else len(s)
+        cuts += [m.end() for m in re.finditer(rf"(?<=[，；。：]) (?=(?:{alt}))", s) if m.end() < end]
     if not cuts:
         return [s]
     pieces, pos = [], 0
@@ -220,8 +240,8 @@ def fold_punctuation(s: str) -> str:
 # and bare digits glued after a closing mark ("公约》，3并"). Each becomes the
 # superscript the rest of the reader knows, so footnotes work one way.
 _SLASH_MARK = re.compile(rf"(?<=[{_HAN}》”）。，；：、])(\d{{1,2}})/(?![\d/])|(?<=[。，；：])(\d{{1,2}})/(?=\d{{1,3}}\.(?!\d))")
-_PAREN_MARK = re.compile(rf"(?<=[{_HAN}》”])(?<!第)\((\d{{1,2}})\)(?=[{_HAN}，。；：、》”]|$)(?![款项段条目])")
-_BARE_MARK = re.compile(rf"(?<=[》”])(\d{{1,2}})(?=[，。；、]|$)|(?<=[》”][，。；])(\d{{1,2}})(?=[{_HAN}])(?![个名项次年月日号条款段届倍种位])")
+_PAREN_MARK = re.compile(rf"(?<=[{_HAN}》”])(?<![第条款段])\((\d{{1,2}})\)(?=[{_HAN}，。；：、》”]|$)(?![款项段条目和或及至、])")
+_BARE_MARK = re.compile(rf"(?<=[》”])(\d{{1,2}})(?=[，。；、]|$)|(?<=[》”][，。；])(\d{{1,2}})(?=[{_HAN}])(?![个名项次年月日号条款段届倍种位多余几来万千百亿])")
 
 
 def marks_by_style(s: str) -> dict[str, set[str]]:
@@ -245,6 +265,8 @@ def superscript_marks(s: str) -> str:
     '《全球行动计划》¹的执行；议定书²，见第6条第(1)款：(1)首先'
     >>> superscript_marks("《公约》2。第52/85号决议，3个国家；又注意到报告；3/2.又注意到")
     '《公约》²。第52/85号决议，3个国家；又注意到报告；³2.又注意到'
+    >>> superscript_marks("加入《公约》，30多个国家；《公约》第18条(3)和(4)款")
+    '加入《公约》，30多个国家；《公约》第18条(3)和(4)款'
     """
     s = _SLASH_MARK.sub(lambda m: (m.group(1) or m.group(2)).translate(DIGIT_TO_SUP), s)
     s = _PAREN_MARK.sub(lambda m: m.group(1).translate(DIGIT_TO_SUP), s)
