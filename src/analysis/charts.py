@@ -1127,7 +1127,8 @@ def _drawable_citations(graph: nx.DiGraph, lang: str) -> nx.DiGraph:
     corpus)."""
     g = graph.copy()
     corpus_bodies = [d.get("body") for _, d in g.nodes(data=True) if d.get("in_corpus") and d.get("body")]
-    own = max(set(corpus_bodies), key=corpus_bodies.count) if corpus_bodies else OWN_BODY
+    # the corpus's own body goes without saying only when the corpus is one body's
+    own = corpus_bodies[0] if len(set(corpus_bodies)) == 1 else None if corpus_bodies else OWN_BODY
     for v, d in g.nodes(data=True):
         kind = d.get("kind")
         in_corpus = d.get("in_corpus", kind == "corpus" or (kind is None and g.out_degree(v) > 0))

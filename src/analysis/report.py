@@ -115,9 +115,9 @@ def chart_specs(run: Run) -> list[tuple[str, pd.DataFrame, Callable[[str], objec
     prec = run.tables.get("precedents")
     if prec is not None and len(prec) and recs["resolution"].nunique() > 1:
         # per session when sessions hold several units (a session report), else per unit
-        by = "session" if len(sessions) < recs["resolution"].nunique() else "unit"
-        add("language_drift", precedents.drift(prec, by=by), lambda lang: timeline.plot_language_drift(
-            precedents.drift(prec, by=by, lang=lang), lang=lang))
+        drift_by = "session" if len(sessions) < recs["resolution"].nunique() else "unit"
+        add("language_drift", precedents.drift(prec, by=drift_by), lambda lang: timeline.plot_language_drift(
+            precedents.drift(prec, by=drift_by, lang=lang), lang=lang))
     return specs
 
 
