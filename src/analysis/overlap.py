@@ -89,6 +89,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .lexicon import read_yaml
+from .spans import many_shared_spans
 
 logger = logging.getLogger(__name__)
 
@@ -973,13 +974,8 @@ def shared_spans(
 
 
 def _spans_of(stripped: Sequence[str], a: Sequence[int], b: Sequence[int], min_len: int, max_spans: int):
-    out: list[list[str]] = []
-    last, index = -1, None
-    for i, j in zip(a, b):
-        if i != last:
-            last, index = i, _gram_index(stripped[i], min_len)
-        out.append(shared_spans(stripped[i], stripped[j], min_len, max_spans, index=index))
-    return out
+    """``shared_spans`` of every pair, computed on arrays (``analysis.spans``: same result)."""
+    return many_shared_spans(stripped, a, b, min_len, max_spans, SEP, _SPAN_TRIM, shared_spans)
 
 
 def _spans_shared(a: Sequence[int], b: Sequence[int]):

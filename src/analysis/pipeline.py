@@ -212,7 +212,7 @@ _PROJECT_DIR = _PACKAGE_DIR.parents[1]
 _INPUT_MODULES = ("__init__", "pipeline", "inputs", "text", "structure", "read", "formats", "numerals", "segment",
                   "schema", "lexicon", "bodies",
                   "tokenise", "classify", "citations")
-STAGE_MODULES = {"inputs": _INPUT_MODULES, "overlap": (*_INPUT_MODULES, "overlap")}
+STAGE_MODULES = {"inputs": _INPUT_MODULES, "overlap": (*_INPUT_MODULES, "overlap", "spans")}
 
 
 def code_fingerprint(stage: str | None = None) -> str:
