@@ -312,22 +312,30 @@ def _synthetic(n: int, seed: int = 7) -> pd.DataFrame:
 
 
 def test_blocks_stay_under_the_cell_budget(monkeypatch):
-    # The similarity matrix is computed in row chunks; record every block.
-    shapes = []
-    real = overlap.sp.csr_matrix.toarray
+    # The similarity matrix is computed in row chunks; record every block
+    # and every dense operand the chunks are multiplied with.
+    shapes, operands = [], []
+    real_block, real_matmul = overlap._block, overlap.sp.csr_matrix.__matmul__
 
-    def spy(self, *a, **k):
-        out = real(self, *a, **k)
-        shapes.append(out.shape)
+    def spy(*a, **k):
+        out = real_block(*a, **k)
+        shapes.append(out.T.shape)  # chunk rows x the rows from the chunk on
         return out
 
-    monkeypatch.setattr(overlap.sp.csr_matrix, "toarray", spy)
+    def spy_matmul(self, other):
+        if isinstance(other, np.ndarray):
+            operands.append(other.shape)
+        return real_matmul(self, other)
+
+    monkeypatch.setattr(overlap, "_block", spy)
+    monkeypatch.setattr(overlap.sp.csr_matrix, "__matmul__", spy_matmul)
     recs = _synthetic(600)
     settings = OverlapSettings(chunk_cells=600 * 50)
     pairs = overlap_pairs(recs, settings, tokens=_pair_tokens)
     n, step = 600, 50
-    blocks = [s for s in shapes if s[1] == step or s[0] == n]
+    blocks = [s for s in shapes if s[0] == step or s[1] == n]
     assert len(blocks) == n // step  # 600 rows in chunks of 50
+    assert operands and all(r * c <= settings.chunk_cells for r, c in operands)
     assert all(r * c <= settings.chunk_cells for r, c in blocks)
     # Only the upper triangle is computed: about half of the n x n cells.
     assert sum(r * c for r, c in blocks) <= n * n / 2 + n * step
