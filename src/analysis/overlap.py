@@ -1282,9 +1282,9 @@ def _shared_terms(X_tok: sp.csr_matrix, terms: np.ndarray, a: np.ndarray, b: np.
     within = np.arange(len(order)) - np.repeat(prod.indptr[:-1], counts)
     keep = order[within < top]
     kept_rows = rows[keep]
-    names = terms[prod.indices[keep]]
-    bounds = np.searchsorted(kept_rows, np.arange(prod.shape[0] + 1))
-    return [names[bounds[r] : bounds[r + 1]].tolist() for r in range(prod.shape[0])]
+    names = terms[prod.indices[keep]].tolist()  # one conversion, then slices of a Python list
+    bounds = np.searchsorted(kept_rows, np.arange(prod.shape[0] + 1)).tolist()
+    return [names[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:])]
 
 
 # --------------------------------------------------------------------------
