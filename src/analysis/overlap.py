@@ -63,6 +63,17 @@ matrix is symmetric); from each block every text keeps its best candidates
 (top-k, or all above the threshold up to ``max_neighbours``) and the rest is
 dropped. Memory is O(nnz(X) + chunk_cells + n * max_neighbours).
 
+Speed, and why the results do not change: a block is computed as sparse x
+dense (``_block``), which takes every similarity's float32 sum over the
+shared features in the same order as the sparse product, so scores and
+ties are bit for bit those of ``X @ X.T``; a row whose candidate list is
+full is offered only the entries at or above its current worst
+(``_update``), which can never change its best ``cap``. Shared spans are
+computed for all pairs at once on arrays (``analysis.spans``), with
+``shared_spans`` below as the definition they are tested against, pair by
+pair; ``benchmarks/compare_overlap.py`` compares whole tables of two
+versions on the benchmark corpora.
+
 Reruns: an ``OverlapMemo`` (kept by the pipeline between runs) supplies the
 shared spans of pairs already explained and the last neighbour search; when
 a few resolutions are added to a large corpus, only the new texts are
