@@ -214,6 +214,61 @@ def _extend(buf: _Buffer, x: np.ndarray, y: np.ndarray, w: int) -> np.ndarray:
     return np.minimum(length, cap)
 
 
+class SpanSearch:
+    """Pairs ``(a[k], b[k])`` of ``texts``, laid out once for their shared spans.
+
+    ``offsets(lo, hi)`` computes the spans of pairs lo..hi as arrays (cheap
+    to send back from a worker process; workers forked after the layout
+    share it), ``lists`` turns them into the lists of strings.
+    """
+
+    def __init__(self, texts: Sequence[str], a: Sequence[int], b: Sequence[int], min_len: int, max_spans: int,
+                 sep: str, trim: str):
+        self.texts = texts
+        self.a = np.asarray(a, dtype=np.int64)
+        self.b = np.asarray(b, dtype=np.int64)
+        self.min_len, self.max_spans = min_len, max_spans
+        self.buf = None
+        if len(self.a) and max_spans > 0:
+            # Only the texts the pairs name go into the buffer.
+            used, inv = np.unique(np.concatenate([self.a, self.b]), return_inverse=True)
+            self.buf = _Buffer([texts[int(t)] for t in used], min_len, sep, trim)
+            self.la, self.lb = inv[:len(self.a)], inv[len(self.a):]
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+    def offsets(self, lo: int = 0, hi: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(count, start, length): pair lo + k has ``count[k]`` spans (-1: left to
+        the one-pair definition), whose buffer starts and lengths follow each
+        other in ``start`` and ``length``."""
+        hi = len(self.a) if hi is None else hi
+        if self.buf is None or hi <= lo:
+            return np.zeros(max(hi - lo, 0), dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        buf = self.buf
+        la, lb = self.la[lo:hi], self.lb[lo:hi]
+        cost = np.cumsum(buf.vptr[lb + 1] - buf.vptr[lb])
+        parts = []
+        k, n = 0, hi - lo
+        while k < n:
+            stop = int(np.searchsorted(cost, (cost[k - 1] if k else 0) + BATCH_LOOKUPS, side="right"))
+            stop = min(max(stop, k + 1), n)
+            parts.append(_batch(buf, la[k:stop], lb[k:stop], self.min_len, self.max_spans))
+            k = stop
+        return tuple(np.concatenate([part[i] for part in parts]) for i in range(3))  # type: ignore[return-value]
+
+    def lists(self, count: np.ndarray, start: np.ndarray, length: np.ndarray,
+              one_pair: Callable[[str, str, int, int], list[str]]) -> list[list[str]]:
+        """The spans of all pairs as lists of strings, from ``offsets()``."""
+        joined = self.buf.joined if self.buf is not None else ""
+        spans = [joined[s:s + n] for s, n in zip(start.tolist(), length.tolist())]
+        bounds = np.concatenate([[0], np.cumsum(np.maximum(count, 0))]).tolist()
+        out = [spans[bounds[k]:bounds[k + 1]] for k in range(len(count))]
+        for k in np.flatnonzero(count < 0).tolist():  # undecided after MAX_ROUNDS rounds
+            out[k] = one_pair(self.texts[int(self.a[k])], self.texts[int(self.b[k])], self.min_len, self.max_spans)
+        return out
+
+
 def many_shared_spans(
     texts: Sequence[str],
     a: Sequence[int],
@@ -225,40 +280,19 @@ def many_shared_spans(
     one_pair: Callable[[str, str, int, int], list[str]],
 ) -> list[list[str]]:
     """``[one_pair(texts[i], texts[j], min_len, max_spans) for i, j in zip(a, b)]``, on arrays."""
-    a = np.asarray(a, dtype=np.int64)
-    b = np.asarray(b, dtype=np.int64)
-    n_pairs = len(a)
-    if n_pairs == 0:
-        return []
-    if max_spans <= 0:
-        return [[] for _ in range(n_pairs)]
-    # Only the texts the pairs name go into the buffer.
-    used, inv = np.unique(np.concatenate([a, b]), return_inverse=True)
-    sub = [texts[int(t)] for t in used]
-    buf = _Buffer(sub, min_len, sep, trim)
-    la, lb = inv[:n_pairs], inv[n_pairs:]
-    out: list[list[str] | None] = [None] * n_pairs
-    cost = np.cumsum(buf.vptr[lb + 1] - buf.vptr[lb])
-    lo = 0
-    while lo < n_pairs:
-        hi = int(np.searchsorted(cost, (cost[lo - 1] if lo else 0) + BATCH_LOOKUPS, side="right"))
-        hi = min(max(hi, lo + 1), n_pairs)
-        _batch(buf, la[lo:hi], lb[lo:hi], min_len, max_spans, out, lo)
-        lo = hi
-    for k in range(n_pairs):
-        if out[k] is None:  # undecided after MAX_ROUNDS rounds
-            out[k] = one_pair(texts[int(a[k])], texts[int(b[k])], min_len, max_spans)
-    return out  # type: ignore[return-value]
+    search = SpanSearch(texts, a, b, min_len, max_spans, sep, trim)
+    return search.lists(*search.offsets(), one_pair=one_pair)
 
 
-def _batch(buf: _Buffer, a: np.ndarray, b: np.ndarray, w: int, max_spans: int, out: list, offset: int) -> None:
+def _batch(buf: _Buffer, a: np.ndarray, b: np.ndarray, w: int, max_spans: int):
+    """(count, start, length) of the spans of one batch of pairs (see ``SpanSearch.offsets``)."""
     n = len(a)
     q, x, y, length = _runs(buf, a, b, w)
     xa, yb = buf.start[a], buf.start[b]
     ri, rj = x - xa[q], y - yb[q]  # positions within a and within b
     bits = max(int(buf.length.max()).bit_length(), 1) + 1
     if 3 * bits > 62:  # texts of half a million characters: keys would not fit
-        return
+        return np.full(n, -1, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     big = np.int64(1) << np.int64(bits)
     key = ((big - length) << np.int64(2 * bits)) | (ri << np.int64(bits)) | rj  # order of (-length, i, j)
     order = np.lexsort((key, q))
@@ -288,9 +322,7 @@ def _batch(buf: _Buffer, a: np.ndarray, b: np.ndarray, w: int, max_spans: int, o
         act = np.flatnonzero(((ptr < end) | has_part) & (n_out < max_spans))
         if not len(act):
             break
-        if rounds == MAX_ROUNDS:
-            for p in act:  # left to the one-pair definition
-                out[offset + int(p)] = None
+        if rounds == MAX_ROUNDS:  # left to the one-pair definition
             n_out[act] = -1
             break
         rounds += 1
@@ -368,10 +400,8 @@ def _batch(buf: _Buffer, a: np.ndarray, b: np.ndarray, w: int, max_spans: int, o
                 n_k = ((big - g_len) << np.int64(2 * bits)) | (n_i << np.int64(bits)) | n_j
                 pp, pk, pl = np.concatenate([pp, p]), np.concatenate([pk, n_k]), np.concatenate([pl, g_len])
                 pi, pj = np.concatenate([pi, n_i]), np.concatenate([pj, n_j])
-    joined = buf.joined
-    for p in np.flatnonzero(n_out >= 0):
-        k = int(n_out[p])
-        out[offset + int(p)] = [joined[s:s + l] for s, l in zip(out_s[p, :k].tolist(), out_l[p, :k].tolist())]
+    kept = np.arange(max_spans)[None, :] < n_out[:, None]
+    return n_out, out_s[kept], out_l[kept]
 
 
 def _free_parts(c_l, c_i, c_j, ti, tj, tl, valid, w):
