@@ -539,26 +539,54 @@ def _stripped(phrases: StockPhrases, text: str) -> str:
     return phrases.strip(text)
 
 
-def _distinct_stripped(texts: Sequence[str], phrases: StockPhrases) -> tuple[list[str], np.ndarray, np.ndarray]:
+#: The last call of ``_distinct_stripped`` (the pairs and the clusters of a run ask for the same texts).
+_LAST_DISTINCT: list = []
+
+
+def _distinct_stripped(texts: Sequence[str], phrases: StockPhrases, known: dict[str, str] | None = None,
+                       ) -> tuple[list[str], np.ndarray, np.ndarray]:
     """(uniq, inverse, mult): the distinct stripped texts in order of first occurrence.
 
     Each distinct raw text is stripped once; texts that differ only in a
     stripped phrase then coincide. Numbering by first occurrence makes the
     order of distinct texts that of their earliest rows, which the
-    neighbour expansion relies on for the tie-break.
+    neighbour expansion relies on for the tie-break. ``known`` maps raw
+    texts to their stripped text (the memo's, from the last run); it is
+    updated with this call's.
     """
-    raw_inv, raw_uniq = pd.factorize(pd.Series(list(texts), dtype=object).fillna(""), sort=False)
-    stripped_raw = [_stripped(phrases, str(t)) for t in raw_uniq]
+    texts = tuple(texts)
+    if _LAST_DISTINCT and _LAST_DISTINCT[0] is phrases and _LAST_DISTINCT[1] == texts:
+        result, mapping = _LAST_DISTINCT[2], _LAST_DISTINCT[3]
+        if known is not None and known is not mapping:
+            known.clear()
+            known.update(mapping)
+        return list(result[0]), result[1].copy(), result[2].copy()
+    raw_inv, raw_uniq = pd.factorize(pd.Series(texts, dtype=object).fillna(""), sort=False)
+    raw = [str(t) for t in raw_uniq]
+    if known is None:
+        stripped_raw = [_stripped(phrases, t) for t in raw]
+    else:
+        stripped_raw = [known.get(t) or _stripped(phrases, t) for t in raw]
+        known.clear()
+        known.update(zip(raw, stripped_raw))
     codes, uniq = pd.factorize(pd.Series(stripped_raw, dtype=object), sort=False)
     inverse = codes[raw_inv].astype(np.int64)
     mult = np.bincount(inverse, minlength=len(uniq)).astype(np.int64)
-    return [str(u) for u in uniq], inverse, mult
+    result = ([str(u) for u in uniq], inverse, mult)
+    _LAST_DISTINCT[:] = [phrases, texts, result, dict(zip(raw, stripped_raw))]
+    return list(result[0]), inverse.copy(), mult.copy()
 
 
 def _features(texts: Sequence[str], settings: OverlapSettings, tokens: TokenFn | None,
               memo: OverlapMemo | None = None) -> _Features:
     phrases = load_stock_phrases(settings.stock_phrases)
-    stripped, inverse, mult = _distinct_stripped(texts, phrases)
+    strip_key = (phrases.version, tuple(rx.pattern for rx in phrases.passes))
+    known = None
+    if memo is not None:
+        if memo.strip_key != strip_key:
+            memo.strip_key, memo.stripped = strip_key, {}
+        known = memo.stripped
+    stripped, inverse, mult = _distinct_stripped(texts, phrases, known)
     # The default tokeniser's cuts of texts seen in the last run are kept in
     # the memo; the tokeniser is loaded only when a text is new.
     cached = memo is not None and tokens is None and memo.token_params == (settings.tokeniser_backend,)
@@ -1112,7 +1140,8 @@ class OverlapMemo:
       new texts against all and re-scores the old texts' lists, instead of
       comparing every text with every other (see ``_incremental_search``).
     * The default tokeniser's tokens of the last run's stripped texts: a
-      rerun loads the tokeniser only for new texts.
+      rerun loads the tokeniser only for new texts; and each raw text's
+      stripped text, so a rerun strips only new texts.
     """
 
     def __init__(self, settings: OverlapSettings):
@@ -1120,6 +1149,9 @@ class OverlapMemo:
         self.search_params = _search_key(settings)
         self.token_params = (settings.tokeniser_backend,)
         self.tokens: dict[str, list[str]] = {}
+        #: Raw text -> stripped text, for the stock phrases of ``strip_key``.
+        self.strip_key: tuple | None = None
+        self.stripped: dict[str, str] = {}
         self.span_texts: list[str] = []
         self.span_keys = np.zeros(0, dtype=np.int64)
         #: The spans of those pairs: an Arrow list array, or the lists of the
@@ -1167,6 +1199,9 @@ class OverlapMemo:
                 memo.search = {**search, "texts": [texts[i] for i in search["texts"]]}
             if tuple(data.get("token_params", ())) == memo.token_params:
                 memo.tokens = {texts[i]: toks for i, toks in zip(data["tok_ix"], data["tokens"])}
+            if data.get("strip_key") is not None:
+                memo.strip_key = data["strip_key"]
+                memo.stripped = dict(zip(data["raw"], data["raw_stripped"]))
         except FileNotFoundError:
             pass
         except Exception as exc:  # a damaged memo is rebuilt, not fatal
@@ -1188,7 +1223,8 @@ class OverlapMemo:
         data = {"span_params": self.span_params, "texts": texts, "span_keys": self.span_keys,
                 "spans": self._span_array(), "search": None,
                 "token_params": self.token_params, "tok_ix": [at[t] for t in self.tokens],
-                "tokens": list(self.tokens.values())}
+                "tokens": list(self.tokens.values()), "strip_key": self.strip_key,
+                "raw": list(self.stripped), "raw_stripped": list(self.stripped.values())}
         if self.search is not None:
             data["search"] = {**self.search, "texts": [at[t] for t in self.search["texts"]],
                               "params": self.search_params}
@@ -1278,14 +1314,13 @@ def _all_spans(stripped: list[str], a: np.ndarray, b: np.ndarray, settings: Over
     if memo is None or memo.span_params != (settings.min_span, settings.max_spans):
         return _compute_spans(stripped, a, b, settings)
     found, where = memo.spans_of(stripped, a, b)
-    out: list = [None] * len(a)
+    out = np.empty(len(a), dtype=object)
     if found.any():
-        for k, spans in zip(np.flatnonzero(found).tolist(), memo.span_lists.take(where[found]).to_pylist()):
-            out[k] = spans
+        out[found] = _object_array(memo.span_lists.take(where[found]).to_pylist())
     todo = np.flatnonzero(~found)
     if len(todo):
-        for k, spans in zip(todo.tolist(), _compute_spans(stripped, a[todo], b[todo], settings)):
-            out[k] = spans
+        out[todo] = _object_array(_compute_spans(stripped, a[todo], b[todo], settings))
+    out = out.tolist()
     logger.info("shared spans: %d pairs of texts, %d from the memo", len(a), int(found.sum()))
     memo.span_texts = list(stripped)
     memo.span_keys = np.asarray(a, dtype=np.int64) * len(stripped) + np.asarray(b, dtype=np.int64)
