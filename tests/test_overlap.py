@@ -972,3 +972,13 @@ def test_spans_of_repetitive_texts_and_the_round_limit(monkeypatch):
     got = spans_mod.many_shared_spans(texts, a, b, 4, 5, SEP, overlap._SPAN_TRIM, one_pair)
     assert got == want and handed  # some pairs needed more than two rounds
     assert len(handed) < len(a)
+
+
+def test_explanations_in_small_batches_give_the_same_table(repeated_recs, tokens, monkeypatch):
+    # Shared terms and spans are computed a batch of pairs at a time on
+    # large corpora (memory); the batch size must not change a cell.
+    settings = OverlapSettings()
+    whole = overlap_pairs(repeated_recs, settings, tokens=tokens)
+    monkeypatch.setattr(overlap, "_TERMS_PAIRS", 7)
+    monkeypatch.setattr(spans_mod, "BATCH_LOOKUPS", 300)
+    pd.testing.assert_frame_equal(overlap_pairs(repeated_recs, settings, tokens=tokens), whole)

@@ -1363,6 +1363,10 @@ def _by_row_then_descending(rows: np.ndarray, values: np.ndarray) -> np.ndarray:
     return np.argsort(key, kind="stable")
 
 
+#: Pairs whose shared terms are computed together.
+_TERMS_PAIRS = 100_000
+
+
 def _shared_terms(X_tok: sp.csr_matrix, terms: np.ndarray, a: np.ndarray, b: np.ndarray, top: int) -> list[list[str]]:
     """For each pair, the shared tokens with the largest contribution to the token cosine.
 
@@ -1370,6 +1374,9 @@ def _shared_terms(X_tok: sp.csr_matrix, terms: np.ndarray, a: np.ndarray, b: np.
     """
     if X_tok.shape[1] == 0 or len(a) == 0:
         return [[] for _ in range(len(a))]
+    if len(a) > _TERMS_PAIRS:  # a batch at a time: the row copies of 500k pairs took 400 MB at once
+        return [t for lo in range(0, len(a), _TERMS_PAIRS)
+                for t in _shared_terms(X_tok, terms, a[lo:lo + _TERMS_PAIRS], b[lo:lo + _TERMS_PAIRS], top)]
     prod = X_tok[a].multiply(X_tok[b]).tocsr()
     prod.eliminate_zeros()
     prod.sort_indices()

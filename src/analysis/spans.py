@@ -72,23 +72,24 @@ class _Buffer:
         self.cp = cp
         self.stop = cp == ord(sep)
         uniq, ids = np.unique(cp, return_inverse=True)
-        self.ids = ids.astype(np.int64)
+        self.ids = ids.astype(np.int32)
         self.k = len(uniq)
         # Distance from each position to the next stop (sep) at or after it.
         n = len(cp)
         stops = np.flatnonzero(self.stop)
         nxt = stops[np.searchsorted(stops, np.arange(n))]
-        self.to_stop = nxt - np.arange(n)
+        self.to_stop = (nxt - np.arange(n)).astype(np.int32)
         # Trimming a reported span: next / previous position not in ``trim``.
         keep = ~np.isin(cp, np.array([ord(c) for c in set(trim)], dtype=np.uint32))
         kept = np.concatenate([[-1], np.flatnonzero(keep), [n]])  # with bounds on either side
         pos = np.arange(n)
-        self.next_kept = kept[np.searchsorted(kept, pos)]
-        self.prev_kept = kept[np.searchsorted(kept, pos, side="right") - 1]
+        self.next_kept = kept[np.searchsorted(kept, pos)].astype(np.int32)
+        self.prev_kept = kept[np.searchsorted(kept, pos, side="right") - 1].astype(np.int32)
+        del kept, pos, keep, stops, nxt
         # Four characters per word, to extend runs four at a time.
         self.words = None
         if self.k <= 1 << 16:
-            ids16 = np.concatenate([self.ids, np.zeros(4, dtype=np.int64)]).astype(np.uint64)
+            ids16 = np.concatenate([self.ids, np.zeros(4, dtype=np.int32)]).astype(np.uint64)
             self.words = (ids16[:n] | (ids16[1:n + 1] << np.uint64(16)) | (ids16[2:n + 2] << np.uint64(32))
                           | (ids16[3:n + 3] << np.uint64(48)))
         self._grams(min_len)
@@ -101,7 +102,7 @@ class _Buffer:
         valid = np.zeros(n, dtype=bool)
         valid[:last] = stops_before[w:w + last] == stops_before[:last]
         pos = np.flatnonzero(valid)
-        gram = self.ids[pos]
+        gram = self.ids[pos].astype(np.int64)
         if self.k ** w < 2**62:  # exact packing of w character ids
             for k in range(1, w):
                 gram = gram * self.k + self.ids[pos + k]
@@ -109,8 +110,6 @@ class _Buffer:
         else:  # one character more at a time, renumbered each time (exact)
             for k in range(1, w):
                 gram = _dense(gram * self.k + self.ids[pos + k])
-        self.gram = np.full(n, -1, dtype=np.int64)
-        self.gram[pos] = gram
         n_grams = int(gram.max()) + 1 if len(gram) else 1
         # Text of each valid position; positions grouped by text, ascending.
         text_of = np.searchsorted(self.start, pos, side="right") - 1
