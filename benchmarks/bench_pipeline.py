@@ -29,18 +29,27 @@ seed's vocabulary and layout (footnotes mid-text, headings, two annexes).
 Most recommendations then repeat one of the seed's 28 almost verbatim (80
 distinct texts among 26k), which the overlap stage exploits; ``--distinct``
 gives every lettered item a clause of seed wording of its own, so that
-nearly every recommendation is distinct (24k of 26k): the overlap stage's
-hard case, closer to a real corpus.
+nearly every recommendation is distinct (24k of 26k), but each still has
+hundreds of near copies (the seed item it was made from): the overlap
+stage's hard case. ``--realistic`` looks like a real corpus instead: every
+lettered item asks for something of its own, written in the seed's wording
+(a stock chapeau, then three to five clauses of seed phrases); about a
+third of the items take up an earlier resolution's request, reworded
+(clauses dropped or reordered, a near-synonym swapped), so that most
+recommendations have no or a few neighbours above the threshold, as the
+COP's do.
 
 Run it once (it takes minutes)::
 
     .venv/bin/python benchmarks/bench_pipeline.py --n 1000 --workdir /tmp/bench_pipeline
     .venv/bin/python benchmarks/bench_pipeline.py --n 1000 --workdir /tmp/bench_distinct --distinct
+    .venv/bin/python benchmarks/bench_pipeline.py --n 1000 --workdir /tmp/bench_real --realistic
     .venv/bin/python benchmarks/bench_pipeline.py --n 50 --workdir /tmp/bp50 --profile
 
 The figures are printed as a markdown table and written to
 ``benchmarks/results_pipeline.md`` (``results_pipeline_distinct.md`` with
-``--distinct``; ``--results`` to change).
+``--distinct``, ``results_pipeline_realistic.md`` with ``--realistic``;
+``--results`` to change).
 """
 
 from __future__ import annotations
@@ -97,10 +106,54 @@ def distinct_clause(rng: random.Random, pool: list[str]) -> str:
     return "并" + "".join(rng.choice(pool) for _ in range(rng.randint(3, 6)))
 
 
-def vary(seed_text: str, session: int, k: int, rng: random.Random, pool: list[str] | None = None) -> str:
+#: Stock chapeaux of the --realistic corpus (stripped by the overlap stage).
+CHAPEAUX = ("各国应考虑", "缔约国应", "鼓励各国", "请毒品和犯罪问题办公室继续", "吁请缔约国", "会员国不妨考虑")
+#: Near-synonyms a drafter swaps when taking up an earlier request.
+REWORDINGS = (("加强", "增强"), ("提供", "给予"), ("制定", "拟订"), ("确保", "保证"), ("促进", "推动"),
+              ("信息", "资料"), ("措施", "举措"), ("交流", "交换"))
+
+
+class Requests:
+    """What the items of the --realistic corpus ask for.
+
+    Each draw is, with probability ``reuse``, an earlier request (one of the
+    last ``window``) taken up again and reworded, else a new one: three to
+    five clauses of two to four seed phrases each. A request is thus taken
+    up about ``reuse / (1 - reuse)`` times on average, most never or once.
+    """
+
+    def __init__(self, rng: random.Random, pool: list[str], reuse: float = 0.35, window: int = 5000):
+        self.rng, self.pool, self.reuse, self.window = rng, pool, reuse, window
+        self.made: list[list[str]] = []
+
+    def draw(self) -> str:
+        rng = self.rng
+        if self.made and rng.random() < self.reuse:
+            clauses = list(rng.choice(self.made[-self.window:]))
+            if len(clauses) > 3 and rng.random() < 0.5:
+                clauses.pop(rng.randrange(1, len(clauses)))
+            if rng.random() < 0.5:
+                tail = clauses[1:]
+                rng.shuffle(tail)
+                clauses = clauses[:1] + tail
+            text = "，".join(clauses)
+            for a, b in REWORDINGS:
+                if a in text and rng.random() < 0.3:
+                    text = text.replace(a, b)
+        else:
+            clauses = ["".join(rng.choice(self.pool) for _ in range(rng.randint(2, 4)))
+                       for _ in range(rng.randint(3, 5))]
+            self.made.append(clauses)
+            text = "，".join(clauses)
+        return rng.choice(CHAPEAUX) + text
+
+
+def vary(seed_text: str, session: int, k: int, rng: random.Random, pool: list[str] | None = None,
+         requests: Requests | None = None) -> str:
     """One synthetic resolution: new number, swapped actors, items dropped or
     reordered per annex with consecutive letters; with ``pool``, every
-    lettered item also gets a clause of its own (no two items alike)."""
+    lettered item also gets a clause of its own (no two items alike); with
+    ``requests``, every lettered item asks for what ``requests`` draws."""
     lines = seed_text.splitlines()
     lines = [f"第 {session}/{k} 号决议" if _RES_LINE.match(l.strip()) else l for l in lines]
 
@@ -131,7 +184,10 @@ def vary(seed_text: str, session: int, k: int, rng: random.Random, pool: list[st
         drop.update(items[len(order):])
         for letter, slot, src in zip(_LETTERS, kept_slots, order):
             body = bodies[src]
-            if pool:
+            if requests is not None:
+                end = body[-1] if body and body[-1] in "；。;." else ""
+                body = requests.draw() + end
+            elif pool:
                 end = body[-1] if body and body[-1] in "；。;." else ""
                 body = body[: len(body) - len(end)] + "，" + distinct_clause(rng, pool) + end
             lines[slot] = f"({letter}) {body}"
@@ -145,7 +201,15 @@ def vary(seed_text: str, session: int, k: int, rng: random.Random, pool: list[st
     return "\n".join(out) + "\n"
 
 
-def build_corpus(n: int, raw_dir: Path, seed: int = 20221016, distinct: bool = False) -> tuple[list[Path], int]:
+def make_requests(args) -> Requests:
+    """The --realistic corpus's requests (their own random stream, so the files are reproducible)."""
+    return Requests(random.Random(args.seed + 7), phrase_pool(SEED.read_text(encoding="utf-8")))
+
+
+def build_corpus(n: int, raw_dir: Path, seed: int = 20221016, distinct: bool = False,
+                 requests: Requests | None = None) -> tuple[list[Path], int]:
+    """Write n resolutions into raw_dir; (their paths, total bytes). ``requests``
+    (--realistic) gives every lettered item its own request."""
     seed_text = SEED.read_text(encoding="utf-8")
     rng = random.Random(seed)
     pool = phrase_pool(seed_text) if distinct else None
@@ -153,7 +217,7 @@ def build_corpus(n: int, raw_dir: Path, seed: int = 20221016, distinct: bool = F
     paths, total = [], 0
     for i in range(n):
         session, k = numbering(i)
-        text = vary(seed_text, session, k, rng, pool)
+        text = vary(seed_text, session, k, rng, pool, requests)
         p = raw_dir / f"cop{session:02d}_res{session:02d}-{k:02d}_zh.txt"
         data = text.encode("utf-8")
         p.write_bytes(data)
@@ -279,6 +343,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--distinct", action="store_true",
                     help="give every lettered item a clause of its own, so that no two recommendations are alike "
                          "(the overlap stage's hard case; by default most items repeat the seed's)")
+    ap.add_argument("--realistic", action="store_true",
+                    help="every item asks for something of its own, a third reworded from earlier resolutions "
+                         "(most recommendations with no or a few neighbours above the threshold)")
     ap.add_argument("--rjieba-repeat", type=int, default=200, help="seed lines repeated this often")
     ap.add_argument("--repeat", type=int, default=5, help="incremental reruns (+1 file each) to take the median of")
     ap.add_argument("--profile", action="store_true", help="also profile one cold run (use a small --n)")
@@ -309,7 +376,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.workdir.exists():
         shutil.rmtree(args.workdir)
     t0 = time.perf_counter()
-    paths, total = build_corpus(args.n, raw, args.seed, args.distinct)
+    requests = make_requests(args) if args.realistic else None
+    paths, total = build_corpus(args.n, raw, args.seed, args.distinct, requests)
     log.info("corpus: %d files, %.1f MB in %.1f s", len(paths), total / 1e6, time.perf_counter() - t0)
     common = ["--workdir", str(args.workdir)]
 
@@ -324,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
         session, k = numbering(args.n + i)
         new = raw / f"cop{session:02d}_res{session:02d}-{k:02d}_zh.txt"
         new.write_text(vary(seed_text, session, k, random.Random(args.seed + 1 + i),
-                            phrase_pool(seed_text) if args.distinct else None), encoding="utf-8")
+                            phrase_pool(seed_text) if args.distinct else None, requests), encoding="utf-8")
         os.sync()
         log.info("incremental rerun %d of %d (warm cache, +1 file) ...", i + 1, max(1, args.repeat))
         incs.append(child("run", *common))
@@ -378,11 +446,14 @@ def main(argv: list[str] | None = None) -> int:
     else:
         rows.append(("rjieba backend", "not available in analysis.tokenise"))
     table = "| measure | value |\n|---|---|\n" + "\n".join(f"| {a} | {b} |" for a, b in rows)
-    kind = "every item given a clause of its own (`--distinct`)" if args.distinct else "items repeat the seed's"
+    kind = ("every item given a clause of its own (`--distinct`)" if args.distinct else
+            "every item its own request, a third reworded from earlier ones (`--realistic`)" if args.realistic else
+            "items repeat the seed's")
+    flag = " --distinct" if args.distinct else " --realistic" if args.realistic else ""
     head = (f"# Pipeline benchmark\n\n{datetime.now().strftime('%Y-%m-%d %H:%M')}, {machine()}, N = {args.n}, "
             f"{kind}.\n"
             f"Command: `.venv/bin/python benchmarks/bench_pipeline.py --n {args.n} --workdir {args.workdir}"
-            f"{' --distinct' if args.distinct else ''}`. "
+            f"{flag}`. "
             "Each measurement runs in a fresh process; `run()` wall includes the tokeniser's dictionary load, "
             "the bare-jieba figure does not. Stages are wall time: the tables are written while the corpus "
             "tables are computed, so 'writing' is what remains after them.\n\n")
@@ -390,7 +461,8 @@ def main(argv: list[str] | None = None) -> int:
     if prof:
         text += "\n## Profile (cold run)\n\n```\n" + prof["profile"][:6000] + "\n```\n"
     print(head + table)
-    results = args.results or (RESULTS.with_name("results_pipeline_distinct.md") if args.distinct else RESULTS)
+    results = args.results or (RESULTS.with_name("results_pipeline_distinct.md") if args.distinct else
+                               RESULTS.with_name("results_pipeline_realistic.md") if args.realistic else RESULTS)
     results.write_text(text, encoding="utf-8")
     return 0
 

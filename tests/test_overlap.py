@@ -312,22 +312,30 @@ def _synthetic(n: int, seed: int = 7) -> pd.DataFrame:
 
 
 def test_blocks_stay_under_the_cell_budget(monkeypatch):
-    # The similarity matrix is computed in row chunks; record every block.
-    shapes = []
-    real = overlap.sp.csr_matrix.toarray
+    # The similarity matrix is computed in row chunks; record every block
+    # and every dense operand the chunks are multiplied with.
+    shapes, operands = [], []
+    real_block, real_matmul = overlap._block, overlap.sp.csr_matrix.__matmul__
 
-    def spy(self, *a, **k):
-        out = real(self, *a, **k)
-        shapes.append(out.shape)
+    def spy(*a, **k):
+        out = real_block(*a, **k)
+        shapes.append(out.T.shape)  # chunk rows x the rows from the chunk on
         return out
 
-    monkeypatch.setattr(overlap.sp.csr_matrix, "toarray", spy)
+    def spy_matmul(self, other):
+        if isinstance(other, np.ndarray):
+            operands.append(other.shape)
+        return real_matmul(self, other)
+
+    monkeypatch.setattr(overlap, "_block", spy)
+    monkeypatch.setattr(overlap.sp.csr_matrix, "__matmul__", spy_matmul)
     recs = _synthetic(600)
     settings = OverlapSettings(chunk_cells=600 * 50)
     pairs = overlap_pairs(recs, settings, tokens=_pair_tokens)
     n, step = 600, 50
-    blocks = [s for s in shapes if s[1] == step or s[0] == n]
+    blocks = [s for s in shapes if s[0] == step or s[1] == n]
     assert len(blocks) == n // step  # 600 rows in chunks of 50
+    assert operands and all(r * c <= settings.chunk_cells for r, c in operands)
     assert all(r * c <= settings.chunk_cells for r, c in blocks)
     # Only the upper triangle is computed: about half of the n x n cells.
     assert sum(r * c for r, c in blocks) <= n * n / 2 + n * step
@@ -791,7 +799,8 @@ def test_span_memo_gives_the_same_table_and_explains_only_new_pairs(repeated_rec
     # the new text's pairs, plus any pair of old texts that became neighbours only now
     assert 0 < len(with_new) <= sum(computed) < len(all_pairs) / 2
     # A memo made with other span settings is not used.
-    assert overlap.OverlapMemo.load(path, OverlapSettings(min_span=5)).spans == {}
+    other = overlap.OverlapMemo.load(path, OverlapSettings(min_span=5))
+    assert other.span_lists is None and not other.span_keys.size
 
 
 def test_ngram_keys_are_the_char_ngrams_exactly():
@@ -886,3 +895,90 @@ def test_row_then_descending_sort_equals_lexsort():
     values = rng.choice(np.array([0.0, 0.25, 0.5, 1e-8, 3.0], dtype=np.float32), 2000)  # many ties
     for v in (values, values.astype(np.float64), np.where(values > 1, -values, values)):
         assert (overlap._by_row_then_descending(rows, v) == np.lexsort((-v, rows))).all()
+
+
+# --- shared spans on arrays (analysis.spans) against the one-pair definition ---
+
+from hypothesis import given, settings as hyp_settings, strategies as st  # noqa: E402
+
+from analysis import spans as spans_mod  # noqa: E402
+
+_ALPHABET = list("甲乙丙丁戊己庚") + ["，", "。", " ", "a", SEP]
+
+
+def _many(texts, a, b, min_len=4, max_spans=3):
+    return spans_mod.many_shared_spans(texts, a, b, min_len, max_spans, SEP, overlap._SPAN_TRIM, shared_spans)
+
+
+def _variants(base: str, rng: random.Random, m: int) -> list[str]:
+    """m edits of base: characters inserted or deleted, pieces moved (reordered clauses)."""
+    out = []
+    for _ in range(m):
+        t = list(base)
+        for _ in range(rng.randint(0, 6)):
+            op, k = rng.random(), rng.randint(0, len(t))
+            if op < 0.4:
+                t.insert(k, rng.choice(_ALPHABET))
+            elif op < 0.7 and t:
+                del t[min(k, len(t) - 1)]
+            elif t:
+                i = rng.randint(0, len(t) - 1)
+                j = rng.randint(i, len(t))
+                t = t[j:] + t[i:j] + t[:i]
+        out.append("".join(t))
+    return out
+
+
+@hyp_settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), min_len=st.integers(2, 6), max_spans=st.sampled_from([0, 1, 3, 10]))
+def test_spans_on_arrays_equal_the_one_pair_definition(seed, min_len, max_spans):
+    rng = random.Random(seed)
+    base = "".join(rng.choice(_ALPHABET) for _ in range(rng.randint(0, 50)))
+    texts = _variants(base, rng, rng.randint(2, 8))
+    a = [rng.randrange(len(texts)) for _ in range(12)]
+    b = [rng.randrange(len(texts)) for _ in range(12)]
+    want = [shared_spans(texts[i], texts[j], min_len, max_spans) for i, j in zip(a, b)]
+    assert _many(texts, a, b, min_len, max_spans) == want
+
+
+def test_spans_on_arrays_equal_the_definition_on_real_recommendations(seed_recs):
+    # Every ordered pair of the seed's stripped recommendations (and each with
+    # itself), in batches small enough to split the work.
+    texts = [strip_stock_phrases(t) for t in seed_recs["text"]]
+    a, b = np.divmod(np.arange(len(texts) ** 2), len(texts))
+    want = [shared_spans(texts[i], texts[j]) for i, j in zip(a, b)]
+    assert any(len(w) == 3 for w in want) and any(w == [] for w in want)
+    assert _many(texts, a, b) == want
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(spans_mod, "BATCH_LOOKUPS", 500)
+        assert _many(texts, a, b) == want
+
+
+def test_spans_of_repetitive_texts_and_the_round_limit(monkeypatch):
+    # A phrase repeated many times gives many runs on many diagonals that the
+    # greedy choice cuts one by one; past MAX_ROUNDS rounds a pair is handed
+    # to the one-pair definition. Both ways give the definition's spans.
+    texts = ["培训法官" * 12, "培训法官" * 5 + "，培训检察官" * 3, "法官培训" * 7 + "加强合作", "", "培训"]
+    a, b = np.divmod(np.arange(len(texts) ** 2), len(texts))
+    want = [shared_spans(texts[i], texts[j], 4, 5) for i, j in zip(a, b)]
+    assert _many(texts, a, b, 4, 5) == want
+    handed: list[tuple[str, str]] = []
+
+    def one_pair(x, y, min_len, max_spans):
+        handed.append((x, y))
+        return shared_spans(x, y, min_len, max_spans)
+
+    monkeypatch.setattr(spans_mod, "MAX_ROUNDS", 2)
+    got = spans_mod.many_shared_spans(texts, a, b, 4, 5, SEP, overlap._SPAN_TRIM, one_pair)
+    assert got == want and handed  # some pairs needed more than two rounds
+    assert len(handed) < len(a)
+
+
+def test_explanations_in_small_batches_give_the_same_table(repeated_recs, tokens, monkeypatch):
+    # Shared terms and spans are computed a batch of pairs at a time on
+    # large corpora (memory); the batch size must not change a cell.
+    settings = OverlapSettings()
+    whole = overlap_pairs(repeated_recs, settings, tokens=tokens)
+    monkeypatch.setattr(overlap, "_TERMS_PAIRS", 7)
+    monkeypatch.setattr(spans_mod, "BATCH_LOOKUPS", 300)
+    pd.testing.assert_frame_equal(overlap_pairs(repeated_recs, settings, tokens=tokens), whole)

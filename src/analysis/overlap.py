@@ -63,6 +63,17 @@ matrix is symmetric); from each block every text keeps its best candidates
 (top-k, or all above the threshold up to ``max_neighbours``) and the rest is
 dropped. Memory is O(nnz(X) + chunk_cells + n * max_neighbours).
 
+Speed, and why the results do not change: a block is computed as sparse x
+dense (``_block``), which takes every similarity's float32 sum over the
+shared features in the same order as the sparse product, so scores and
+ties are bit for bit those of ``X @ X.T``; a row whose candidate list is
+full is offered only the entries at or above its current worst
+(``_update``), which can never change its best ``cap``. Shared spans are
+computed for all pairs at once on arrays (``analysis.spans``), with
+``shared_spans`` below as the definition they are tested against, pair by
+pair; ``benchmarks/compare_overlap.py`` compares whole tables of two
+versions on the benchmark corpora.
+
 Reruns: an ``OverlapMemo`` (kept by the pipeline between runs) supplies the
 shared spans of pairs already explained and the last neighbour search; when
 a few resolutions are added to a large corpus, only the new texts are
@@ -89,6 +100,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .lexicon import read_yaml
+from .spans import SpanSearch
 
 logger = logging.getLogger(__name__)
 
@@ -527,26 +539,54 @@ def _stripped(phrases: StockPhrases, text: str) -> str:
     return phrases.strip(text)
 
 
-def _distinct_stripped(texts: Sequence[str], phrases: StockPhrases) -> tuple[list[str], np.ndarray, np.ndarray]:
+#: The last call of ``_distinct_stripped`` (the pairs and the clusters of a run ask for the same texts).
+_LAST_DISTINCT: list = []
+
+
+def _distinct_stripped(texts: Sequence[str], phrases: StockPhrases, known: dict[str, str] | None = None,
+                       ) -> tuple[list[str], np.ndarray, np.ndarray]:
     """(uniq, inverse, mult): the distinct stripped texts in order of first occurrence.
 
     Each distinct raw text is stripped once; texts that differ only in a
     stripped phrase then coincide. Numbering by first occurrence makes the
     order of distinct texts that of their earliest rows, which the
-    neighbour expansion relies on for the tie-break.
+    neighbour expansion relies on for the tie-break. ``known`` maps raw
+    texts to their stripped text (the memo's, from the last run); it is
+    updated with this call's.
     """
-    raw_inv, raw_uniq = pd.factorize(pd.Series(list(texts), dtype=object).fillna(""), sort=False)
-    stripped_raw = [_stripped(phrases, str(t)) for t in raw_uniq]
+    texts = tuple(texts)
+    if _LAST_DISTINCT and _LAST_DISTINCT[0] is phrases and _LAST_DISTINCT[1] == texts:
+        result, mapping = _LAST_DISTINCT[2], _LAST_DISTINCT[3]
+        if known is not None and known is not mapping:
+            known.clear()
+            known.update(mapping)
+        return list(result[0]), result[1].copy(), result[2].copy()
+    raw_inv, raw_uniq = pd.factorize(pd.Series(texts, dtype=object).fillna(""), sort=False)
+    raw = [str(t) for t in raw_uniq]
+    if known is None:
+        stripped_raw = [_stripped(phrases, t) for t in raw]
+    else:
+        stripped_raw = [known.get(t) or _stripped(phrases, t) for t in raw]
+        known.clear()
+        known.update(zip(raw, stripped_raw))
     codes, uniq = pd.factorize(pd.Series(stripped_raw, dtype=object), sort=False)
     inverse = codes[raw_inv].astype(np.int64)
     mult = np.bincount(inverse, minlength=len(uniq)).astype(np.int64)
-    return [str(u) for u in uniq], inverse, mult
+    result = ([str(u) for u in uniq], inverse, mult)
+    _LAST_DISTINCT[:] = [phrases, texts, result, dict(zip(raw, stripped_raw))]
+    return list(result[0]), inverse.copy(), mult.copy()
 
 
 def _features(texts: Sequence[str], settings: OverlapSettings, tokens: TokenFn | None,
               memo: OverlapMemo | None = None) -> _Features:
     phrases = load_stock_phrases(settings.stock_phrases)
-    stripped, inverse, mult = _distinct_stripped(texts, phrases)
+    strip_key = (phrases.version, tuple(rx.pattern for rx in phrases.passes))
+    known = None
+    if memo is not None:
+        if memo.strip_key != strip_key:
+            memo.strip_key, memo.stripped = strip_key, {}
+        known = memo.stripped
+    stripped, inverse, mult = _distinct_stripped(texts, phrases, known)
     # The default tokeniser's cuts of texts seen in the last run are kept in
     # the memo; the tokeniser is loaded only when a text is new.
     cached = memo is not None and tokens is None and memo.token_params == (settings.tokeniser_backend,)
@@ -648,6 +688,53 @@ def _pool(jobs: int):
     return mp.get_context("fork").Pool(jobs)
 
 
+def _offer(best_v: np.ndarray, best_i: np.ndarray, rows: np.ndarray, vals: np.ndarray, idx: np.ndarray) -> None:
+    """Merge candidates (row, value, index) into the full lists ``best_v``/``best_i``
+    (in place): each row keeps its best ``cap`` by (-value, index)."""
+    if not len(rows):
+        return
+    cap = best_v.shape[1]
+    touched = np.unique(rows)
+    all_r = np.concatenate([np.repeat(touched, cap), rows])
+    all_v = np.concatenate([best_v[touched].ravel(), vals])
+    all_i = np.concatenate([best_i[touched].ravel(), idx])
+    o = np.lexsort((all_i, -all_v, all_r))
+    all_r, all_v, all_i = all_r[o], all_v[o], all_i[o]
+    pos = np.arange(len(all_r)) - np.searchsorted(all_r, all_r, side="left")
+    keep = pos < cap
+    best_v[all_r[keep], pos[keep]] = all_v[keep]
+    best_i[all_r[keep], pos[keep]] = all_i[keep]
+
+
+def _update(best_v: np.ndarray, best_i: np.ndarray, rows: np.ndarray, vals: np.ndarray, idx0: int) -> None:
+    """Offer row ``rows[k]`` the candidates ``vals[k]`` (indices ``idx0 + column``).
+
+    Only entries at or above a row's current ``cap``-th best can enter its
+    list (ties are then decided by index), so a row whose list is full is
+    offered those alone: on a large corpus, a few of the thousands of
+    columns. A row whose list is not full yet (the first chunk), or that
+    many entries would enter, takes the whole row through ``_top``. Both
+    keep each row's best ``cap`` by (-similarity, index), as the search
+    always did.
+    """
+    cap = best_v.shape[1]
+    width = vals.shape[1]
+    lb = best_v[rows].min(axis=1)
+    full = best_i[rows].min(axis=1) >= 0
+    enter = vals >= lb[:, None]
+    counts = enter.sum(axis=1)
+    dense = ~full | (counts > max(4 * cap, width // 8))
+    d = np.flatnonzero(dense)
+    if len(d):
+        cols = np.broadcast_to(np.arange(idx0, idx0 + width, dtype=np.int64), (len(d), width))
+        v, i = _top(vals[d], cols, cap)
+        best_v[rows[d]], best_i[rows[d]] = _merge(best_v[rows[d]], best_i[rows[d]], v, i)
+    if len(d) < len(rows):
+        enter[d] = False
+        r, c = np.nonzero(enter)
+        _offer(best_v, best_i, rows[r], vals[r, c], idx0 + c.astype(np.int64))
+
+
 def _scan(
     X: sp.csr_matrix,
     settings: OverlapSettings,
@@ -670,31 +757,77 @@ def _scan(
     for s in starts:
         e = min(n, s + step)
         m = e - s
-        # m x (n - s): row r is recommendation s + r, column c is s + c.
-        block = (X[s:] @ X[s:e].T).toarray().T
+        # (n - s) x m: row r is recommendation s + r, column c is s + c.
+        block = _block(X, s, e, settings.chunk_cells)
         block[np.arange(m), np.arange(m)] = -1.0  # never one's own neighbour
         hit = block >= settings.threshold
         if w is None:
-            above[s:e] += hit.sum(axis=1)
+            above[s:e] += hit.sum(axis=0)
         else:
-            above[s:e] += np.rint(hit.astype(np.float32) @ w[s:]).astype(np.int64)
-        # Rows of the chunk: every column from s on (columns before s come
-        # from earlier chunks, through their columns).
-        cols = np.broadcast_to(np.arange(s, n, dtype=np.int64), block.shape)
-        v, i = _top(block, cols, cap)
-        best_v[s:e], best_i[s:e] = _merge(best_v[s:e], best_i[s:e], v, i)
+            above[s:e] += np.rint(w[s:] @ hit.astype(np.float32)).astype(np.int64)
+        # Rows of the chunk: every row from s on (rows before s come from
+        # earlier chunks, through their rows).
+        _update(best_v, best_i, np.arange(s, e), np.ascontiguousarray(block.T), s)
         if e < n:
             # Later rows see this chunk's rows as candidates.
             if w is None:
-                above[e:] += hit[:, m:].sum(axis=0)
+                above[e:] += hit[m:].sum(axis=1)
             else:
-                above[e:] += np.rint(w[s:e] @ hit[:, m:].astype(np.float32)).astype(np.int64)
-            later = np.ascontiguousarray(block[:, m:].T)  # (n - e) x m
-            rows = np.broadcast_to(np.arange(s, e, dtype=np.int64), later.shape)
-            v, i = _top(later, rows, cap)
-            best_v[e:], best_i[e:] = _merge(best_v[e:], best_i[e:], v, i)
+                above[e:] += np.rint(hit[m:].astype(np.float32) @ w[s:e]).astype(np.int64)
+            _update(best_v, best_i, np.arange(e, n), block[m:], s)
         del block, hit
     return best_v, best_i, above
+
+
+#: Columns of the dense operand multiplied at a time: 64 float32 columns of a
+#: few thousand features stay in a core's cache (18% faster than 333 at once
+#: on the distinct benchmark corpus; 32 and 128 were slower).
+_PRODUCT_COLUMNS = 64
+
+
+def _block(X: sp.csr_matrix, s: int, e: int, cells: int) -> np.ndarray:
+    """``(X[s:] @ X[s:e].T).toarray()``, computed as sparse x dense.
+
+    The chunk's rows are laid out dense over the features they use (every
+    other feature meets a row of zeros), and scipy multiplies X[s:] by that
+    array: each entry is the same float32 sum, taken in the same order, as
+    in the sparse product (the added terms are exact zeros), without the
+    sparse product's counting pass and the conversion of its result. On
+    the distinct benchmark corpus this took the search from 21 to 15 s.
+    The dense operand is kept under ``cells`` cells: chunks whose rows use
+    many features are multiplied a few rows at a time. Where most entries
+    of X[s:] are of features the chunk lacks (texts that differ), they are
+    left out of the product: they only add zeros.
+    """
+    n = X.shape[0]
+    out = np.empty((n - s, e - s), dtype=np.float32)
+    lo = X.indptr[s]
+    c0 = s
+    while c0 < e:
+        c1 = e
+        while True:
+            sub = X[c0:c1]
+            used = np.unique(sub.indices)
+            if (len(used) + 1) * (c1 - c0) <= cells or c1 - c0 == 1:
+                break
+            c1 = c0 + max(1, (c1 - c0) // 2)
+        remap = np.full(X.shape[1], len(used), dtype=np.int32)  # features the rows lack -> the zero row
+        remap[used] = np.arange(len(used), dtype=np.int32)
+        dense = np.zeros((len(used) + 1, c1 - c0), dtype=np.float32)
+        dense[remap[sub.indices], np.repeat(np.arange(c1 - c0), np.diff(sub.indptr))] = sub.data
+        cols = remap[X.indices[lo:]]
+        inside = cols < len(used)
+        if inside.mean() < 0.8:  # drop the entries that meet the zero row (exact zeros)
+            kept = np.concatenate([[0], np.cumsum(inside)])
+            rest = sp.csr_matrix((X.data[lo:][inside], cols[inside], kept[X.indptr[s:] - lo]),
+                                 shape=(n - s, len(used) + 1))
+        else:
+            rest = sp.csr_matrix((X.data[lo:], cols, X.indptr[s:] - lo), shape=(n - s, len(used) + 1))
+        for k in range(0, c1 - c0, _PRODUCT_COLUMNS):  # a slice of the dense operand stays in cache
+            part = np.ascontiguousarray(dense[:, k:k + _PRODUCT_COLUMNS])
+            out[:, c0 - s + k:c0 - s + k + part.shape[1]] = rest @ part
+        c0 = c1
+    return out
 
 
 def _scan_shared(starts: Sequence[int], step: int, cap: int):
@@ -972,19 +1105,8 @@ def shared_spans(
     return out
 
 
-def _spans_of(stripped: Sequence[str], a: Sequence[int], b: Sequence[int], min_len: int, max_spans: int):
-    out: list[list[str]] = []
-    last, index = -1, None
-    for i, j in zip(a, b):
-        if i != last:
-            last, index = i, _gram_index(stripped[i], min_len)
-        out.append(shared_spans(stripped[i], stripped[j], min_len, max_spans, index=index))
-    return out
-
-
-def _spans_shared(a: Sequence[int], b: Sequence[int]):
-    settings = _SHARED["settings"]
-    return _spans_of(_SHARED["stripped"], a, b, settings.min_span, settings.max_spans)
+def _spans_shared(lo: int, hi: int):
+    return _SHARED["spans"].offsets(lo, hi)
 
 
 #: The incremental neighbour search is used from this many distinct texts on
@@ -1008,13 +1130,18 @@ class OverlapMemo:
     * Shared spans of pairs of stripped texts: they depend on the two texts
       alone (and on ``min_span``/``max_spans``), so pairs explained before
       are not explained again (in a corpus of distinct texts that was most
-      of the stage's time). Only the pairs of the last call are kept.
+      of the stage's time). Only the pairs of the last call are kept, by
+      the numbers of their texts in ``span_texts`` (``span_keys``: sorted
+      ``a * len(span_texts) + b``) with their spans as one Arrow list
+      array: half a million pairs load and save in a fraction of a second,
+      where a dictionary of string pairs and lists took seconds.
     * The last neighbour search (each distinct text's nearest texts), so
       that a run adding a few resolutions to a large corpus searches the
       new texts against all and re-scores the old texts' lists, instead of
       comparing every text with every other (see ``_incremental_search``).
     * The default tokeniser's tokens of the last run's stripped texts: a
-      rerun loads the tokeniser only for new texts.
+      rerun loads the tokeniser only for new texts; and each raw text's
+      stripped text, so a rerun strips only new texts.
     """
 
     def __init__(self, settings: OverlapSettings):
@@ -1022,9 +1149,35 @@ class OverlapMemo:
         self.search_params = _search_key(settings)
         self.token_params = (settings.tokeniser_backend,)
         self.tokens: dict[str, list[str]] = {}
-        self.spans: dict[tuple[str, str], list[str]] = {}
-        self.used: set[tuple[str, str]] = set()
+        #: Raw text -> stripped text, for the stock phrases of ``strip_key``.
+        self.strip_key: tuple | None = None
+        self.stripped: dict[str, str] = {}
+        self.span_texts: list[str] = []
+        self.span_keys = np.zeros(0, dtype=np.int64)
+        #: The spans of those pairs: an Arrow list array, or the lists of the
+        #: last call (converted when saved, which the pipeline does in the background).
+        self.span_lists: pa.ListArray | list | None = None
         self.search: dict | None = None  # texts, best (indices into texts), above, cap, new
+
+    def _span_array(self) -> pa.ListArray | None:
+        if isinstance(self.span_lists, list):
+            self.span_lists = pa.array(self.span_lists, type=pa.list_(pa.string()))
+        return self.span_lists
+
+    def spans_of(self, stripped: Sequence[str], a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(found, where): which pairs (stripped[a[k]], stripped[b[k]]) the memo
+        holds, and their rows in ``span_lists``."""
+        found = np.zeros(len(a), dtype=bool)
+        where = np.zeros(len(a), dtype=np.int64)
+        if self._span_array() is None or not len(self.span_keys) or not len(a):
+            return found, where
+        at = {t: i for i, t in enumerate(self.span_texts)}
+        old = np.fromiter((at.get(t, -1) for t in stripped), dtype=np.int64, count=len(stripped))
+        oa, ob = old[a], old[b]
+        keys = oa * len(self.span_texts) + ob
+        where = np.minimum(np.searchsorted(self.span_keys, keys), len(self.span_keys) - 1)
+        found = (oa >= 0) & (ob >= 0) & (self.span_keys[where] == keys)
+        return found, where
 
     @classmethod
     def load(cls, path: str | Path, settings: OverlapSettings) -> "OverlapMemo":
@@ -1037,30 +1190,41 @@ class OverlapMemo:
             with open(path, "rb") as fh:
                 data = pickle.load(fh)
             texts = data["texts"]
-            if tuple(data["span_params"]) == memo.span_params:
-                memo.spans = {(texts[i], texts[j]): sp_ for i, j, sp_ in zip(data["ia"], data["ib"], data["spans"])}
+            if tuple(data["span_params"]) == memo.span_params and data["spans"] is not None:
+                memo.span_texts = texts
+                memo.span_keys = np.asarray(data["span_keys"], dtype=np.int64)
+                memo.span_lists = data["spans"]
             search = data.get("search")
             if search is not None and tuple(search["params"]) == memo.search_params:
                 memo.search = {**search, "texts": [texts[i] for i in search["texts"]]}
             if tuple(data.get("token_params", ())) == memo.token_params:
                 memo.tokens = {texts[i]: toks for i, toks in zip(data["tok_ix"], data["tokens"])}
+            if data.get("strip_key") is not None:
+                memo.strip_key = data["strip_key"]
+                memo.stripped = dict(zip(data["raw"], data["raw_stripped"]))
         except FileNotFoundError:
             pass
         except Exception as exc:  # a damaged memo is rebuilt, not fatal
             logger.warning("overlap memo %s unreadable (%s); it is rebuilt", path, exc)
+            memo = cls(settings)
         return memo
 
     def save(self, path: str | Path) -> None:
         import pickle
 
-        keep = [k for k in self.spans if k in self.used]
-        texts = sorted({t for k in keep for t in k} | set(self.search["texts"] if self.search else ())
-                       | set(self.tokens))
+        # One list of texts for the three parts: the spans' first (their keys
+        # number them so), then any other the search or the tokens name.
+        texts = list(self.span_texts)
         at = {t: i for i, t in enumerate(texts)}
-        data = {"span_params": self.span_params, "texts": texts, "ia": [at[a] for a, _ in keep],
-                "ib": [at[b] for _, b in keep], "spans": [self.spans[k] for k in keep], "search": None,
+        for t in [*(self.search["texts"] if self.search else ()), *self.tokens]:
+            if t not in at:
+                at[t] = len(texts)
+                texts.append(t)
+        data = {"span_params": self.span_params, "texts": texts, "span_keys": self.span_keys,
+                "spans": self._span_array(), "search": None,
                 "token_params": self.token_params, "tok_ix": [at[t] for t in self.tokens],
-                "tokens": list(self.tokens.values())}
+                "tokens": list(self.tokens.values()), "strip_key": self.strip_key,
+                "raw": list(self.stripped), "raw_stripped": list(self.stripped.values())}
         if self.search is not None:
             data["search"] = {**self.search, "texts": [at[t] for t in self.search["texts"]],
                               "params": self.search_params}
@@ -1145,37 +1309,45 @@ def _incremental_search(X: sp.csr_matrix, settings: OverlapSettings, cap: int, m
 
 def _all_spans(stripped: list[str], a: np.ndarray, b: np.ndarray, settings: OverlapSettings,
                memo: OverlapMemo | None = None) -> list[list[str]]:
-    """shared_spans for every pair (those in ``memo`` are taken from it)."""
+    """shared_spans for every pair (those in ``memo`` are taken from it); the
+    memo then holds these pairs. ``a * len(stripped) + b`` is sorted."""
     if memo is None or memo.span_params != (settings.min_span, settings.max_spans):
         return _compute_spans(stripped, a, b, settings)
-    keys = [(stripped[i], stripped[j]) for i, j in zip(a.tolist(), b.tolist())]
-    memo.used.update(keys)
-    todo = np.array([k not in memo.spans for k in keys], dtype=bool)
-    if todo.any():
-        fresh = _compute_spans(stripped, a[todo], b[todo], settings)
-        for pos, spans in zip(np.flatnonzero(todo).tolist(), fresh):
-            memo.spans[keys[pos]] = spans
-    logger.info("shared spans: %d pairs of texts, %d from the memo", len(keys), len(keys) - int(todo.sum()))
-    return [memo.spans[k] for k in keys]
+    found, where = memo.spans_of(stripped, a, b)
+    out = np.empty(len(a), dtype=object)
+    if found.any():
+        out[found] = _object_array(memo.span_lists.take(where[found]).to_pylist())
+    todo = np.flatnonzero(~found)
+    if len(todo):
+        out[todo] = _object_array(_compute_spans(stripped, a[todo], b[todo], settings))
+    out = out.tolist()
+    logger.info("shared spans: %d pairs of texts, %d from the memo", len(a), int(found.sum()))
+    memo.span_texts = list(stripped)
+    memo.span_keys = np.asarray(a, dtype=np.int64) * len(stripped) + np.asarray(b, dtype=np.int64)
+    memo.span_lists = out
+    return out
 
 
 def _compute_spans(stripped: list[str], a: np.ndarray, b: np.ndarray, settings: OverlapSettings) -> list[list[str]]:
-    """shared_spans for every pair; pairs come grouped by a, so a's index is built once."""
-    a_list, b_list = a.tolist(), b.tolist()
-    jobs = settings.jobs if len(a_list) >= PARALLEL_MIN_PAIRS else 1
-    bounds = np.linspace(0, len(a_list), jobs * 4 + 1).astype(int)
-    _SHARED.update(stripped=stripped, settings=settings)  # before the fork
-    try:
-        pool = _pool(jobs)
-        if pool is None:
-            return _spans_of(stripped, a_list, b_list, settings.min_span, settings.max_spans)
-        with pool:
-            parts = pool.starmap(
-                _spans_shared, [(a_list[lo:hi], b_list[lo:hi]) for lo, hi in zip(bounds[:-1], bounds[1:])]
-            )
-    finally:
-        _SHARED.clear()
-    return [spans for part in parts for spans in part]
+    """shared_spans for every pair (``analysis.spans``). With workers, the texts
+    are laid out once before the fork and each worker sends back arrays."""
+    search = SpanSearch(stripped, a, b, settings.min_span, settings.max_spans, SEP, _SPAN_TRIM)
+    jobs = settings.jobs if len(search) >= PARALLEL_MIN_PAIRS else 1
+    pool = None
+    if jobs > 1:
+        _SHARED.update(spans=search)  # before the fork: the workers inherit it
+        try:
+            pool = _pool(jobs)
+            if pool is not None:
+                bounds = np.linspace(0, len(search), jobs * 2 + 1).astype(int).tolist()
+                with pool:
+                    parts = pool.starmap(_spans_shared, list(zip(bounds[:-1], bounds[1:])))
+                offsets = tuple(np.concatenate([part[i] for part in parts]) for i in range(3))
+        finally:
+            _SHARED.clear()
+    if pool is None:
+        offsets = search.offsets()
+    return search.lists(*offsets, one_pair=shared_spans)
 
 
 def _by_row_then_descending(rows: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -1191,6 +1363,10 @@ def _by_row_then_descending(rows: np.ndarray, values: np.ndarray) -> np.ndarray:
     return np.argsort(key, kind="stable")
 
 
+#: Pairs whose shared terms are computed together.
+_TERMS_PAIRS = 100_000
+
+
 def _shared_terms(X_tok: sp.csr_matrix, terms: np.ndarray, a: np.ndarray, b: np.ndarray, top: int) -> list[list[str]]:
     """For each pair, the shared tokens with the largest contribution to the token cosine.
 
@@ -1198,6 +1374,9 @@ def _shared_terms(X_tok: sp.csr_matrix, terms: np.ndarray, a: np.ndarray, b: np.
     """
     if X_tok.shape[1] == 0 or len(a) == 0:
         return [[] for _ in range(len(a))]
+    if len(a) > _TERMS_PAIRS:  # a batch at a time: the row copies of 500k pairs took 400 MB at once
+        return [t for lo in range(0, len(a), _TERMS_PAIRS)
+                for t in _shared_terms(X_tok, terms, a[lo:lo + _TERMS_PAIRS], b[lo:lo + _TERMS_PAIRS], top)]
     prod = X_tok[a].multiply(X_tok[b]).tocsr()
     prod.eliminate_zeros()
     prod.sort_indices()
@@ -1210,9 +1389,9 @@ def _shared_terms(X_tok: sp.csr_matrix, terms: np.ndarray, a: np.ndarray, b: np.
     within = np.arange(len(order)) - np.repeat(prod.indptr[:-1], counts)
     keep = order[within < top]
     kept_rows = rows[keep]
-    names = terms[prod.indices[keep]]
-    bounds = np.searchsorted(kept_rows, np.arange(prod.shape[0] + 1))
-    return [names[bounds[r] : bounds[r + 1]].tolist() for r in range(prod.shape[0])]
+    names = terms[prod.indices[keep]].tolist()  # one conversion, then slices of a Python list
+    bounds = np.searchsorted(kept_rows, np.arange(prod.shape[0] + 1)).tolist()
+    return [names[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:])]
 
 
 # --------------------------------------------------------------------------

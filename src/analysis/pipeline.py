@@ -268,7 +268,7 @@ def resolve_overrides(overrides: Path | str | None, paths: list[str | Path]) -> 
 #: so that editing, say, the chart code keeps the cache of a large corpus.
 _INPUT_MODULES = ("__init__", "pipeline", "inputs", "text", "structure", "read", "formats", "numerals", "segment",
                   "schema", "rules", "lexicon", "bodies", "tokenise", "classify", "crime_areas", "citations")
-STAGE_MODULES = {"inputs": _INPUT_MODULES, "overlap": (*_INPUT_MODULES, "overlap")}
+STAGE_MODULES = {"inputs": _INPUT_MODULES, "overlap": (*_INPUT_MODULES, "overlap", "spans")}
 
 
 def code_fingerprint(stage: str | None = None) -> str:
