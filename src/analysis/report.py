@@ -22,6 +22,7 @@ and sections; with several they compare resolutions (and annexes in them).
 from __future__ import annotations
 
 import base64
+import copy
 import html
 import logging
 import re
@@ -146,27 +147,77 @@ def make_figures(run: Run, out_dir: str | Path | None = None, langs=("zh", "en")
     return written
 
 
-def execute_notebook(path: str | Path, parameters: dict, out_path: str | Path | None = None,
-                     cwd: str | Path | None = None, timeout: int = 600):
-    """Execute a notebook with ``parameters`` injected after its ``parameters``
-    cell (papermill's convention), write the executed copy, return it."""
-    import nbformat
+#: Seconds a notebook cell may run. The slowest cell of the project's
+#: notebooks takes a few seconds on the seed; a cell still waiting after this
+#: long is stalled (the kernel and the client each waiting for the other),
+#: not busy.
+CELL_TIMEOUT = 90
+
+
+class NotebookStalled(RuntimeError):
+    """A notebook cell timed out on every attempt (see ``execute_notebook``)."""
+
+
+def _run_once(nb, parameters_cwd: str, timeout: int, env: dict | None, current: list):
     from nbclient import NotebookClient
 
-    nb = nbformat.read(path, as_version=4)
-    idx = next((i for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", [])), None)
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": parameters_cwd}},
+                            on_cell_start=lambda cell, cell_index: current.append(cell_index))
+    kwargs = {"stderr": subprocess.DEVNULL}
+    if env is not None:
+        kwargs["env"] = env
+    # The kernel's own stderr holds only start-up chatter (transport
+    # warnings); cell errors come back through the notebook's outputs.
+    client.execute(**kwargs)
+    return nb
+
+
+def execute_notebook(path: str | Path, parameters: dict, out_path: str | Path | None = None,
+                     cwd: str | Path | None = None, timeout: int = CELL_TIMEOUT, retries: int = 1,
+                     env: dict | None = None):
+    """Execute a notebook with ``parameters`` injected after its ``parameters``
+    cell (papermill's convention), write the executed copy, return it.
+
+    Every cell gets ``timeout`` seconds. A cell that times out (a stalled
+    kernel: observed with ipykernel 7, where kernel and client sat idle
+    waiting on each other) costs that kernel: it is shut down and the
+    notebook executed again from the top in a new one, up to ``retries``
+    times, and the executed notebook says so in its metadata
+    (``cop_analysis.attempts``, ``cop_analysis.stalled_cells``). When every
+    attempt stalls, ``NotebookStalled`` names the cell; a run therefore
+    waits at most ``(retries + 1) * timeout`` seconds on a stall. ``env``:
+    the kernel's environment (default: this process's).
+    """
+    import nbformat
+    from nbclient.exceptions import CellTimeoutError
+
+    original = nbformat.read(path, as_version=4)
+    idx = next((i for i, c in enumerate(original.cells)
+                if "parameters" in c.get("metadata", {}).get("tags", [])), None)
     if parameters:
         source = "# injected parameters\n" + "\n".join(f"{k} = {v!r}" for k, v in parameters.items())
         cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["injected-parameters"]})
-        nb.cells.insert(0 if idx is None else idx + 1, cell)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(cwd or Path(path).parent)}})
-    # The kernel's own stderr holds only start-up chatter (transport
-    # warnings); cell errors come back through the notebook's outputs.
-    client.execute(stderr=subprocess.DEVNULL)
-    if out_path:
-        nbformat.write(nb, out_path)
-    return nb
+        original.cells.insert(0 if idx is None else idx + 1, cell)
+    stalled: list[str] = []
+    for attempt in range(1, retries + 2):
+        nb, current = copy.deepcopy(original), []
+        try:
+            _run_once(nb, str(cwd or Path(path).parent), timeout, env, current)
+        except CellTimeoutError as exc:
+            where = f"cell {current[-1]}" if current else "a cell"
+            stalled.append(where)
+            if attempt > retries:
+                raise NotebookStalled(f"{Path(path).name}: {where} did not finish within {timeout} s on "
+                                      f"{attempt} attempt(s)") from exc
+            logger.warning("%s: %s did not finish within %d s; executing the notebook again in a new kernel",
+                           Path(path).name, where, timeout)
+            continue
+        nb.metadata["cop_analysis"] = {"attempts": attempt, "stalled_cells": stalled}
+        if out_path:
+            nbformat.write(nb, out_path)
+        return nb
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def notebook_html(nb) -> str:
