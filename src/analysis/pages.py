@@ -181,7 +181,7 @@ def sortable_table(table_id: str, headers: Sequence[tuple[str, str]], rows: Iter
                    lang_of: Sequence[str | None] = ()) -> str:
     """A table that sorts by column and filters by text and by ``filters``
     (column indexes; each gets a drop-down of its values). A cell is a str
-    (escaped), or ``(text, sort_key)``; ``values``: for each row, the
+    (escaped), a ``{"zh": …, "en": …}`` pair, or ``(either, sort_key)``; ``values``: for each row, the
     ``|``-joined filter values of its cells (default: the cell text);
     ``lang_of``: the ``lang`` of each column's cells (None: the page's)."""
     rows = [list(r) for r in rows]
@@ -191,14 +191,16 @@ def sortable_table(table_id: str, headers: Sequence[tuple[str, str]], rows: Iter
         cells = []
         for c, cell in enumerate(row):
             text, key = cell if isinstance(cell, tuple) else (cell, None)
-            value = values[i][c] if values is not None else str(text)
+            both = isinstance(text, dict)  # {"zh": …, "en": …}: shown in the page's language
+            value = values[i][c] if values is not None else str(text["zh"] if both else text)
             for c2 in filters:
                 if c2 == c:
                     options[c].update(v for v in value.split("|") if v)
             lang = lang_of[c] if c < len(lang_of) and lang_of[c] else None
             attrs = (f' data-sort="{esc(key)}"' if key is not None else "") + f' data-value="{esc(value)}"' + (
                 f' lang="{lang}"' if lang else "")
-            cells.append(f"<td{attrs}>{esc(text)}</td>")
+            inner = bi(text["zh"], text["en"]) if both else esc(text)
+            cells.append(f"<td{attrs}>{inner}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     selects = "".join(
         f'<label>{bi(*headers[c])} <select data-table="{table_id}" data-col="{c}"><option value="">'
@@ -214,3 +216,22 @@ def sortable_table(table_id: str, headers: Sequence[tuple[str, str]], rows: Iter
 
 def data_uri(path: str | Path, mime: str = "image/png") -> str:
     return f"data:{mime};base64,{base64.b64encode(Path(path).read_bytes()).decode()}"
+
+
+def screenshot(page: str | Path, png: str | Path, *, lang: str = "zh", width: int = 1200, height: int = 3000,
+               timeout: float = 120) -> Path | None:
+    """A picture of ``page`` as headless Chromium shows it (``lang``: which
+    language the switch shows); None when no Chromium is installed. For
+    checking the pages by eye; nothing in the package needs it."""
+    import shutil
+    import subprocess
+
+    exe = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
+    if exe is None:
+        return None
+    png = Path(png)
+    url = Path(page).resolve().as_uri() + ("#en" if lang == "en" else "")
+    subprocess.run([exe, "--headless", "--no-sandbox", "--hide-scrollbars", f"--screenshot={png}",
+                    f"--window-size={width},{height}", url], check=True, timeout=timeout,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return png

@@ -427,24 +427,26 @@ def recommendations_table(recs: pd.DataFrame) -> str:
     order = {rid: i for i, rid in enumerate(sorted(recs["rec_id"], key=rec_sort_key))}
     for r in recs.sort_values("rec_id", key=lambda c: c.map(order)).itertuples(index=False):
         r = r._asdict()
-        group = " / ".join(findings.group_name(r.get("actor_group"), lg, body) for lg in ("zh", "en"))
+        group = {lg: findings.group_name(r.get("actor_group"), lg, body) for lg in ("zh", "en")}
         family = r.get("strength_family")
         family = family if isinstance(family, str) else "未分类"
         themes = as_list(r.get("themes"))
-        theme_text = "、".join(findings.theme_name(t, "zh") for t in themes) or "—"
+        theme_text = {"zh": "、".join(findings.theme_name(t, "zh") for t in themes) or "—",
+                      "en": "; ".join(findings.theme_name(t, "en") for t in themes) or "—"}
         areas = as_list(r.get("crime_areas"))
-        area_text = "、".join(findings.area_name(a, "zh") for a in areas) or findings.area_name(None, "zh")
-        unit = bodies_unit_name(str(r["resolution"]))
+        area_text = {lg: ("、" if lg == "zh" else "; ").join(findings.area_name(a, lg) for a in areas)
+                     or findings.area_name(None, lg) for lg in ("zh", "en")}
+        unit = {"zh": bodies_unit_name(str(r["resolution"])), "en": bodies_unit_name_en(str(r["resolution"]))}
         strength = f"{r.get('strength') or '—'}（{family}）"
         rank = {"应": 0, "鼓励": 1, "不妨": 2, "其他": 3}.get(family, 4)
         rows.append([(r["rec_id"], "%06d" % order[r["rec_id"]]), unit, group, (strength, str(rank)),
             theme_text, area_text, r.get("text") or ""])
-        values.append([r["rec_id"], unit, group, family, "|".join(findings.theme_name(t, "zh") for t in themes),
+        values.append([r["rec_id"], unit["zh"], group["zh"], family, "|".join(findings.theme_name(t, "zh") for t in themes),
                        "|".join(findings.area_name(a, "zh") for a in areas) or findings.area_name(None, "zh"), ""])
     headers = [("编号", "ID"), ("文件", "Unit"), ("行为方", "Actor group"), ("强度", "Strength"),
                ("行动主题", "Action themes"), ("犯罪领域", "Crime areas"), ("案文", "Text")]
     return sortable_table("recs", headers, rows, filters=(2, 3, 4), values=values,
-                          lang_of=(None, "zh-Hans", None, "zh-Hans", "zh-Hans", "zh-Hans", "zh-Hans"))
+                          lang_of=(None, None, None, "zh-Hans", None, None, "zh-Hans"))
 
 
 def bodies_unit_name(key: str) -> str:
