@@ -5,15 +5,21 @@ Contract
 ``chart_specs(run)`` lists the charts a run supports as ``(name, data, draw)``:
 ``data`` is the tidy table behind the chart, ``draw(lang)`` returns the figure.
 ``make_figures(run, out_dir)`` saves every chart in Chinese and English
-(PNG 300 dpi, SVG, PDF through ``charts.save_figure``) and the tables behind
-them as XLSX (one sheet per chart, and one of the recommendations with every
-label and its evidence, crime areas included) and CSV with BOM.
-``build_report`` executes
-the notebooks (``notebooks/*.ipynb``, parameters injected papermill-style),
-converts them to HTML, and writes ``report.html``: every chart and its table,
-and links to the executed notebooks. ``report.html`` is always written: a
-notebook that fails is named on the page (and in ``Report.failed``) instead
-of taking the whole report down with it (``BuiltReport.failed``).
+(PNG 300 dpi, SVG, PDF through ``charts.save_figure``: one drawing per
+language, every format from it), in forked worker processes, and keeps a
+figure whose run, code and source line have not changed; and the tables
+behind them as XLSX (one sheet per chart, and one of the recommendations
+with every label and its evidence, crime areas included) and CSV with BOM.
+``build_report`` executes the notebooks (``notebooks/*.ipynb``, parameters
+injected papermill-style; every cell bounded by ``CELL_TIMEOUT``, a stalled
+notebook executed once more in a new kernel), converts them to HTML, and
+writes ``report.html``: title, the corpus (units by body and year), key
+findings written from the tables (``findings``), contents, one chart per
+topic with a Chinese/English switch, a sortable and filterable table of
+the recommendations, and links to the executed notebooks; names, never
+codes, and the bundled font embedded (``pages``). ``report.html`` is always
+written: a notebook that fails is named on the page (and in
+``BuiltReport.failed``) instead of taking the whole report down with it.
 
 With one resolution in the corpus the "across" charts compare its annexes
 and sections; with several they compare resolutions (and annexes in them).
