@@ -314,10 +314,12 @@ def notebook_html(nb) -> str:
 @dataclass
 class BuiltReport:
     """``path`` of ``report.html``; ``failed``: ``(notebook, error)`` for each
-    notebook that could not be executed (the page names them)."""
+    notebook that could not be executed (the page names them); ``retried``:
+    the notebooks that stalled once and were executed again."""
 
     path: Path
     failed: list[tuple[str, str]] = field(default_factory=list)
+    retried: list[str] = field(default_factory=list)  # stalled once, executed again in a new kernel
 
 
 def build_report(processed: str | Path = "data/processed", notebooks: str | Path | None = None,
@@ -337,7 +339,8 @@ def build_report(processed: str | Path = "data/processed", notebooks: str | Path
         for nb_path in sorted(notebooks.glob("[0-9]*.ipynb")):
             params = {"PROCESSED": str(processed)}
             try:
-                nb = execute_notebook(nb_path, params, report_dir / nb_path.name, cwd=notebooks)
+                nb = execute_notebook(nb_path, params, report_dir / nb_path.name, cwd=notebooks,
+                                      timeout=CELL_TIMEOUT)
             except Exception as exc:  # one notebook's failure must not cost the rest of the report
                 text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip()  # the kernel colours its tracebacks
                 reason = text.splitlines()[-1] if text else type(exc).__name__
@@ -352,7 +355,7 @@ def build_report(processed: str | Path = "data/processed", notebooks: str | Path
     page = _report_page(run, figures, nb_links, failed, retried)
     target = processed / "report.html"
     target.write_text(page, encoding="utf-8")
-    return BuiltReport(target, failed)
+    return BuiltReport(target, failed, retried)
 
 
 #: What each chart shows, said in its alt text before the figures it rests on.
