@@ -94,7 +94,7 @@ table{{border-collapse:collapse;font-size:13px;margin:.5em 0}} td,th{{border:1px
 table.sortable th{{cursor:pointer;user-select:none}} table.sortable th::after{{content:' \\2195';color:#999}}
 .filters{{display:flex;gap:.6em;flex-wrap:wrap;margin:.5em 0}} .filters input{{min-width:16em}}
 .findings li{{margin:.35em 0}} nav.toc ol{{columns:2}}
-.num{{text-align:right}}
+.num{{text-align:right}} #recs td:nth-child(-n+4){{white-space:nowrap}}
 """
 
 SWITCH = ('<div class="switch"><button type="button" data-lang="zh">中文</button> '
@@ -165,12 +165,28 @@ def tail() -> str:
     return SCRIPT + "</body></html>"
 
 
-def figure(png: dict[str, str], alt: dict[str, str], caption: dict[str, str], links: dict[str, str] = ()) -> str:
+def png_width(path: str | Path, dpi: int = 300) -> int | None:
+    """The CSS width (96 px an inch) of a PNG written at ``dpi``: the chart
+    shows at the size it was drawn, not stretched to the page."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(24)
+    except OSError:
+        return None
+    if head[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    return round(int.from_bytes(head[16:20], "big") * 96 / dpi)
+
+
+def figure(png: dict[str, str], alt: dict[str, str], caption: dict[str, str], links: dict[str, str] = (),
+           widths: dict[str, int | None] | None = None) -> str:
     """One chart: its Chinese and English images (``png[lang]``, a URL or a
     data URI), each with the alt text of its language; ``links``: the other
-    formats (label → URL)."""
+    formats (label → URL); ``widths``: CSS widths of the images."""
+    widths = widths or {}
     imgs = "".join(f'<img class="{lang}" lang="{"zh-Hans" if lang == "zh" else "en"}" loading="lazy" '
-                   f'src="{esc(src)}" alt="{esc(alt[lang])}">' for lang, src in png.items())
+                   + (f'width="{widths[lang]}" ' if widths.get(lang) else "")
+                   + f'src="{esc(src)}" alt="{esc(alt[lang])}">' for lang, src in png.items())
     more = " · ".join(f'<a href="{esc(url)}">{esc(label)}</a>' for label, url in dict(links).items())
     return (f"<figure>{imgs}<figcaption>{bi(caption['zh'], caption['en'])}"
             f"{' · ' + more if more else ''}</figcaption></figure>")

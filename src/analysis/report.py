@@ -468,7 +468,7 @@ def _report_page(run: Run, figures: dict[str, dict], nb_links: list[str],
                  failed: list[tuple[str, str]] = (), retried: list[str] = ()) -> str:
     from . import findings
     from .charts import lexicon_version
-    from .pages import bi, bi_html, esc, figure, head, tail, SWITCH
+    from .pages import SWITCH, bi, bi_html, esc, figure, head, png_width, tail
 
     recs = run.recommendations
     specs = {name: data for name, data, _ in chart_specs(run)}
@@ -513,7 +513,8 @@ def _report_page(run: Run, figures: dict[str, dict], nb_links: list[str],
                 stem = Path(png[lang]).stem
                 links.update({f"PDF ({lang})": f"figures/{stem}.pdf", f"SVG ({lang})": f"figures/{stem}.svg"})
             links.update({"CSV": f"figures/{name}.csv", "XLSX": "figures/chart_tables.xlsx"})
-            parts.append(f"<h3>{bi(zh, en)}</h3>" + figure(png, alt, {"zh": zh, "en": en}, links))
+            widths = {lang: png_width(figures[f"{name}_{lang}"]["png"]) for lang in png}
+            parts.append(f"<h3>{bi(zh, en)}</h3>" + figure(png, alt, {"zh": zh, "en": en}, links, widths))
     parts.append(f"<h2 id='recommendations'>{bi('建议一览', 'All recommendations')}</h2>"
                  f"<p class='muted'>{bi('点击列标题排序；输入文字或选择取值以筛选。', 'Click a heading to sort; type or choose a value to filter.')}"
                  f"</p>{table}")
@@ -524,7 +525,7 @@ def _report_page(run: Run, figures: dict[str, dict], nb_links: list[str],
         items += "".join(f"<li>{esc(n)}: <b>{bi('未能执行', 'could not be executed')}</b> ({esc(e)})</li>"
                          for n, e in failed)
         parts.append(f"<h2 id='notebooks'>{bi('笔记本', 'Notebooks')}</h2><ul>{items}</ul>")
-    created = esc(run.manifest.get("created", ""))
+    created = esc(str(run.manifest.get("created", ""))[:10])  # the day the run was made
     parts.append(f"<h2 id='about'>{bi('关于本报告', 'About this report')}</h2><p>"
                  + bi_html(f"资料来源：{esc('、'.join(bodies_unit_name(str(r)) for r in units['resolution']))}；"
                            f"词典版本 {esc(lexicon_version())}；生成日期 {created}。",
