@@ -44,7 +44,8 @@ print(f"drawing {time.perf_counter() - t:.1f}")
 """
 
 
-def timed(cmd: list[str], env: dict) -> tuple[float, int]:
+def timed(cmd: list[str], env: dict) -> tuple[float, int, float]:
+    """Wall clock (s), peak RSS (kB) and CPU time (user + system, children included, s)."""
     r = subprocess.run(["/usr/bin/time", "-v", *cmd], env=env, capture_output=True, text=True)
     if r.returncode not in (0, 1):
         raise RuntimeError(r.stderr[-2000:])
@@ -52,7 +53,8 @@ def timed(cmd: list[str], env: dict) -> tuple[float, int]:
     h, m, s = wall.groups()
     seconds = int(h or 0) * 3600 + int(m) * 60 + float(s)
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr).group(1))
-    return seconds, rss
+    cpu = sum(float(re.search(rf"{k} time \(seconds\): ([\d.]+)", r.stderr).group(1)) for k in ("User", "System"))
+    return seconds, rss, cpu
 
 
 def main(argv=None) -> int:
@@ -75,7 +77,7 @@ def main(argv=None) -> int:
             cold.append(timed([sys.executable, "-m", "analysis", "report", "--out", str(copy), "--no-notebooks"], env))
         warm = timed([sys.executable, "-m", "analysis", "report", "--out", str(copy), "--no-notebooks"], env)
         n_files = len([p for p in (copy / "figures").iterdir() if p.suffix in (".png", ".svg", ".pdf")])
-        rows.append((name, n_files, [c[0] for c in cold], warm[0], max(c[1] for c in cold)))
+        rows.append((name, n_files, [c[0] for c in cold], warm[0], max(c[1] for c in cold), [c[2] for c in cold]))
         print(f"{name}: cold {[round(c[0], 1) for c in cold]} s, warm {warm[0]:.1f} s", file=sys.stderr, flush=True)
     if args.matplotlib:
         env = dict(os.environ, PYTHONPATH=str(Path(args.matplotlib).resolve()))
@@ -86,12 +88,12 @@ def main(argv=None) -> int:
             out.mkdir()
             times.append(timed([sys.executable, "-c", MPL_ONLY, str(Path(args.run_dir).resolve()), str(out)], env))
         rows.append(("matplotlib alone (draw + savefig, 1 process)", len(list(out.iterdir())),
-                     [t[0] for t in times], None, max(t[1] for t in times)))
-    print("| variant | files | cold runs (s) | median (s) | warm (s) | peak RSS (MB) |")
-    print("|---|---|---|---|---|---|")
-    for name, n, cold, warm, rss in rows:
+                     [t[0] for t in times], None, max(t[1] for t in times), [t[2] for t in times]))
+    print("| variant | files | cold wall (s) | median wall (s) | median CPU (s) | warm wall (s) | peak RSS (MB) |")
+    print("|---|---|---|---|---|---|---|")
+    for name, n, cold, warm, rss, cpu in rows:
         print(f"| {name} | {n} | {', '.join(f'{c:.1f}' for c in cold)} | {statistics.median(cold):.1f} | "
-              f"{'' if warm is None else f'{warm:.1f}'} | {rss / 1024:.0f} |")
+              f"{statistics.median(cpu):.1f} | {'' if warm is None else f'{warm:.1f}'} | {rss / 1024:.0f} |")
     shutil.rmtree(work, ignore_errors=True)
     return 0
 
