@@ -267,3 +267,48 @@ def test_notebooks_run_without_overlap_and_citations(seed_run, tmp_path):
         text = text_of(nb)
         assert "No citations found" in text
         assert "No pairs of similar recommendations" in text
+
+
+# --------------------------------------------------------------------------
+# a stalled cell: bounded, and recovered by one new kernel
+# --------------------------------------------------------------------------
+
+def _notebook_that_blocks(path: Path, block: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("MARKER = None", metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("x = 1"),
+                nbformat.v4.new_code_cell(block),
+                nbformat.v4.new_code_cell("print('after', x)")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def test_a_cell_that_stalls_once_is_executed_again_in_a_new_kernel(tmp_path, caplog):
+    # The cell waits on a condition nobody sets, but only on the first attempt
+    # (the marker file tells the second kernel it is the second).
+    marker = tmp_path / "first_attempt_done"
+    nb_path = _notebook_that_blocks(tmp_path / "stall_once.ipynb", (
+        "import os, threading\n"
+        "if not os.path.exists(MARKER):\n"
+        "    open(MARKER, 'w').close()\n"
+        "    threading.Event().wait()\n"))
+    with caplog.at_level("WARNING", logger="analysis.report"):
+        nb = execute_notebook(nb_path, {"MARKER": str(marker)}, cwd=tmp_path, timeout=3, retries=1)
+    assert marker.exists()
+    assert nb.metadata["cop_analysis"] == {"attempts": 2, "stalled_cells": ["cell 3"]}  # cell 0 + injected
+    assert "after 1" in text_of(nb)  # the notebook ran to its end in the second kernel
+    assert "stall_once.ipynb: cell 3 did not finish within 3 s; executing the notebook again" in caplog.text
+
+
+def test_a_cell_that_always_stalls_fails_in_bounded_time(tmp_path):
+    import time
+
+    from analysis.report import NotebookStalled
+
+    nb_path = _notebook_that_blocks(tmp_path / "stall_always.ipynb", "import threading\nthreading.Event().wait()")
+    started = time.monotonic()
+    with pytest.raises(NotebookStalled, match=r"stall_always.ipynb: cell 3 did not finish within 2 s on 2 attempt"):
+        execute_notebook(nb_path, {"MARKER": None}, cwd=tmp_path, timeout=2, retries=1)
+    # two attempts of 2 s, plus two kernel starts and shutdowns: never the old 600 s
+    assert time.monotonic() - started < 60

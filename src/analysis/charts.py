@@ -175,7 +175,7 @@ ACTOR_GROUPS = {
     "States": ("各国", "States"),
     "UNODC": ("毒品和犯罪问题办公室", "UNODC"),
     "Body": ("通过决议的机构", "Adopting body"),
-    "Other": ("其他行为体", "Other"),
+    "Other": ("其他行为方", "Other"),
     None: ("未分类", "Unclassified"),
 }
 #: Codebook §3 strength families, strongest first.
@@ -231,7 +231,7 @@ _TEXT = {
     "recommendations": ("建议条数", "Recommendations"),
     "share": ("比例", "Share"),
     "family": ("义务强度", "Strength"),
-    "strength_title": ("各行为体的义务强度分值", "Strength score by actor group"),
+    "strength_title": ("各行为方的义务强度分值", "Strength score by actor group"),
     "score_axis": ("义务强度分值（1 = 不妨 … 5 = 应）", "Strength score (1 = may … 5 = should)"),
     "no_score": ("无分值\n（其他）", "no score\n(other)"),
     "mean": ("平均分值", "mean score"),
@@ -1435,8 +1435,29 @@ def save_figure(fig: Figure, name: str, *, out_dir: str | Path = "data/processed
     # Constrained layout settles after one draw; drawing once first gives the
     # three formats (and any later save of this figure) the same layout.
     fig.draw_without_rendering()
+    # ... and one bounding box: with the layout held and the box given, each
+    # format draws the figure once instead of three times (layout, box, ink).
+    # The second draw is the one a "tight" save used to make first, so the
+    # files come out as they did.
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        fig.draw_without_rendering()
+    box = fig.get_tightbbox(fig.canvas.get_renderer()).padded(0.12)
+    if engine is not None:
+        fig.set_layout_engine("none")
+    try:
+        written = _save_formats(fig, out, stem, formats, dict(bbox_inches=box, facecolor="white"))
+    finally:
+        if engine is not None:
+            fig.set_layout_engine(engine)
+    logger.info("figure %s: wrote %s", stem, ", ".join(str(p) for p in written.values()))
+    if close:
+        plt.close(fig)
+    return written
+
+
+def _save_formats(fig: Figure, out: Path, stem: str, formats: Iterable[str], common: dict) -> dict[str, Path]:
     written: dict[str, Path] = {}
-    common = dict(bbox_inches="tight", pad_inches=0.12, facecolor="white")
     for fmt in formats:
         path = out / f"{stem}.{fmt}"
         if fmt == "png":
@@ -1451,7 +1472,4 @@ def save_figure(fig: Figure, name: str, *, out_dir: str | Path = "data/processed
         else:
             raise ValueError(f"unsupported figure format {fmt!r} (png, svg, pdf)")
         written[fmt] = path
-    logger.info("figure %s: wrote %s", stem, ", ".join(str(p) for p in written.values()))
-    if close:
-        plt.close(fig)
     return written

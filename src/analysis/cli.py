@@ -108,6 +108,8 @@ def cmd_report(args) -> int:
         built = build_report(args.out, execute=not args.no_notebooks)
     except FileNotFoundError as exc:  # no run in --out yet
         raise InputError(args.out, str(exc).removeprefix(f"{args.out} ")) from None
+    for name in built.retried:
+        print(f"note: notebook {name} stalled and was executed again in a new kernel")
     for name, reason in built.failed:
         print(f"warning: notebook {name} could not be executed ({reason}); report.html names it", file=sys.stderr)
     print(f"report: {built.path.resolve()}")

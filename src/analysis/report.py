@@ -5,15 +5,21 @@ Contract
 ``chart_specs(run)`` lists the charts a run supports as ``(name, data, draw)``:
 ``data`` is the tidy table behind the chart, ``draw(lang)`` returns the figure.
 ``make_figures(run, out_dir)`` saves every chart in Chinese and English
-(PNG 300 dpi, SVG, PDF through ``charts.save_figure``) and the tables behind
-them as XLSX (one sheet per chart, and one of the recommendations with every
-label and its evidence, crime areas included) and CSV with BOM.
-``build_report`` executes
-the notebooks (``notebooks/*.ipynb``, parameters injected papermill-style),
-converts them to HTML, and writes ``report.html``: every chart and its table,
-and links to the executed notebooks. ``report.html`` is always written: a
-notebook that fails is named on the page (and in ``Report.failed``) instead
-of taking the whole report down with it (``BuiltReport.failed``).
+(PNG 300 dpi, SVG, PDF through ``charts.save_figure``: one drawing per
+language, every format from it), in forked worker processes, and keeps a
+figure whose run, code and source line have not changed; and the tables
+behind them as XLSX (one sheet per chart, and one of the recommendations
+with every label and its evidence, crime areas included) and CSV with BOM.
+``build_report`` executes the notebooks (``notebooks/*.ipynb``, parameters
+injected papermill-style; every cell bounded by ``CELL_TIMEOUT``, a stalled
+notebook executed once more in a new kernel), converts them to HTML, and
+writes ``report.html``: title, the corpus (units by body and year), key
+findings written from the tables (``findings``), contents, one chart per
+topic with a Chinese/English switch, a sortable and filterable table of
+the recommendations, and links to the executed notebooks; names, never
+codes, and the bundled font embedded (``pages``). ``report.html`` is always
+written: a notebook that fails is named on the page (and in
+``BuiltReport.failed``) instead of taking the whole report down with it.
 
 With one resolution in the corpus the "across" charts compare its annexes
 and sections; with several they compare resolutions (and annexes in them).
@@ -22,6 +28,7 @@ and sections; with several they compare resolutions (and annexes in them).
 from __future__ import annotations
 
 import base64
+import copy
 import html
 import logging
 import re
@@ -33,6 +40,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .coverage import as_list
 from .explore import Run, load
 from .outputs import write_csv, write_xlsx
 
@@ -121,54 +129,181 @@ def chart_specs(run: Run) -> list[tuple[str, pd.DataFrame, Callable[[str], objec
     return specs
 
 
-def make_figures(run: Run, out_dir: str | Path | None = None, langs=("zh", "en")) -> dict[str, dict]:
-    """Save every chart (each language) and the tables behind them."""
+#: Charts that take longest to draw go first, so that the workers finish together.
+_SLOW_FIRST = ("top_terms", "overlap_heatmap", "theme_coverage_sections", "overlap_network", "crime_area_theme")
+#: Where ``make_figures`` records what each figure was drawn from.
+FIGURE_INDEX = ".figures.json"
+#: What forked figure workers read (set just before the pool starts).
+_SHARED: dict = {}
+
+
+def _draw_and_save(job: tuple[int, str]) -> tuple[str, dict[str, str]]:
+    """Draw chart ``index`` in ``lang`` once and write every format from that drawing."""
     import matplotlib.pyplot as plt
 
     from . import charts
 
+    index, lang = job
+    name, _, draw = _SHARED["specs"][index]
+    fig = draw(lang)
+    fig = getattr(fig, "figure", fig)
+    try:
+        files = charts.save_figure(fig, f"{name}_{lang}", out_dir=_SHARED["out"], source=_SHARED["source"][lang])
+    finally:
+        plt.close(fig)
+    return f"{name}_{lang}", {fmt: str(path) for fmt, path in files.items()}
+
+
+def _file_sha(path: Path) -> str | None:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
+def make_figures(run: Run, out_dir: str | Path | None = None, langs=("zh", "en"), jobs: int = 0) -> dict[str, dict]:
+    """Save every chart (each language) and the tables behind them.
+
+    Each chart is drawn once per language and every format written from
+    that drawing (``charts.save_figure``). The drawings are independent, so
+    they are made in ``jobs`` forked worker processes (0: one per core, at
+    most 4; matplotlib is not thread-safe). A figure whose run, code and
+    source line are those it was last drawn from, and whose files are as
+    they were written (sha256 in ``figures/.figures.json``), is kept, not
+    drawn again.
+    """
+    import hashlib
+    import json
+    import multiprocessing as mp
+    import os
+
+    from . import charts
+    from .pipeline import code_fingerprint
+
     out = Path(out_dir) if out_dir else run.processed / "figures"
     out.mkdir(parents=True, exist_ok=True)
-    resolutions = run.resolutions
-    written: dict[str, dict] = {}
-    sheets = {}
-    for name, data, draw in chart_specs(run):
+    specs = chart_specs(run)
+    source = {lang: charts.source_text(run.resolutions, lang=lang) for lang in langs}
+    index_path = out / FIGURE_INDEX
+    try:
+        index = json.loads(index_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        index = {}
+    basis = json.dumps([run.manifest.get("outputs_key"), code_fingerprint(), charts.mpl.__version__], default=str)
+    keys, written, pending = {}, {}, []
+    for i, (name, _, _) in enumerate(specs):
         for lang in langs:
-            fig = draw(lang)
-            fig = getattr(fig, "figure", fig)
-            source = charts.source_text(resolutions, lang=lang)
-            written[f"{name}_{lang}"] = charts.save_figure(fig, f"{name}_{lang}", out_dir=out, source=source)
-            plt.close(fig)
+            stem = f"{name}_{lang}"
+            keys[stem] = hashlib.sha256(f"{basis}|{stem}|{source[lang]}".encode()).hexdigest()
+            old = index.get(stem, {})
+            files = {fmt: out / f"{stem}.{fmt}" for fmt in old.get("files", {})}
+            if (old.get("key") == keys[stem] and files
+                    and all(_file_sha(path) == old["files"][fmt] for fmt, path in files.items())):
+                written[stem] = files
+            else:
+                pending.append((i, lang))
+    pending.sort(key=lambda job: (specs[job[0]][0] not in _SLOW_FIRST,
+                                  _SLOW_FIRST.index(specs[job[0]][0]) if specs[job[0]][0] in _SLOW_FIRST else 0))
+    jobs = jobs or min(os.cpu_count() or 1, 4)
+    _SHARED.update(specs=specs, out=out, source=source)  # before the fork: the workers inherit them
+    try:
+        if jobs > 1 and len(pending) > 1 and "fork" in mp.get_all_start_methods():
+            with mp.get_context("fork").Pool(min(jobs, len(pending))) as pool:
+                done = pool.imap_unordered(_draw_and_save, pending, chunksize=1)
+                drawn = dict(done)
+        else:
+            drawn = dict(map(_draw_and_save, pending))
+    finally:
+        _SHARED.clear()
+    for stem, files in drawn.items():
+        written[stem] = {fmt: Path(path) for fmt, path in files.items()}
+    index = {stem: {"key": keys[stem], "files": {fmt: _file_sha(Path(p)) for fmt, p in files.items()}}
+             for stem, files in written.items()}
+    index_path.write_text(json.dumps(index, indent=1, sort_keys=True), encoding="utf-8")
+    # keep the order of chart_specs (the workers finish in any order)
+    written = {f"{name}_{lang}": written[f"{name}_{lang}"] for name, _, _ in specs for lang in langs}
+    sheets = {}
+    for name, data, _ in specs:
         write_csv(data, out / f"{name}.csv")
         sheets[name] = data
     recs = run.recommendations
     sheets["recommendations"] = recs[[c for c in RECOMMENDATION_SHEET if c in recs.columns]]
     write_xlsx(sheets, out / "chart_tables.xlsx")
-    logger.info("figures: %d charts in %s", len(written), out)
+    logger.info("figures: %d charts in %s (%d drawn, %d unchanged)", len(written), out, len(drawn),
+                len(written) - len(drawn))
     return written
 
 
-def execute_notebook(path: str | Path, parameters: dict, out_path: str | Path | None = None,
-                     cwd: str | Path | None = None, timeout: int = 600):
-    """Execute a notebook with ``parameters`` injected after its ``parameters``
-    cell (papermill's convention), write the executed copy, return it."""
-    import nbformat
+#: Seconds a notebook cell may run. The slowest cell of the project's
+#: notebooks takes a few seconds on the seed; a cell still waiting after this
+#: long is stalled (the kernel and the client each waiting for the other),
+#: not busy.
+CELL_TIMEOUT = 90
+
+
+class NotebookStalled(RuntimeError):
+    """A notebook cell timed out on every attempt (see ``execute_notebook``)."""
+
+
+def _run_once(nb, parameters_cwd: str, timeout: int, env: dict | None, current: list):
     from nbclient import NotebookClient
 
-    nb = nbformat.read(path, as_version=4)
-    idx = next((i for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", [])), None)
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": parameters_cwd}},
+                            on_cell_start=lambda cell, cell_index: current.append(cell_index))
+    kwargs = {"stderr": subprocess.DEVNULL}
+    if env is not None:
+        kwargs["env"] = env
+    # The kernel's own stderr holds only start-up chatter (transport
+    # warnings); cell errors come back through the notebook's outputs.
+    client.execute(**kwargs)
+    return nb
+
+
+def execute_notebook(path: str | Path, parameters: dict, out_path: str | Path | None = None,
+                     cwd: str | Path | None = None, timeout: int = CELL_TIMEOUT, retries: int = 1,
+                     env: dict | None = None):
+    """Execute a notebook with ``parameters`` injected after its ``parameters``
+    cell (papermill's convention), write the executed copy, return it.
+
+    Every cell gets ``timeout`` seconds. A cell that times out (a stalled
+    kernel: observed with ipykernel 7, where kernel and client sat idle
+    waiting on each other) costs that kernel: it is shut down and the
+    notebook executed again from the top in a new one, up to ``retries``
+    times, and the executed notebook says so in its metadata
+    (``cop_analysis.attempts``, ``cop_analysis.stalled_cells``). When every
+    attempt stalls, ``NotebookStalled`` names the cell; a run therefore
+    waits at most ``(retries + 1) * timeout`` seconds on a stall. ``env``:
+    the kernel's environment (default: this process's).
+    """
+    import nbformat
+    from nbclient.exceptions import CellTimeoutError
+
+    original = nbformat.read(path, as_version=4)
+    idx = next((i for i, c in enumerate(original.cells)
+                if "parameters" in c.get("metadata", {}).get("tags", [])), None)
     if parameters:
         source = "# injected parameters\n" + "\n".join(f"{k} = {v!r}" for k, v in parameters.items())
         cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["injected-parameters"]})
-        nb.cells.insert(0 if idx is None else idx + 1, cell)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(cwd or Path(path).parent)}})
-    # The kernel's own stderr holds only start-up chatter (transport
-    # warnings); cell errors come back through the notebook's outputs.
-    client.execute(stderr=subprocess.DEVNULL)
-    if out_path:
-        nbformat.write(nb, out_path)
-    return nb
+        original.cells.insert(0 if idx is None else idx + 1, cell)
+    stalled: list[str] = []
+    for attempt in range(1, retries + 2):
+        nb, current = copy.deepcopy(original), []
+        try:
+            _run_once(nb, str(cwd or Path(path).parent), timeout, env, current)
+        except CellTimeoutError as exc:
+            where = f"cell {current[-1]}" if current else "a cell"
+            stalled.append(where)
+            if attempt > retries:
+                raise NotebookStalled(f"{Path(path).name}: {where} did not finish within {timeout} s on "
+                                      f"{attempt} attempt(s)") from exc
+            logger.warning("%s: %s did not finish within %d s; executing the notebook again in a new kernel",
+                           Path(path).name, where, timeout)
+            continue
+        nb.metadata["cop_analysis"] = {"attempts": attempt, "stalled_cells": stalled}
+        if out_path:
+            nbformat.write(nb, out_path)
+        return nb
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def notebook_html(nb) -> str:
@@ -181,10 +316,12 @@ def notebook_html(nb) -> str:
 @dataclass
 class BuiltReport:
     """``path`` of ``report.html``; ``failed``: ``(notebook, error)`` for each
-    notebook that could not be executed (the page names them)."""
+    notebook that could not be executed (the page names them); ``retried``:
+    the notebooks that stalled once and were executed again."""
 
     path: Path
     failed: list[tuple[str, str]] = field(default_factory=list)
+    retried: list[str] = field(default_factory=list)  # stalled once, executed again in a new kernel
 
 
 def build_report(processed: str | Path = "data/processed", notebooks: str | Path | None = None,
@@ -199,12 +336,13 @@ def build_report(processed: str | Path = "data/processed", notebooks: str | Path
     if report_dir.exists():
         shutil.rmtree(report_dir)
     report_dir.mkdir(parents=True)
-    nb_links, failed = [], []
+    nb_links, failed, retried = [], [], []
     if execute:
         for nb_path in sorted(notebooks.glob("[0-9]*.ipynb")):
             params = {"PROCESSED": str(processed)}
             try:
-                nb = execute_notebook(nb_path, params, report_dir / nb_path.name, cwd=notebooks)
+                nb = execute_notebook(nb_path, params, report_dir / nb_path.name, cwd=notebooks,
+                                      timeout=CELL_TIMEOUT)
             except Exception as exc:  # one notebook's failure must not cost the rest of the report
                 text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip()  # the kernel colours its tracebacks
                 reason = text.splitlines()[-1] if text else type(exc).__name__
@@ -213,47 +351,194 @@ def build_report(processed: str | Path = "data/processed", notebooks: str | Path
                 continue
             (report_dir / f"{nb_path.stem}.html").write_text(notebook_html(nb), encoding="utf-8")
             nb_links.append(nb_path.stem)
+            if nb.metadata.get("cop_analysis", {}).get("attempts", 1) > 1:
+                retried.append(nb_path.stem)
             logger.info("executed %s", nb_path.name)
-    page = _report_page(run, figures, nb_links, failed)
+    page = _report_page(run, figures, nb_links, failed, retried)
     target = processed / "report.html"
     target.write_text(page, encoding="utf-8")
-    return BuiltReport(target, failed)
+    return BuiltReport(target, failed, retried)
+
+
+#: What each chart shows, said in its alt text before the figures it rests on.
+_WHAT = {
+    "theme_coverage": ("柱状图：各部分的建议涉及的行动主题", "Bar chart: the action themes of the recommendations, by part"),
+    "theme_coverage_sections": ("热图：各节建议涉及的行动主题", "Heat map: the action themes of the recommendations, by section"),
+    "actor_strength": ("堆积条形图：各行为方受到的要求及其措辞强度", "Stacked bars: who is asked to act, and how strongly"),
+    "strength_by_actor": ("图：各行为方的义务强度分值（1–5）", "Chart: strength score (1–5) of what each actor group is asked"),
+    "overlap_heatmap": ("热图：建议两两之间的措辞相似度", "Heat map: how alike the recommendations are worded, pair by pair"),
+    "overlap_network": ("网络图：措辞最相近的建议", "Network: the recommendations worded most alike"),
+    "citation_graph": ("引用关系图：决议援引的文件", "Citation map: what the resolutions cite"),
+    "top_terms": ("条形图：各主题的高频词", "Bars: the most frequent words of each theme"),
+    "crime_areas": ("柱状图：各部分涉及的犯罪领域", "Bar chart: the crime areas the recommendations name, by part"),
+    "crime_area_theme": ("热图：行动主题与犯罪领域的交叉", "Heat map: action theme against crime area"),
+    "themes_by_session": ("折线图：各届会议的行动主题", "Lines: action themes session by session"),
+    "strength_family_by_session": ("图：各届会议的措辞强度", "Chart: wording strength session by session"),
+    "crime_areas_by_session": ("图：各届会议的犯罪领域", "Chart: crime areas session by session"),
+    "language_drift": ("图：与先例相比的措辞变化", "Chart: wording against the precedents, unit by unit"),
+}
+
+
+def _top(data: pd.DataFrame, label: str, name, lang: str, n: int = 3) -> str:
+    if label not in data or "count" not in data:
+        return ""
+    counts = data.groupby(label)["count"].sum().sort_values(ascending=False)
+    counts = counts[counts > 0].head(n)
+    sep = "、" if lang == "zh" else ", "
+    return sep.join(f"{name(k, lang)} {int(v)}" for k, v in counts.items())
+
+
+def chart_alt(name: str, data: pd.DataFrame, run: Run, lang: str) -> str:
+    """Alt text of a chart: what it shows, and its largest values."""
+    from . import findings
+
+    what = _WHAT.get(name, TITLES.get(name, (name, name)))[0 if lang == "zh" else 1]
+    body = findings.adopting_body(run.recommendations)
+    detail = ""
+    if name in ("theme_coverage", "theme_coverage_sections"):
+        detail = _top(data, "theme", findings.theme_name, lang)
+    elif name in ("crime_areas", "crime_area_theme"):
+        detail = _top(data, "crime_area", findings.area_name, lang)
+    elif name in ("actor_strength", "strength_by_actor"):
+        detail = _top(data, "actor_group", lambda g, lg: findings.group_name(g, lg, body), lang)
+    elif name in ("overlap_heatmap", "overlap_network") and len(data):
+        best = data.sort_values("similarity", ascending=False).iloc[0]
+        detail = (f"{len(data)} 对；最相近 {best['rec_id_a']} 与 {best['rec_id_b']}（{best['similarity']:.2f}）"
+                  if lang == "zh" else f"{len(data)} pairs; closest {best['rec_id_a']} and {best['rec_id_b']} "
+                  f"({best['similarity']:.2f})")
+    elif name == "citation_graph":
+        detail = f"{len(data)} 处引用" if lang == "zh" else f"{len(data)} citations"
+    if not detail:
+        return what + ("。" if lang == "zh" else ".")
+    return what + ("。最多：" if lang == "zh" and "对" not in detail and "引用" not in detail else
+                   "。" if lang == "zh" else ". Largest: " if "pairs" not in detail and "citations" not in detail
+                   else ". ") + detail + ("。" if lang == "zh" else ".")
+
+
+#: The report's charts grouped by the question they answer (contents order).
+TOPICS = (
+    (("谁被要求行动、措辞多强", "Who is asked to act, how strongly"), ("actor_strength", "strength_by_actor")),
+    (("行动主题", "Action themes"), ("theme_coverage", "theme_coverage_sections", "top_terms")),
+    (("犯罪领域", "Crime areas"), ("crime_areas", "crime_area_theme")),
+    (("重复与相近的措辞", "Repeated and similar wording"), ("overlap_heatmap", "overlap_network")),
+    (("引用", "Citations"), ("citation_graph",)),
+    (("措辞随时间的变化", "Language over time"),
+     ("themes_by_session", "strength_family_by_session", "crime_areas_by_session", "language_drift")),
+)
+
+
+def recommendations_table(recs: pd.DataFrame) -> str:
+    """The recommendations as a sortable, filterable table, every label by its name."""
+    from . import findings
+    from .charts import rec_sort_key
+    from .pages import sortable_table
+
+    body = findings.adopting_body(recs)
+    rows, values = [], []
+    order = {rid: i for i, rid in enumerate(sorted(recs["rec_id"], key=rec_sort_key))}
+    for r in recs.sort_values("rec_id", key=lambda c: c.map(order)).itertuples(index=False):
+        r = r._asdict()
+        group = {lg: findings.group_name(r.get("actor_group"), lg, body) for lg in ("zh", "en")}
+        family = r.get("strength_family")
+        family = family if isinstance(family, str) else "未分类"
+        themes = as_list(r.get("themes"))
+        theme_text = {"zh": "、".join(findings.theme_name(t, "zh") for t in themes) or "—",
+                      "en": "; ".join(findings.theme_name(t, "en") for t in themes) or "—"}
+        areas = as_list(r.get("crime_areas"))
+        area_text = {lg: ("、" if lg == "zh" else "; ").join(findings.area_name(a, lg) for a in areas)
+                     or findings.area_name(None, lg) for lg in ("zh", "en")}
+        unit = {"zh": bodies_unit_name(str(r["resolution"])), "en": bodies_unit_name_en(str(r["resolution"]))}
+        strength = f"{r.get('strength') or '—'}（{family}）"
+        rank = {"应": 0, "鼓励": 1, "不妨": 2, "其他": 3}.get(family, 4)
+        rows.append([(r["rec_id"], "%06d" % order[r["rec_id"]]), unit, group, (strength, str(rank)),
+            theme_text, area_text, r.get("text") or ""])
+        values.append([r["rec_id"], unit["zh"], group["zh"], family, "|".join(findings.theme_name(t, "zh") for t in themes),
+                       "|".join(findings.area_name(a, "zh") for a in areas) or findings.area_name(None, "zh"), ""])
+    headers = [("编号", "ID"), ("文件", "Unit"), ("行为方", "Actor group"), ("强度", "Strength"),
+               ("行动主题", "Action themes"), ("犯罪领域", "Crime areas"), ("案文", "Text")]
+    return sortable_table("recs", headers, rows, filters=(2, 3, 4), values=values,
+                          lang_of=(None, None, None, "zh-Hans", None, None, "zh-Hans"))
+
+
+def bodies_unit_name(key: str) -> str:
+    from .bodies import unit_name
+
+    return unit_name(key, "zh")
 
 
 def _report_page(run: Run, figures: dict[str, dict], nb_links: list[str],
-                 failed: list[tuple[str, str]] = ()) -> str:
+                 failed: list[tuple[str, str]] = (), retried: list[str] = ()) -> str:
+    from . import findings
+    from .charts import lexicon_version
+    from .pages import SWITCH, bi, bi_html, esc, figure, head, png_width, tail
+
     recs = run.recommendations
-    docs = run.documents
-    parts = [
-        "<!doctype html><html lang='zh'><head><meta charset='utf-8'>",
-        "<title>COP 决议建议分析报告 / COP recommendations report</title>",
-        "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.5}"
-        "img{max-width:100%;border:1px solid #ddd}table{border-collapse:collapse;font-size:13px}"
-        "td,th{border:1px solid #ccc;padding:3px 6px}h2{border-bottom:2px solid #0072B2}</style></head><body>",
-        "<h1>COP 决议建议分析报告<br><small>Recommendations of the COP to UNTOC: analysis report</small></h1>",
-        f"<p>{len(docs)} resolution(s): {html.escape(', '.join(run.resolutions))}; "
-        f"{len(recs)} recommendations; created {html.escape(run.manifest.get('created', ''))}; "
-        f"lexicon {html.escape(str(run.manifest.get('lexicon_versions', {})))}</p>",
-    ]
-    if nb_links or failed:
-        parts.append("<h2>Notebooks</h2><ul>" + "".join(
-            f"<li><a href='report/{html.escape(n)}.html'>{html.escape(n)}</a></li>" for n in nb_links) + "".join(
-            f"<li>{html.escape(n)}: <b>could not be executed</b> ({html.escape(e)})</li>" for n, e in failed)
-            + "</ul>")
     specs = {name: data for name, data, _ in chart_specs(run)}
-    for name, data in specs.items():
-        zh, en = TITLES.get(name, (name, name))
-        parts.append(f"<h2>{html.escape(zh)} / {html.escape(en)}</h2>")
-        for lang in ("zh", "en"):
-            files = figures.get(f"{name}_{lang}")
-            if files:
-                png = Path(files["png"])
-                b64 = base64.b64encode(png.read_bytes()).decode()
-                parts.append(f"<p><img alt='{html.escape(name)} ({lang})' src='data:image/png;base64,{b64}'><br>"
-                             f"<a href='figures/{png.stem}.pdf'>PDF</a> · <a href='figures/{png.stem}.svg'>SVG</a></p>")
-        table = data.head(200)
-        parts.append(f"<details><summary>Table ({len(data)} rows) · <a href='figures/{name}.csv'>CSV</a> · "
-                     "<a href='figures/chart_tables.xlsx'>XLSX</a></summary>"
-                     + table.to_html(index=False, border=0) + "</details>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    summary_zh, summary_en = findings.corpus_summary(recs)
+    found = findings.key_findings(run)
+    topics = [(title, [n for n in names if n in specs and figures.get(f"{n}_zh")]) for title, names in TOPICS]
+    topics = [(title, names) for title, names in topics if names]
+    units = findings.units(recs)
+    title_zh, title_en = "决议建议分析报告", "Recommendations analysis report"
+    table = recommendations_table(recs)
+    parts = [SWITCH,
+             f"<h1>{bi(title_zh, title_en)}</h1>",
+             f"<p class='muted'>{bi(summary_zh, summary_en)}</p>"]
+    toc = [("summary", ("概况", "Corpus")), ("findings", ("主要发现", "Key findings"))]
+    toc += [(f"topic-{i}", title) for i, (title, _) in enumerate(topics)]
+    toc += [("recommendations", ("建议一览", "All recommendations"))]
+    if nb_links or failed:
+        toc.append(("notebooks", ("笔记本", "Notebooks")))
+    toc.append(("about", ("关于本报告", "About this report")))
+    parts.append("<nav class='toc'><h2 id='contents'>" + bi("目录", "Contents") + "</h2><ol>" + "".join(
+        f"<li><a href='#{a}'>{bi(*t)}</a></li>" for a, t in toc) + "</ol></nav>")
+    # corpus: units by body and year
+    rows = "".join(
+        f"<tr><td>{bi(bodies_unit_name(str(u.resolution)), bodies_unit_name_en(str(u.resolution)))}</td>"
+        f"<td>{bi(findings.body_name(u.body, 'zh'), findings.body_name(u.body, 'en'))}</td>"
+        f"<td class='num'>{'' if pd.isna(u.year) else int(u.year)}</td><td class='num'>{int(u.n)}</td></tr>"
+        for u in units.itertuples(index=False))
+    parts.append(f"<h2 id='summary'>{bi('概况', 'Corpus')}</h2><table><thead><tr><th>{bi('决议或决定', 'Unit')}</th>"
+                 f"<th>{bi('通过机构', 'Adopted by')}</th><th>{bi('年份', 'Year')}</th><th>{bi('建议', 'Recommendations')}"
+                 f"</th></tr></thead><tbody>{rows}</tbody></table>")
+    parts.append(f"<h2 id='findings'>{bi('主要发现', 'Key findings')}</h2><ul class='findings'>"
+                 + "".join(f"<li>{bi(z, e)}</li>" for z, e in found) + "</ul>")
+    for i, ((tz, te), names) in enumerate(topics):
+        parts.append(f"<h2 id='topic-{i}'>{bi(tz, te)}</h2>")
+        for name in names:
+            zh, en = TITLES.get(name, (name, name))
+            png = {lang: f"figures/{Path(figures[f'{name}_{lang}']['png']).name}" for lang in ("zh", "en")
+                   if figures.get(f"{name}_{lang}")}
+            alt = {lang: chart_alt(name, specs[name], run, lang) for lang in png}
+            links = {}
+            for lang in png:
+                stem = Path(png[lang]).stem
+                links.update({f"PDF ({lang})": f"figures/{stem}.pdf", f"SVG ({lang})": f"figures/{stem}.svg"})
+            links.update({"CSV": f"figures/{name}.csv", "XLSX": "figures/chart_tables.xlsx"})
+            widths = {lang: png_width(figures[f"{name}_{lang}"]["png"]) for lang in png}
+            parts.append(f"<h3>{bi(zh, en)}</h3>" + figure(png, alt, {"zh": zh, "en": en}, links, widths))
+    parts.append(f"<h2 id='recommendations'>{bi('建议一览', 'All recommendations')}</h2>"
+                 f"<p class='muted'>{bi('点击列标题排序；输入文字或选择取值以筛选。', 'Click a heading to sort; type or choose a value to filter.')}"
+                 f"</p>{table}")
+    if nb_links or failed:
+        items = "".join(f"<li><a href='report/{esc(n)}.html'>{esc(n)}</a>"
+                        + (f" <small>{bi('（卡住后已在新内核中重新执行）', '(stalled once; executed again in a new kernel)')}"
+                           "</small>" if n in retried else "") + "</li>" for n in nb_links)
+        items += "".join(f"<li>{esc(n)}: <b>{bi('未能执行', 'could not be executed')}</b> ({esc(e)})</li>"
+                         for n, e in failed)
+        parts.append(f"<h2 id='notebooks'>{bi('笔记本', 'Notebooks')}</h2><ul>{items}</ul>")
+    created = esc(str(run.manifest.get("created", ""))[:10])  # the day the run was made
+    parts.append(f"<h2 id='about'>{bi('关于本报告', 'About this report')}</h2><p>"
+                 + bi_html(f"资料来源：{esc('、'.join(bodies_unit_name(str(r)) for r in units['resolution']))}；"
+                           f"词典版本 {esc(lexicon_version())}；生成日期 {created}。",
+                           f"Sources: {esc(', '.join(bodies_unit_name_en(str(r)) for r in units['resolution']))}; "
+                           f"lexicon {esc(lexicon_version())}; generated {created}.") + "</p>")
+    parts.append(tail())
+    page = "\n".join(parts)
+    return head(title_zh, title_en, page) + page
+
+
+def bodies_unit_name_en(key: str) -> str:
+    from .bodies import unit_name
+
+    return unit_name(key, "en")

@@ -1,0 +1,152 @@
+"""``report.html`` as an analyst reads it: summary, findings, contents, one
+chart per topic in either language, a table that sorts and filters, names
+instead of codes. Built from real runs (the seed alone; the seed and a
+resolution written for testing), with the figures' file names only, since
+the page refers to the figures and does not draw them."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis import pipeline
+from analysis.explore import load
+from analysis.report import TITLES, _report_page, chart_specs
+from pagecheck import CODES, Page
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "data" / "raw" / "cop11_res11-2_technical_assistance_zh.txt"
+WRITTEN = Path(__file__).parent / "fixtures" / "written_for_testing_99-1.txt"
+
+
+def _run(tmp_path_factory, name, files):
+    raw = tmp_path_factory.mktemp(f"{name}_raw")
+    for f in files:
+        shutil.copy(f, raw / f.name)
+    out = tmp_path_factory.mktemp(f"{name}_out")
+    pipeline.run([raw], out, pipeline.RunSettings(overrides=None, progress=False))
+    return load(out)
+
+
+@pytest.fixture(scope="module")
+def one_unit(tmp_path_factory):
+    return _run(tmp_path_factory, "one", [SEED])
+
+
+@pytest.fixture(scope="module")
+def two_units(tmp_path_factory):
+    return _run(tmp_path_factory, "two", [SEED, WRITTEN])
+
+
+def _figures(run):
+    return {f"{n}_{lang}": {"png": Path(f"/x/figures/{n}_{lang}.png")} for n, _, _ in chart_specs(run)
+            for lang in ("zh", "en")}
+
+
+def _page(run, **kw):
+    return Page(_report_page(run, _figures(run), ["01_reading_and_structure"], **kw))
+
+
+@pytest.mark.parametrize("which", ["one_unit", "two_units"])
+def test_the_page_has_a_summary_findings_contents_and_one_chart_per_topic(which, request):
+    run = request.getfixturevalue(which)
+    page = _page(run)
+    assert page.html_lang == "zh-Hans"
+    # contents: every entry points at a section of the page
+    toc = [h[1:] for h in page.links if h.startswith("#")]
+    assert {"summary", "findings", "recommendations", "about"} <= set(toc)
+    assert set(toc) <= page.ids
+    # 3-6 findings, each in both languages
+    findings = [t for t, a in page.tags if t == "ul" and "findings" in a.get("class", "")]
+    assert findings
+    n_findings = sum(1 for t, a in page.tags if t == "li") - len(toc) - 1  # minus contents and the notebook
+    assert 3 <= n_findings <= 6, n_findings
+    # one figure per chart, each with its zh and its en image, alt text that describes it
+    names = [n for n, _, _ in chart_specs(run)]
+    assert len(page.figures) == len(names)
+    for imgs, name in zip(page.figures, names):
+        assert [(i["class"], i["lang"]) for i in imgs] == [("zh", "zh-Hans"), ("en", "en")], name
+        for img in imgs:
+            assert img["src"].startswith("figures/") and img["alt"] and name not in img["alt"]
+    zh_title, en_title = TITLES["actor_strength"]
+    assert zh_title in page.text["zh"] and en_title not in page.text["zh"]
+    assert en_title in page.text["en"] and zh_title not in page.text["en"]
+    # the notebooks are linked
+    assert "report/01_reading_and_structure.html" in page.links
+
+
+@pytest.mark.parametrize("which", ["one_unit", "two_units"])
+def test_a_reader_sees_names_never_codes_dicts_or_missing_values(which, request):
+    run = request.getfixturevalue(which)
+    page = _page(run)
+    for lang, text in page.text.items():
+        assert "{'" not in text and "0.533333" not in text and "unit_order" not in text
+        found = set(CODES.findall(text))
+        if lang == "en":
+            found -= {"States"}  # the English name of the group (缔约国/各国), not a code
+        assert not found, (lang, found)
+        assert "行为体" not in text  # one word for actor: 行为方
+    assert "缔约方会议" in page.text["zh"]  # the Body group under its name
+    # the findings are written from the data
+    recs = run.recommendations
+    should = (recs["strength_family"] == "应").sum()
+    assert f"{100 * should / len(recs):.0f}%" in page.text["en"]
+
+
+def test_the_recommendations_table_sorts_and_filters_every_recommendation(two_units):
+    html = _report_page(two_units, _figures(two_units), [])
+    page = Page(html)
+    table = next(a for t, a in page.tags if t == "table" and a.get("id") == "recs")
+    assert "sortable" in table["class"]
+    rows = re.findall(r"<tr><td data-sort=", html)
+    assert len(rows) == len(two_units.recommendations)
+    assert 'data-filter="recs"' in html and html.count('data-table="recs"') == 3
+    assert "addEventListener('click'" in html and "<script src" not in html  # embedded, no CDN
+
+
+def test_one_unit_without_precedents_still_gives_a_page(one_unit):
+    tables = dict(one_unit.tables)
+    tables["precedents"] = pd.DataFrame()
+    tables["overlap"] = tables["overlap"].iloc[:0]
+    run = type(one_unit)(one_unit.processed, tables, one_unit.manifest, one_unit.folder)
+    page = _page(run)
+    assert "先例" not in page.text["zh"]  # no precedents finding rather than zeros
+    assert "相似度" not in page.text["zh"]
+    assert "28 条建议" in page.text["zh"]
+
+
+def test_the_font_is_embedded_so_the_page_needs_no_chinese_system_font(one_unit):
+    html = _report_page(one_unit, _figures(one_unit), [])
+    face = re.search(r"@font-face\{font-family:'CopCJK';src:.*?base64,([A-Za-z0-9+/=]+)", html)
+    assert face
+    import base64
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(io.BytesIO(base64.b64decode(face.group(1))))
+    cmap = font.getBestCmap()
+    for ch in "决议建议分析报告行为方谁份":
+        assert ord(ch) in cmap, ch
+    assert len(face.group(1)) < 600_000  # a cut of the 4 MB font
+
+
+def test_screenshots_of_the_report_and_a_brief(one_unit, tmp_path):
+    """The documented look at the pages (scripts/screenshot_pages.py); skipped without Chromium."""
+    from analysis.brief import brief_html
+    from analysis.pages import screenshot
+
+    if not (shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")):
+        pytest.skip("no Chromium on this machine: the screenshots are not taken")
+    report = tmp_path / "report.html"
+    report.write_text(_report_page(one_unit, _figures(one_unit), []), encoding="utf-8")
+    brief = tmp_path / "brief.html"
+    brief.write_text(brief_html(one_unit.tables, "11/2"), encoding="utf-8")
+    for page in (report, brief):
+        for lang in ("zh", "en"):
+            png = screenshot(page, tmp_path / f"{page.stem}_{lang}.png", lang=lang, height=1600)
+            assert png.stat().st_size > 20_000 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
