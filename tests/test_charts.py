@@ -675,9 +675,16 @@ def test_rec_ids_sort_in_reading_order():
 
 
 def test_source_line_names_resolutions_version_and_date():
-    zh = C.source_text(["11/2", "99/1", "11/2"], version="2026.11.1", date="2026-11-28", note=FIXTURE_NOTE_ZH)
-    assert zh == "资料来源：决议 11/2、99/1；词典版本 2026.11.1；生成日期 2026-11-28；测试用虚构数据"
-    assert C.source_text(["11/2"], lang="en").startswith("Source: resolution 11/2; lexicon ")
+    zh = C.source_text(["11/2", "99/1", "11/2"], version="2026.11.1+0a1b2c3d", date="2026-11-28",
+                       note=FIXTURE_NOTE_ZH)
+    # units by name, the lexicon by its version (the file hash is the manifest's)
+    assert zh == "资料来源：第11/2号决议、第99/1号决议；词典版本 2026.11.1；生成日期 2026-11-28；测试用虚构数据"
+    en = C.source_text(["GA.52/85", "dec.11/101", "11/2"], lang="en", date="2026-11-28")
+    assert en.startswith("Source: GA resolution 52/85 (A/RES/52/85), COP resolution 11/2, "
+                         "COP decision 11/101; lexicon ")
+    assert "+" not in en
+    many = C.source_text([f"{i}/1" for i in range(1, 10)], lang="en", version="1", date="2026-11-28")
+    assert many.count("COP resolution") == C.SOURCE_MAX_UNITS and "and 3 more units" in many
     assert C.lexicon_version() != ""
 
 
@@ -717,12 +724,38 @@ def test_save_figure_writes_png_svg_pdf(saved):
     assert dpi == pytest.approx((300, 300), abs=0.5)
 
 
-def test_svg_has_no_text_elements(saved):
+def test_svg_text_is_text_with_a_fallback_font_list_and_title_and_desc(saved):
     root = ET.parse(saved["svg"]).getroot()
     ns = "{http://www.w3.org/2000/svg}"
-    assert not list(root.iter(f"{ns}text")), "text must be converted to paths"
-    assert len(list(root.iter(f"{ns}path"))) > 50
-    assert "font-family" not in saved["svg"].read_text(encoding="utf-8")
+    texts = ["".join(t.itertext()) for t in root.iter(f"{ns}text")]
+    # searchable, editable text: the title, the theme names and the source line are there as written
+    assert "主题覆盖测试图" in texts
+    assert any("立法、判例与知识管理" in t for t in texts)
+    assert any(t.startswith("资料来源：") for t in texts)
+    styles = [t.get("style", "") for t in root.iter(f"{ns}text")]
+    families = {re.search(r"font-family: ([^;]*)", st).group(1) for st in styles}
+    assert families == {C.SVG_FONT_FAMILY}
+    chain = [f.strip(" '") for f in C.SVG_FONT_FAMILY.split(",")]
+    assert chain[0] == "Droid Sans Fallback" and chain[-1] == "sans-serif"
+    assert {"Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC"} <= set(chain)
+    # <title> and <desc> are the root's first children
+    first = list(root)[:2]
+    assert [e.tag for e in first] == [f"{ns}title", f"{ns}desc"]
+    assert first[0].text == "主题覆盖测试图"
+    assert first[1].text.startswith("主题覆盖测试图") and len(first[1].text) > len(first[0].text)
+
+
+def test_alt_text_set_by_the_chart_is_the_svg_desc_and_pdf_subject(tmp_path):
+    pymupdf = pytest.importorskip("pymupdf")
+    ax = C.plot_actor_strength(actor_strength_table(seed_recs()), lang="en")
+    C.set_alt_text(ax.figure, "Bars of recommendations per actor & strength <test>")
+    paths = C.save_figure(ax.figure, "alt", out_dir=tmp_path, source="Source: test", formats=("svg", "pdf"))
+    plt.close(ax.figure)
+    root = ET.parse(paths["svg"]).getroot()
+    assert root.find("{http://www.w3.org/2000/svg}desc").text == "Bars of recommendations per actor & strength <test>"
+    with pymupdf.open(paths["pdf"]) as doc:
+        assert doc.metadata["subject"] == "Bars of recommendations per actor & strength <test>"
+        assert doc.metadata["title"] == root.find("{http://www.w3.org/2000/svg}title").text
 
 
 def test_pdf_embeds_truetype_fonts_and_keeps_text_extractable(saved):
@@ -741,7 +774,7 @@ def test_pdf_embeds_truetype_fonts_and_keeps_text_extractable(saved):
         assert any(cjk in f[3] for f in fonts), [f[3] for f in fonts]
         text = page.get_text()
         assert "主题覆盖测试图" in text
-        assert "资料来源：决议 11/2、99/1" in text
+        assert "资料来源：第11/2号决议、第99/1号决议" in text
         assert "立法、判例与知识管理" in text
 
 
