@@ -141,6 +141,7 @@ def coverage_table(recs: pd.DataFrame, by: str = "part") -> pd.DataFrame:
     out = long.groupby(["unit", "themes"]).size().rename("count").reset_index().rename(columns={"themes": "theme"})
     out["share"] = out["count"] / out["unit"].map(size)
     out["unit_order"] = out["unit"].map(order)
+    out["n_recs"] = out["unit"].map(size)
     return out.sort_values(["unit_order", "theme"]).reset_index(drop=True)
 
 
@@ -371,11 +372,18 @@ def test_theme_coverage_rows_are_the_codebook_themes_and_cells_the_counts(lang):
     assert [unwrap(t, lang) for t in tick_labels(ax, "y")] == [n[0 if lang == "zh" else 1] for n in names.values()]
     expected_units = ["11/2 正文", "11/2 附件一", "11/2 附件二"] if lang == "zh" else \
         ["11/2 body", "11/2 annex I", "11/2 annex II"]
-    assert tick_labels(ax, "x") == expected_units
-    cell_numbers = [int(t.get_text()) for t in ax.texts if t.get_text().isdigit()]
-    assert sum(cell_numbers) == table["count"].sum()
+    # each column says how many recommendations it holds
+    n = table.drop_duplicates("unit").set_index("unit")["n_recs"]
+    assert tick_labels(ax, "x") == [f"{u}\nn = {k}" for u, k in zip(expected_units, n)]
+    # colour and number agree: shaded by share, the cells print the share ...
+    shown = sorted(t.get_text() for t in ax.texts if t.get_text().endswith("%"))
+    assert shown == sorted(f"{v:.0%}" for v in table.loc[table["count"] > 0, "share"])
     assert_no_overlap(ax.get_yticklabels())
     assert_no_overlap(ax.get_xticklabels())
+    # ... and shaded by count, the counts
+    ax2 = C.plot_theme_coverage(table, lang=lang, value="count")
+    cell_numbers = [int(t.get_text()) for t in ax2.texts if t.get_text().isdigit()]
+    assert sum(cell_numbers) == table["count"].sum()
 
 
 def test_theme_coverage_follows_unit_order_and_keeps_the_no_theme_row():
@@ -385,7 +393,7 @@ def test_theme_coverage_follows_unit_order_and_keeps_the_no_theme_row():
         "count": [1, 2, 1, 1], "share": [0.5, 0.67, 0.33, 0.5], "unit_order": [1, 0, 0, 1],
     })
     ax = C.plot_theme_coverage(table, lang="en")
-    assert tick_labels(ax, "x") == ["99/1", "99/2"]
+    assert [t.split("\n")[0] for t in tick_labels(ax, "x")] == ["99/1", "99/2"]
     assert tick_labels(ax, "y")[-1] == "No theme"
     assert len(tick_labels(ax, "y")) == len(C.theme_names()) + 1
 
@@ -393,8 +401,13 @@ def test_theme_coverage_follows_unit_order_and_keeps_the_no_theme_row():
 def test_theme_coverage_section_labels_wrap_under_their_annex():
     ax = C.plot_theme_coverage(coverage_table(seed_recs(), "section"), lang="zh")
     labels = tick_labels(ax, "x")
-    assert [label.split("\n")[0] for label in labels] == ["11/2 附件一", "11/2 附件一", "11/2 附件二", "11/2 附件二"]
-    assert all(len(label.split("\n")) <= 4 for label in labels)
+    assert [label.split("\n")[:2] for label in labels] == [["11/2 附件一", "§1"], ["11/2 附件一", "§2"],
+                                                           ["11/2 附件二", "§3"], ["11/2 附件二", "§4"]]
+    # the headings are written out, uncut, under the chart
+    key = ax.get_xlabel()
+    for section in seed_recs()["section"].dropna().unique():
+        assert section in key.replace("\n", "")
+    assert "…" not in key
     texts(ax.figure)
     assert_no_overlap(ax.get_xticklabels())
 
@@ -496,7 +509,10 @@ def test_citation_graph_from_a_minimal_table():
     assert not any(d["kind"] in ("date", "article") for _, d in graph.nodes(data=True))
     ax = C.plot_citation_graph(cit, lang="en")
     boxes = {t.get_text() for t in ax.texts}
-    assert {"11/2", "10/4", "26/3\n(CCPCJ)", "《联合国打击跨国有组织犯罪公约》", "2"} <= boxes
+    # English boxes: the treaty by its English name (glossary.yaml), never in Chinese
+    assert {"11/2", "10/4", "26/3\n(CCPCJ)", "United Nations Convention against Transnational Organized Crime",
+            "2"} <= boxes
+    assert not any(CJK.search(b) for b in boxes)
     assert "第6条" not in boxes and "2020年10月16日" not in boxes
 
 
@@ -556,7 +572,13 @@ def test_top_terms_one_panel_per_group_in_rank_order(lang):
     assert len(panels) == terms["group"].nunique()
     first = panels[0]
     assert unwrap(first.get_title(loc="left"), lang) == C.THEMES["LEG"][0 if lang == "zh" else 1]
-    assert tick_labels(first, "y") == terms[terms["group"] == "LEG"].sort_values("rank")["term"].tolist()
+    expected = terms[terms["group"] == "LEG"].sort_values("rank")["term"].tolist()
+    if lang == "en":  # terms under their English gloss (glossary.yaml), or marked * where there is none
+        from analysis.glossary import english
+
+        expected = [english(t) for t in expected]
+        assert not any(CJK.search(t) and not t.endswith("*") for t in tick_labels(first, "y"))
+    assert [unwrap(t, lang) for t in tick_labels(first, "y")] == expected
     assert fig._suptitle.get_text() == ("高频词（按主题）" if lang == "zh" else "Top terms by theme")
 
 

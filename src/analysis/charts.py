@@ -221,11 +221,16 @@ BODIES_EN = {
 }
 
 _TEXT = {
-    "coverage_title": ("主题覆盖（建议条数）", "Theme coverage (number of recommendations)"),
+    "coverage_title": ("主题覆盖", "Theme coverage"),
     "coverage_share": ("占该单元建议的比例", "Share of the unit's recommendations"),
     "coverage_count": ("建议条数", "Recommendations"),
-    "crime_coverage_title": ("犯罪领域覆盖（建议条数）", "Crime areas (number of recommendations)"),
+    "crime_coverage_title": ("犯罪领域覆盖", "Crime areas"),
     "crime_theme_title": ("行动主题 × 犯罪领域（建议条数）", "Action theme × crime area (number of recommendations)"),
+    "cells_share": ("单元格：占该列建议的比例（n = 该列建议条数）；一条建议可有多个主题，故一列之和可超过 100%。",
+                    "Cells: share of the column's recommendations (n = recommendations in the column); "
+                    "a recommendation may have several labels, so a column may add up to more than 100%."),
+    "cells_count": ("单元格：建议条数（n = 该列建议条数）。", "Cells: number of recommendations (n = recommendations in the column)."),
+    "alt_heatmap": ("热图，{rows} 行 × {cols} 列。", "Heatmap of {rows} rows by {cols} columns."),
     "theme_share": ("占该主题建议的比例", "Share of the theme's recommendations"),
     "actor_title": ("谁被要求采取行动，语气多强", "Who is asked to act, and how strongly"),
     "recommendations": ("建议条数", "Recommendations"),
@@ -248,7 +253,9 @@ _TEXT = {
     "terms_title": ("高频词", "Top terms"),
     "by_theme": ("（按主题）", " by theme"),
     "by_group": ("", ""),
-    "count": ("次数", "Count"),
+    "count": ("建议条数", "Recommendations"),
+    "terms_note": ("条形 = 使用该词的建议条数；只用过一次的词和泛用词（glossary.yaml）不列。",
+                   "Bar = recommendations using the term; terms used once and generic words (glossary.yaml) left out."),
     "no_data": ("无数据", "No data"),
     "source": ("资料来源：", "Source: "),
     "resolution_1": ("第{r}号决议", "resolution {r}"),
@@ -276,6 +283,14 @@ def _name(table: Mapping, key, lang: str) -> str:
     if key in table:
         return table[key][_lang(lang)]
     return str(key)
+
+
+def _english(text) -> str:
+    """A Chinese word or heading in an English chart: its gloss, or the
+    Chinese marked ``*`` (``analysis.glossary``)."""
+    from analysis.glossary import english
+
+    return english(text)
 
 
 def actor_group_name(group, lang: str = "zh", body: str | None = "COP") -> str:
@@ -510,10 +525,31 @@ def _require(df: pd.DataFrame, columns: Iterable[str], what: str) -> None:
         raise ValueError(f"{what}: table lacks column(s) {', '.join(missing)} (has {', '.join(map(str, df.columns))})")
 
 
-def _new_axes(ax: Axes | None, width: float, height: float) -> Axes:
+#: Print widths (inches) of the saved image: an A4 text column (16 cm) and a
+#: full A4 page in landscape (25 cm between margins). Charts are sized for
+#: the column; a chart function offers ``width="page"`` where the column is
+#: too narrow for it. The figure is narrower by the margin ``save_figure``
+#: adds (``pad_inches`` on either side).
+PRINT_COLUMN_WIDTH = 6.3
+PRINT_PAGE_WIDTH = 9.8
+_SAVE_PAD = 0.12
+COLUMN_WIDTH = PRINT_COLUMN_WIDTH - 2 * _SAVE_PAD - 0.04
+PAGE_WIDTH = PRINT_PAGE_WIDTH - 2 * _SAVE_PAD - 0.04
+WIDTHS = {"column": COLUMN_WIDTH, "page": PAGE_WIDTH}
+
+
+def _max_width(width: str | float) -> float:
+    if isinstance(width, (int, float)):
+        return float(width)
+    if width not in WIDTHS:
+        raise ValueError(f"width must be one of {sorted(WIDTHS)} or inches, not {width!r}")
+    return WIDTHS[width]
+
+
+def _new_axes(ax: Axes | None, width: float, height: float, max_width: str | float = "column") -> Axes:
     if ax is not None:
         return ax
-    width = float(np.clip(width, 4.0, 18.0))
+    width = float(np.clip(width, 4.0, _max_width(max_width)))
     height = float(np.clip(height, 2.4, 24.0))
     _, ax = plt.subplots(figsize=(width, height), layout="constrained")
     return ax
@@ -543,20 +579,29 @@ def _na_to_none(v):
 # --------------------------------------------------------------------------
 
 
-def _unit_tick(label: str, rotate: bool) -> str:
-    """Tick label of a coverage unit: the resolution/part prefix on the
-    first line, a section heading (after `` · `` or a line break) wrapped
-    below it; one line when the labels are rotated."""
-    parts = re.split(r"\s*·\s*|\n", label, maxsplit=1)
-    head, rest = parts[0], (parts[1] if len(parts) > 1 else "")
-    if rotate:
-        return wrap_label(f"{head} · {rest}" if rest else head, 40, 1)
-    return wrap_label(head, 18, 2) + ("\n" + wrap_label(rest, 18, 3) if rest else "")
+_PREFIXED_KEY = re.compile(r"^(?:[A-Za-z]+\.)+\d+/\d+$")
+
+
+def _unit_head(head: str, lang: str) -> str:
+    """A coverage unit's resolution part as a reader reads it: keys with a
+    body or kind prefix (``GA.52/85``, ``dec.11/101``) by their name
+    (``bodies.unit_name``); a COP resolution keeps its bare number."""
+    first, _, rest = head.partition(" ")
+    if _PREFIXED_KEY.match(first):
+        from analysis.bodies import unit_name
+
+        first = unit_name(first, lang)
+    return f"{first} {rest}".strip()
+
+
+def _split_unit(label: str) -> tuple[str, str]:
+    parts = re.split(r"\s*·\s*|\n", str(label), maxsplit=1)
+    return parts[0], (parts[1] if len(parts) > 1 else "")
 
 
 @_styled
 def plot_theme_coverage(data: pd.DataFrame, *, ax: Axes | None = None, lang: str = "zh",
-                        value: str = "share", title: str | None = None) -> Axes:
+                        value: str = "share", title: str | None = None, width: str | float = "column") -> Axes:
     """Theme × unit heatmap with the number of recommendations in each cell.
 
     ``data``: ``theme_coverage`` long form ``[unit, theme, count, share]``
@@ -566,14 +611,15 @@ def plot_theme_coverage(data: pd.DataFrame, *, ax: Axes | None = None, lang: str
     different size) or by ``count`` (``value="count"``, or when there is no
     share column) and annotated with the count.
     """
-    title = _t("coverage_title", lang) if title is None else title
+    finding, title = title is None, _t("coverage_title", lang) if title is None else title
     _require(data, ("unit", "theme", "count"), "plot_theme_coverage")
-    return _unit_heatmap(data, "theme", theme_names(), THEME_NONE, ax=ax, lang=lang, value=value, title=title)
+    return _unit_heatmap(data, "theme", theme_names(), THEME_NONE, ax=ax, lang=lang, value=value, title=title,
+                         width=width, finding=finding)
 
 
 @_styled
 def plot_crime_area_coverage(data: pd.DataFrame, *, ax: Axes | None = None, lang: str = "zh",
-                             value: str = "share", title: str | None = None) -> Axes:
+                             value: str = "share", title: str | None = None, width: str | float = "column") -> Axes:
     """Crime area × unit heatmap (codebook §4b), drawn as the theme coverage:
     one row per codebook area (named, never coded), a last row for the
     recommendations about the Convention in general, cells shaded by share
@@ -583,14 +629,15 @@ def plot_crime_area_coverage(data: pd.DataFrame, *, ax: Axes | None = None, lang
     count, share]`` (optional ``unit_order``); units may be resolutions,
     parts, sections or the values of another grouping column (a session).
     """
-    title = _t("crime_coverage_title", lang) if title is None else title
+    finding, title = title is None, _t("crime_coverage_title", lang) if title is None else title
     _require(data, ("unit", "crime_area", "count"), "plot_crime_area_coverage")
     return _unit_heatmap(data, "crime_area", crime_area_names(), CRIME_GENERAL, ax=ax, lang=lang, value=value,
-                         title=title)
+                         title=title, width=width, finding=finding)
 
 
 def _unit_heatmap(data: pd.DataFrame, row_col: str, names: Mapping, none_name: tuple[str, str], *,
-                  ax: Axes | None, lang: str, value: str, title: str) -> Axes:
+                  ax: Axes | None, lang: str, value: str, title: str, width: str | float = "column",
+                  finding: bool = False) -> Axes:
     """Label × unit heatmap: one row per named label (then labels outside the
     names, then the no-label row when the data has it), one column per unit."""
     if value not in ("share", "count"):
@@ -617,23 +664,65 @@ def _unit_heatmap(data: pd.DataFrame, row_col: str, names: Mapping, none_name: t
         vmax = max(1.0, float(shade.to_numpy().max(initial=0.0)))
 
     n_units = len(units)
-    col_labels = [unit_label(u, lang) for u in units]
-    rotate = n_units > 8 and max(text_width(u) for u in col_labels) > 10
-    col_labels = [_unit_tick(u, rotate) for u in col_labels]
+    # Column headings: the unit (its name, annex/body in the chart's
+    # language), its number of recommendations, and for a section a number
+    # (§1 …) whose heading is written out under the chart: headings are
+    # sentences, and a column is too narrow to hold one uncut.
+    n_recs = df.drop_duplicates("unit").set_index("unit")["n_recs"] if "n_recs" in df.columns else None
+    heads, key_lines, col_labels = [], [], []
+    for j, u in enumerate(units):
+        head, section = _split_unit(unit_label(u, lang))
+        head = _unit_head(head, lang)
+        if section:
+            mark = f"§{len(key_lines) + 1}"
+            shown = section if lang == "zh" else _english(section)
+            key_lines.append(f"{mark} {head}: {shown}" if lang == "en" else f"{mark} {head}：{shown}")
+        heads.append(head)
+        col_labels.append(wrap_label(head, 14, 3) + (f"\n{mark}" if section else "")
+                          + (f"\nn = {int(n_recs.get(u, 0))}" if n_recs is not None else ""))
+    rotate = n_units > 8
+    if rotate:
+        col_labels = [x.replace("\n", " ") for x in col_labels]
+    none_i = rows.index(_NONE_KEY) if _NONE_KEY in rows else None
     row_labels = [wrap_label(_name({**names, _NONE_KEY: none_name}, t, lang), 22 if lang == "en" else 20, 3)
                   for t in rows]
-    col_w = 0.42 if rotate else max(0.75, 0.075 * max((text_width(x) for u in col_labels for x in u.split("\n")), default=8))
-    ax = _new_axes(ax, 3.4 + 1.2 + col_w * n_units, 1.9 + 0.36 * len(rows)
-                   + (0.09 * max((text_width(u) for u in col_labels), default=0) if rotate else 0))
+    max_w = _max_width(width)
+    col_w = 0.42 if rotate else 0.62
+    key_h = 0.13 * sum(len(wrap_label(k, int(max_w * 72 / 4.4) - 4, 4).split("\n")) for k in key_lines)
+    ax = _new_axes(ax, 3.0 + 1.1 + col_w * n_units, 2.1 + 0.34 * len(rows) + key_h
+                   + (0.06 * max((text_width(u) for u in col_labels), default=0) if rotate else 0), width)
     if not n_units:
         return _empty(ax, title, lang)
+    if finding:
+        # The title says what the chart shows first: the label most
+        # recommendations carry (multi-label: of all the recommendations).
+        per_row = counts.drop(index=[_NONE_KEY], errors="ignore").sum(axis=1)
+        total = int(sum(int(n_recs.get(u, 0)) for u in units)) if n_recs is not None else 0
+        if len(per_row) and per_row.max() > 0 and total:
+            lead = _name(names, per_row.idxmax(), lang)
+            k = int(per_row.max())
+            title = (f"{title}：{lead}最多（{total} 条建议中 {k} 条）" if lang == "zh"
+                     else f"{title}: {lead} leads ({k} of {total} recommendations)")
+            title = wrap_label(title, int((ax.figure.get_figwidth() - 2.3) * 72 / (11 * 0.55)), 3)
 
     cmap = mpl.colormaps[SEQUENTIAL_CMAP]
     norm = Normalize(0, vmax)
-    mesh = ax.pcolormesh(shade.to_numpy(), cmap=cmap, norm=norm, edgecolors="white", linewidth=1.5)
+    grid = shade.to_numpy().copy()
+    named = np.ma.masked_array(grid, mask=np.zeros_like(grid, dtype=bool))
+    if none_i is not None:
+        named.mask[none_i, :] = True
+    mesh = ax.pcolormesh(named, cmap=cmap, norm=norm, edgecolors="white", linewidth=1.5)
+    if none_i is not None:
+        # The recommendations without a label: a row of its own, in grey, apart
+        # from the labels (it is what the rules missed, not a theme).
+        grey = np.ma.masked_array(grid, mask=np.ones_like(grid, dtype=bool))
+        grey.mask[none_i, :] = False
+        ax.pcolormesh(grey, cmap=mpl.colormaps["Greys"], norm=Normalize(0, vmax * 1.6), edgecolors="white",
+                      linewidth=1.5)
+        ax.axhline(none_i, color="white", linewidth=5)
     ax.set_xlim(0, n_units)
     ax.set_ylim(len(rows), 0)
-    ax.set_xticks(np.arange(n_units) + 0.5, col_labels, rotation=90 if rotate else 0)
+    ax.set_xticks(np.arange(n_units) + 0.5, col_labels, rotation=90 if rotate else 0, fontsize=7.5)
     ax.set_yticks(np.arange(len(rows)) + 0.5, row_labels)
     ax.tick_params(length=0)
     ax.xaxis.tick_top()
@@ -643,8 +732,11 @@ def _unit_heatmap(data: pd.DataFrame, row_col: str, names: Mapping, none_name: t
         for j in range(n_units):
             n = int(counts.iat[i, j])
             if n:
-                ax.text(j + 0.5, i + 0.5, str(n), ha="center", va="center", fontsize=8,
-                        color=_text_color(cmap(norm(shade.iat[i, j]))))
+                # The number is what the colour shows: the share, or the count.
+                text = f"{shade.iat[i, j]:.0%}" if value == "share" else str(n)
+                colour = (_text_color(cmap(norm(shade.iat[i, j]))) if i != none_i
+                          else _text_color(mpl.colormaps["Greys"](shade.iat[i, j] / (vmax * 1.6))))
+                ax.text(j + 0.5, i + 0.5, text, ha="center", va="center", fontsize=7.5, color=colour)
     # A rule between resolutions when units of several resolutions sit side by side.
     prefixes = [str(u).split(" ", 1)[0] for u in units]
     if len(set(prefixes)) > 1 and len(set(prefixes)) < n_units:
@@ -656,7 +748,12 @@ def _unit_heatmap(data: pd.DataFrame, row_col: str, names: Mapping, none_name: t
     bar.outline.set_visible(False)
     if value == "share":
         bar.ax.yaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
+    note = _t("cells_share" if value == "share" else "cells_count", lang)
+    columns = int((ax.figure.get_figwidth() - 2.3) * 72 / (7 * 0.55))  # the axes' width, in 7 pt columns
+    key = "\n".join(wrap_label(k, columns, 4) for k in [note, *key_lines])
+    ax.set_xlabel(key, loc="left", fontsize=7, color="#444444")
     ax.set_title(title)
+    set_alt_text(ax.figure, f"{title}. " + _t("alt_heatmap", lang, rows=len(rows), cols=n_units) + " " + note)
     logger.debug("%s coverage: %d rows × %d units", row_col, len(rows), n_units)
     return ax
 
@@ -1138,6 +1235,16 @@ def _drawable_citations(graph: nx.DiGraph, lang: str) -> nx.DiGraph:
             label = f"决定 {label}" if lang == "zh" else f"dec. {label}"
         if d["draw_kind"] in ("corpus", "resolution") and body and body != own:
             label += "\n(" + (BODIES_EN.get(body, body) if lang == "en" else body) + ")"
+        if d["draw_kind"] == "treaty":
+            # 《条约汇编》第2225卷 is a volume of the UN Treaty Series: named by
+            # the treaty it holds where the glossary knows it.
+            from analysis.glossary import load_glossary
+
+            unts = load_glossary().treaty(label)
+            if unts is not None and lang == "en":
+                label = unts.replace(" (", "\n(")  # UNTS vol. 2225\n(UNTOC)
+        if lang == "en":
+            label = "\n".join(_english(x) for x in label.split("\n"))
         d["text"] = label
     for _, _, d in g.edges(data=True):
         d["weight"] = d.get("weight", d.get("count", 1))
@@ -1305,7 +1412,7 @@ def _group_label(group, lang: str) -> str:
 
 @_styled
 def plot_top_terms(data: pd.DataFrame, *, fig: Figure | None = None, lang: str = "zh", n: int = 10,
-                   ncols: int | None = None, title: str | None = None) -> Figure:
+                   ncols: int | None = None, title: str | None = None, width: str | float = "column") -> Figure:
     """Small multiples: one horizontal bar panel per group (theme or
     resolution), its ``n`` top terms, rank 1 on top, count at the bar end.
 
@@ -1327,11 +1434,14 @@ def plot_top_terms(data: pd.DataFrame, *, fig: Figure | None = None, lang: str =
     groups.sort(key=lambda g: (list(names).index(g) if g in names else len(names),
                                rec_sort_key(str(g) + ":") if isinstance(g, str) else ((),)))
     k = len(groups)
-    ncols = ncols or (1 if k <= 1 else 2 if k <= 4 else 3)
+    max_w = _max_width(width)
+    ncols = ncols or (1 if k <= 1 else 2 if max_w <= COLUMN_WIDTH + 1e-9 or k <= 4 else 3)
     nrows = max(1, math.ceil(k / ncols))
-    per_row = 0.26 * min(n, int(df.groupby("group").size().max()) if k else n) + 0.9
+    longest = int(df.groupby("group").size().max()) if k else n
+    per_row = 0.22 * min(n, longest) + 0.75
     if fig is None:
-        fig = plt.figure(figsize=(min(4.0 * ncols + 0.6, 16), min(per_row * nrows + 0.8, 30)), layout="constrained")
+        fig = plt.figure(figsize=(min(3.1 * ncols + 0.2, max_w), min(per_row * nrows + 0.9, 24)),
+                         layout="constrained")
     if not k:
         ax = fig.add_subplot()
         _empty(ax, title, lang)
@@ -1341,8 +1451,9 @@ def plot_top_terms(data: pd.DataFrame, *, fig: Figure | None = None, lang: str =
         sub = df[df["group"] == g].sort_values(["rank", "term"])
         y = np.arange(len(sub))
         ax.barh(y, sub["count"], color=OKABE_ITO["blue"], height=0.7)
-        ax.set_yticks(y, [wrap_label(t, 16, 1) for t in sub["term"]])
-        ax.set_ylim(max(n, len(sub)) - 0.5, -0.5)
+        terms = [wrap_label(t if lang == "zh" else _english(t), 16 if lang == "zh" else 22, 3) for t in sub["term"]]
+        ax.set_yticks(y, terms, fontsize=7.5)
+        ax.set_ylim(max(min(n, longest), len(sub)) - 0.5, -0.5)
         cmax = float(sub["count"].max())
         for yi, c in zip(y, sub["count"]):
             ax.text(c + 0.02 * cmax, yi, f"{int(c)}", va="center", ha="left", fontsize=7, color=INK)
@@ -1356,6 +1467,8 @@ def plot_top_terms(data: pd.DataFrame, *, fig: Figure | None = None, lang: str =
         if ax.axison:
             ax.set_xlabel(_t("count", lang))
     fig.suptitle(title, x=0.01, ha="left", fontsize=11)
+    fig.supxlabel(_t("terms_note", lang), x=0.01, ha="left", fontsize=6.5, color="#444444")
+    set_alt_text(fig, f"{title}. " + _t("terms_note", lang))
     return fig
 
 
@@ -1559,7 +1672,7 @@ def save_figure(fig: Figure, name: str, *, out_dir: str | Path = "data/processed
     title = figure_title(fig) or stem
     alt = alt_text(fig) if alt is None else alt
     written: dict[str, Path] = {}
-    common = dict(bbox_inches="tight", pad_inches=0.12, facecolor="white")
+    common = dict(bbox_inches="tight", pad_inches=_SAVE_PAD, facecolor="white")
     for fmt in formats:
         path = out / f"{stem}.{fmt}"
         if fmt == "png":
