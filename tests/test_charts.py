@@ -490,14 +490,19 @@ def test_overlap_heatmap_orders_by_cluster_and_keeps_top_n():
     assert_no_overlap(ax.get_yticklabels())
 
 
-def test_overlap_network_labels_nodes_by_rec_id_and_dashes_cross_resolution_pairs():
+def test_overlap_network_labels_nodes_by_name_and_dashes_cross_resolution_pairs():
     overlap, clusters = overlap_tables(multi_recs())
     ax = C.plot_overlap_network(overlap, clusters, lang="en", top_n=15)
     strongest = overlap.sort_values("similarity", ascending=False).head(15)
     nodes = set(strongest["rec_id_a"]) | set(strongest["rec_id_b"])
-    assert {t.get_text() for t in ax.texts} == nodes
+    # nodes read as units and parts, not as rec_id codes
+    assert {t.get_text() for t in ax.texts} == {C.rec_label(r, "en") for r in nodes}
+    assert not any(":" in t.get_text() for t in ax.texts)
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert "across resolutions" in legend and "resolution 99/1" in legend
+    assert "across resolutions" in legend and "COP resolution 99/1" in legend
+    # the line width is the similarity: two swatches, the thinnest and the thickest line drawn
+    scale = [h for h in ax.get_legend().legend_handles if h.get_label().startswith("Similarity")]
+    assert len(scale) == 2 and scale[0].get_linewidth() < scale[1].get_linewidth()
     assert "strongest 15 of" in ax.get_title(loc="left")
 
 

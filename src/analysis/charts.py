@@ -230,6 +230,9 @@ _TEXT = {
                     "Cells: share of the column's recommendations (n = recommendations in the column); "
                     "a recommendation may have several labels, so a column may add up to more than 100%."),
     "cells_count": ("单元格：建议条数（n = 该列建议条数）。", "Cells: number of recommendations (n = recommendations in the column)."),
+    "alt_network": ("网络图：{n} 条建议，{e} 对相似建议；线越粗越相似，虚线 = 跨决议。",
+                    "Network of {n} recommendations and {e} similar pairs; thicker lines are more similar, "
+                    "dashed lines cross resolutions."),
     "alt_heatmap": ("热图，{rows} 行 × {cols} 列。", "Heatmap of {rows} rows by {cols} columns."),
     "theme_share": ("占该主题建议的比例", "Share of the theme's recommendations"),
     "actor_title": ("谁被要求采取行动，语气多强", "Who is asked to act, and how strongly"),
@@ -499,6 +502,24 @@ def rec_sort_key(rec_id: str) -> tuple:
 
 def _resolution_of(rec_id: str) -> str:
     return str(rec_id).split(":", 1)[0]
+
+
+def rec_label(rec_id: str, lang: str = "zh") -> str:
+    """A recommendation as a chart labels it: its unit (a COP resolution by
+    its number, another body's unit by its name, ``bodies.unit_name``), its
+    part in the chart's language and its label.
+
+    >>> rec_label("11/2:II:b", "en"), rec_label("11/2:body:4(a)", "zh"), rec_label("GA.52/85:body:2", "en")
+    ('11/2 annex II (b)', '11/2 正文 4(a)', 'GA resolution 52/85 body 2')
+    """
+    parts = str(rec_id).split(":")
+    if len(parts) < 3:
+        return str(rec_id)
+    unit, part, label = parts[0], parts[1], ":".join(parts[2:])
+    from analysis.coverage import unit_label as _coverage_unit_label
+
+    head = _unit_head(_coverage_unit_label(unit, part, lang), lang)
+    return f"{head} ({label})" if re.fullmatch(r"[a-z]+", label) else f"{head} {label}"
 
 
 # --------------------------------------------------------------------------
@@ -1027,8 +1048,11 @@ def plot_overlap_heatmap(overlap: pd.DataFrame, clusters: pd.DataFrame | None = 
         keep = best.index.tolist()
     order, spans = _cluster_order(keep, clusters)
     n = len(order)
-    size = 3.2 + 0.16 * n
-    ax = _new_axes(ax, size + 1.6, size + 0.4)
+    labels = [rec_label(r, lang) for r in order]
+    label_w = max((text_width(x) for x in labels), default=8) * 6.5 * 0.55 / 72
+    # A square matrix: as wide as the column allows beside its labels and colour bar.
+    size = min(3.2 + 0.16 * n, COLUMN_WIDTH - label_w - 1.0)
+    ax = _new_axes(ax, size + label_w + 1.0, size + label_w + 1.0)
     if not n:
         return _empty(ax, title, lang)
     index = {r: i for i, r in enumerate(order)}
@@ -1044,9 +1068,9 @@ def plot_overlap_heatmap(overlap: pd.DataFrame, clusters: pd.DataFrame | None = 
     ax.set_xlim(0, n)
     ax.set_ylim(n, 0)
     ax.set_aspect("equal")
-    fs = 8 if n <= 30 else 6.5 if n <= 50 else 5
-    ax.set_xticks(np.arange(n) + 0.5, order, rotation=90, fontsize=fs)
-    ax.set_yticks(np.arange(n) + 0.5, order, fontsize=fs)
+    fs = 7 if n <= 24 else 6.5 if n <= 40 else 5
+    ax.set_xticks(np.arange(n) + 0.5, labels, rotation=90, fontsize=fs)
+    ax.set_yticks(np.arange(n) + 0.5, labels, fontsize=fs)
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
@@ -1148,8 +1172,9 @@ def plot_overlap_network(overlap: pd.DataFrame, clusters: pd.DataFrame | None = 
     graph = ordered
     pos = _packed_layout(graph, seed=seed)
     xs, ys = (zip(*pos.values())) if pos else ((0,), (0,))
-    unit = 0.8  # inches per layout unit (about one node spacing)
-    ax = _new_axes(ax, (max(xs) - min(xs) + 1.6) * unit + 2.4, (max(ys) - min(ys) + 1.6) * unit + 1.0)
+    # inches per layout unit (about one node spacing): as much as the column allows
+    unit = min(0.8, (COLUMN_WIDTH - 0.3) / (max(xs) - min(xs) + 1.6))
+    ax = _new_axes(ax, (max(xs) - min(xs) + 1.6) * unit + 0.3, (max(ys) - min(ys) + 1.5) * unit + 1.6)
     if not n:
         return _empty(ax, title, lang)
     resolutions = sorted({_resolution_of(v) for v in graph}, key=lambda r: rec_sort_key(r + ":"))
@@ -1171,24 +1196,37 @@ def plot_overlap_network(overlap: pd.DataFrame, clusters: pd.DataFrame | None = 
         nodes = [v for v in graph if _resolution_of(v) == r]
         nx.draw_networkx_nodes(graph, pos, nodelist=nodes, ax=ax, node_color=res_color[r], node_size=90,
                                node_shape=res_shape[r], edgecolors="white", linewidths=0.8)
-    fs = 8 if n <= 25 else 7 if n <= 45 else 6
+    fs = 7 if n <= 25 else 6.5 if n <= 45 else 6
+    one_unit = len(resolutions) == 1
     for v, (x, y) in pos.items():
-        ax.annotate(v, (x, y), xytext=(0, 6), textcoords="offset points", ha="center", va="bottom", fontsize=fs,
+        # Within one resolution its number would repeat on every node: the
+        # part and label say which recommendation it is, the legend the unit.
+        shown = rec_label(v, lang)
+        if one_unit:
+            shown = shown.split(" ", 1)[1] if " " in shown and not _PREFIXED_KEY.match(_resolution_of(v)) else shown
+        ax.annotate(shown, (x, y), xytext=(0, 6), textcoords="offset points", ha="center", va="bottom", fontsize=fs,
                     color=INK, bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.75), zorder=4)
     ax.set_xlim(min(xs) - 0.8, max(xs) + 0.8)
     ax.set_ylim(min(ys) - 0.6, max(ys) + 0.9)
     ax.set_aspect("equal", adjustable="box")
     ax.set_axis_off()
+    from analysis.bodies import unit_name
+
     handles = [Line2D([], [], marker=res_shape[r], color=res_color[r], linestyle="none", markersize=7,
-                      label=_t("resolution_1", lang, r=r)) for r in resolutions]
+                      label=unit_name(r, lang)) for r in resolutions]
     kinds = {d["same"] for _, _, d in graph.edges(data=True)}
     if True in kinds:
         handles.append(Line2D([], [], color="#666666", linestyle="solid", label=_t("same_res", lang)))
     if False in kinds:
         handles.append(Line2D([], [], color="#666666", linestyle="dashed", label=_t("cross_res", lang)))
-    handles.append(Line2D([], [], color="#666666", linewidth=3, label=_t("similarity", lang) + f" {lo:.2f}–{hi:.2f}"))
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), borderaxespad=0.2)
-    ax.set_title(title)
+    # Line width carries the similarity: one swatch for each end of the scale.
+    handles.append(Line2D([], [], color="#666666", linewidth=width(lo), label=_t("similarity", lang) + f" {lo:.2f}"))
+    if hi > lo:
+        handles.append(Line2D([], [], color="#666666", linewidth=width(hi), label=_t("similarity", lang) + f" {hi:.2f}"))
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=min(3, len(handles)),
+              borderaxespad=0.2, handlelength=2.2, columnspacing=1.2)
+    ax.set_title(title, pad=14 + 13 * math.ceil(len(handles) / 3))
+    set_alt_text(ax.figure, f"{' '.join(title.split())}. " + _t("alt_network", lang, n=n, e=graph.number_of_edges()))
     return ax
 
 
