@@ -239,6 +239,12 @@ _TEXT = {
     "recommendations": ("建议条数", "Recommendations"),
     "share": ("比例", "Share"),
     "family": ("义务强度", "Strength"),
+    "strength_note": ("语气强度按编码手册第3节：“应”族 = 应（分值5）及应考虑、应努力（3）；“鼓励”族 = 请、吁请、促请（4）及鼓励、邀请（2）；"
+                      "“不妨”族 = 不妨、可（1）。故吁请（4）在分值图中排在应考虑（3）之前，在族图中则归入“鼓励”。",
+                      "Strength as in the codebook (§3): family 'should' = should (score 5) and should consider / "
+                      "endeavour (3); 'encourages' = requests / calls upon (4) and encourages / invites (2); "
+                      "'may wish to' = may (1). So 'calls upon' (4) ranks above 'should consider' (3) by score, "
+                      "while its family is 'encourages'."),
     "strength_title": ("各行为体的义务强度分值", "Strength score by actor group"),
     "score_axis": ("义务强度分值（1 = 不妨 … 5 = 应）", "Strength score (1 = may … 5 = should)"),
     "no_score": ("无分值\n（其他）", "no score\n(other)"),
@@ -887,6 +893,7 @@ def plot_actor_strength(data: pd.DataFrame, *, ax: Axes | None = None, lang: str
     is shown (``coverage.adopting_body``; None when the rows mix bodies).
     """
     title = _t("actor_title", lang) if title is None else title
+    own = ax is None
     _require(data, ("actor_group", "strength_family", "count"), "plot_actor_strength")
     table = {k: v for k, v in _tally(data, ("actor_group", "strength_family")).items() if v > 0}
     actors = _ordered({a for a, _ in table}, ACTOR_GROUPS)
@@ -931,7 +938,17 @@ def plot_actor_strength(data: pd.DataFrame, *, ax: Axes | None = None, lang: str
     ax.legend(title=_t("family", lang), ncols=len(families), loc="lower left", bbox_to_anchor=(0, 1.0),
               alignment="left", handlelength=1.2, columnspacing=1.0, borderaxespad=0.2)
     ax.set_title(title, pad=34)
+    if own:
+        _strength_note(ax, lang)
     return ax
+
+
+def _strength_note(ax: Axes, lang: str) -> None:
+    """The note under both strength charts: how the codebook's families and
+    scores order the cues, so that the two charts read alike."""
+    columns = int(ax.figure.get_figwidth() * 72 / (6.5 * 0.55)) - 4
+    ax.figure.supxlabel(wrap_label(_t("strength_note", lang), columns, 4), x=0.01, ha="left", fontsize=6.5,
+                        color="#444444")
 
 
 @_styled
@@ -946,6 +963,7 @@ def plot_strength_by_actor(data: pd.DataFrame, *, ax: Axes | None = None, lang: 
     ``body`` as in ``plot_actor_strength``.
     """
     title = _t("strength_title", lang) if title is None else title
+    own = ax is None
     _require(data, ("actor_group", "strength_score", "count"), "plot_strength_by_actor")
     grid = {}
     for (a, s), c in _tally(data, ("actor_group", "strength_score")).items():
@@ -977,7 +995,7 @@ def plot_strength_by_actor(data: pd.DataFrame, *, ax: Axes | None = None, lang: 
             ax.plot([mean], [yi + 0.36], marker="D", color=INK, markersize=4, zorder=3, linestyle="none")
     xs = ([0] if has_unscored else []) + [1, 2, 3, 4, 5]
     labels = ([_t("no_score", lang)] if has_unscored else []) + [
-        f"{s}\n{wrap_label(STRENGTH_SCORES[s][_lang(lang)], 14)}" for s in (1, 2, 3, 4, 5)]
+        f"{s}\n{wrap_label(STRENGTH_SCORES[s][_lang(lang)], 10, 3)}" for s in (1, 2, 3, 4, 5)]
     ax.set_xticks(xs, labels)
     if has_unscored:
         ax.axvline(0.5, color=LIGHT_GREY, linewidth=0.8, zorder=0)
@@ -993,6 +1011,8 @@ def plot_strength_by_actor(data: pd.DataFrame, *, ax: Axes | None = None, lang: 
                       label=_t("n_recs", lang))]
     ax.legend(handles=handles, loc="lower right", bbox_to_anchor=(1, 1.0), ncols=2, borderaxespad=0.2)
     ax.set_title(title, pad=22)
+    if own:
+        _strength_note(ax, lang)
     return ax
 
 
