@@ -175,7 +175,7 @@ ACTOR_GROUPS = {
     "States": ("各国", "States"),
     "UNODC": ("毒品和犯罪问题办公室", "UNODC"),
     "Body": ("通过决议的机构", "Adopting body"),
-    "Other": ("其他行为体", "Other"),
+    "Other": ("其他行为体", "Other actors"),
     None: ("未分类", "Unclassified"),
 }
 #: Codebook §3 strength families, strongest first.
@@ -1496,7 +1496,8 @@ def plot_top_terms(data: pd.DataFrame, *, fig: Figure | None = None, lang: str =
     ncols = ncols or (1 if k <= 1 else 2 if max_w <= COLUMN_WIDTH + 1e-9 or k <= 4 else 3)
     nrows = max(1, math.ceil(k / ncols))
     longest = int(df.groupby("group").size().max()) if k else n
-    per_row = 0.22 * min(n, longest) + 0.75
+    # English glosses may take two lines: their bars need the room
+    per_row = (0.22 if lang == "zh" else 0.27) * min(n, longest) + 0.75
     if fig is None:
         fig = plt.figure(figsize=(min(3.1 * ncols + 0.2, max_w), min(per_row * nrows + 0.9, 24)),
                          layout="constrained")
@@ -1509,7 +1510,7 @@ def plot_top_terms(data: pd.DataFrame, *, fig: Figure | None = None, lang: str =
         sub = df[df["group"] == g].sort_values(["rank", "term"])
         y = np.arange(len(sub))
         ax.barh(y, sub["count"], color=OKABE_ITO["blue"], height=0.7)
-        terms = [wrap_label(t if lang == "zh" else _english(t), 16 if lang == "zh" else 22, 3) for t in sub["term"]]
+        terms = [wrap_label(t if lang == "zh" else _english(t), 16 if lang == "zh" else 26, 2) for t in sub["term"]]
         ax.set_yticks(y, terms, fontsize=7.5)
         ax.set_ylim(max(min(n, longest), len(sub)) - 0.5, -0.5)
         cmax = float(sub["count"].max())
@@ -1518,7 +1519,8 @@ def plot_top_terms(data: pd.DataFrame, *, fig: Figure | None = None, lang: str =
         ax.set_xlim(0, cmax * 1.18)
         ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True, nbins=4))
         ax.tick_params(axis="y", length=0)
-        ax.set_title(wrap_label(_group_label(g, lang), 30 if lang == "en" else 28, 2), fontsize=9)
+        # the panel's title starts where its bars do: about half the panel's width is left for it
+        ax.set_title(wrap_label(_group_label(g, lang), 24 if lang == "en" else 20, 2), fontsize=9)
     for ax in list(axes.flat)[k:]:
         ax.set_axis_off()
     for ax in axes[-1, :]:
