@@ -153,3 +153,20 @@ def test_recommendations_xlsx_is_styled_with_codebook_and_sources(seed_run):
     assert ["themes / primary_theme", "TA", "技术援助与能力建设", "Technical assistance and capacity-building"] in \
         codebook.values.tolist()
     assert wb["codebook"].freeze_panes == "A2"
+
+
+def test_every_chart_has_a_table_of_its_own(seed_run):
+    """chart_tables.xlsx has a sheet per chart: no two hold the same table."""
+    specs = report.chart_specs(seed_run)
+    frames = {name: data.to_csv(index=False) for name, data, _ in specs}
+    assert len(set(frames.values())) == len(frames), [n for n in frames if list(frames.values()).count(frames[n]) > 1]
+    data = {name: d for name, d, _ in specs}
+    network = data["overlap_network"]
+    assert len(network) == 30 and network["similarity"].is_monotonic_decreasing
+    dict((n, draw) for n, _d, draw in specs)["overlap_network"]("en")  # draws from the same pairs
+    plt.close("all")
+    shown = {frozenset(p) for p in zip(network["rec_id_a"], network["rec_id_b"])}
+    assert len(shown) == len(network)  # each pair once
+    heat = data["overlap_heatmap"]
+    members = set(heat["rec_id_a"]) | set(heat["rec_id_b"])
+    assert len(members) <= 40 and len(heat) <= len(seed_run.overlap)

@@ -1057,15 +1057,9 @@ def plot_overlap_heatmap(overlap: pd.DataFrame, clusters: pd.DataFrame | None = 
     _require(overlap, ("rec_id_a", "rec_id_b", "similarity"), "plot_overlap_heatmap")
     pairs = overlap[["rec_id_a", "rec_id_b", "similarity"]].dropna()
     pairs = pairs[pairs["rec_id_a"] != pairs["rec_id_b"]]
-    best = pd.concat([pairs.set_index("rec_id_a")["similarity"], pairs.set_index("rec_id_b")["similarity"]])
-    best = best.groupby(level=0).max()
-    n_total = len(best)
+    keep, n_total = _heatmap_members(overlap, top_n)
     if n_total > top_n:
-        keep = best.sort_values(ascending=False, kind="stable")
-        keep = keep.iloc[:top_n].index.tolist()
         title = f"{title}\n{_t('top_of', lang, k=top_n, n=n_total)}"
-    else:
-        keep = best.index.tolist()
     order, spans = _cluster_order(keep, clusters)
     n = len(order)
     labels = [rec_label(r, lang) for r in order]
@@ -1151,6 +1145,43 @@ def _packed_layout(graph: nx.Graph, *, seed: int = 7, spacing: float = 1.3) -> d
     return pos
 
 
+def _distinct_pairs(overlap: pd.DataFrame, min_similarity: float = 0.0) -> pd.DataFrame:
+    pairs = overlap.dropna(subset=["similarity"])
+    pairs = pairs[(pairs["rec_id_a"] != pairs["rec_id_b"]) & (pairs["similarity"] >= min_similarity)]
+    # The same pair may come twice (a→b and b→a ranks): keep it once.
+    key = pairs.apply(lambda r: tuple(sorted((r["rec_id_a"], r["rec_id_b"]))), axis=1) if len(pairs) else []
+    pairs = pairs.assign(_key=key).sort_values("similarity", ascending=False, kind="stable")
+    return pairs.drop_duplicates("_key").drop(columns="_key")
+
+
+def network_pairs(overlap: pd.DataFrame, *, top_n: int = 30, min_similarity: float = 0.0) -> pd.DataFrame:
+    """The pairs ``plot_overlap_network`` draws: the ``top_n`` most similar
+    distinct pairs (at least ``min_similarity``), most similar first (the
+    table behind the chart)."""
+    _require(overlap, ("rec_id_a", "rec_id_b", "similarity"), "network_pairs")
+    return _distinct_pairs(overlap, min_similarity).head(top_n).reset_index(drop=True)
+
+
+def heatmap_pairs(overlap: pd.DataFrame, *, top_n: int = 40) -> pd.DataFrame:
+    """The pairs ``plot_overlap_heatmap`` shades: every pair between the
+    ``top_n`` recommendations with the highest best-pair similarity (the
+    table behind the chart)."""
+    _require(overlap, ("rec_id_a", "rec_id_b", "similarity"), "heatmap_pairs")
+    keep = set(_heatmap_members(overlap, top_n)[0])
+    pairs = _distinct_pairs(overlap)
+    return pairs[pairs["rec_id_a"].isin(keep) & pairs["rec_id_b"].isin(keep)].reset_index(drop=True)
+
+
+def _heatmap_members(overlap: pd.DataFrame, top_n: int) -> tuple[list[str], int]:
+    pairs = overlap[["rec_id_a", "rec_id_b", "similarity"]].dropna()
+    pairs = pairs[pairs["rec_id_a"] != pairs["rec_id_b"]]
+    best = pd.concat([pairs.set_index("rec_id_a")["similarity"], pairs.set_index("rec_id_b")["similarity"]])
+    best = best.groupby(level=0).max()
+    if len(best) > top_n:
+        return best.sort_values(ascending=False, kind="stable").iloc[:top_n].index.tolist(), len(best)
+    return best.index.tolist(), len(best)
+
+
 @_styled
 def plot_overlap_network(overlap: pd.DataFrame, clusters: pd.DataFrame | None = None, *, ax: Axes | None = None,
                          lang: str = "zh", top_n: int = 30, min_similarity: float = 0.0,
@@ -1167,16 +1198,10 @@ def plot_overlap_network(overlap: pd.DataFrame, clusters: pd.DataFrame | None = 
     """
     title = _t("network_title", lang) if title is None else title
     _require(overlap, ("rec_id_a", "rec_id_b", "similarity"), "plot_overlap_network")
-    pairs = overlap.dropna(subset=["similarity"])
-    pairs = pairs[(pairs["rec_id_a"] != pairs["rec_id_b"]) & (pairs["similarity"] >= min_similarity)]
-    # The same pair may come twice (a→b and b→a ranks): keep it once.
-    key = pairs.apply(lambda r: tuple(sorted((r["rec_id_a"], r["rec_id_b"]))), axis=1) if len(pairs) else []
-    pairs = pairs.assign(_key=key).sort_values("similarity", ascending=False, kind="stable")
-    pairs = pairs.drop_duplicates("_key")
-    n_pairs = len(pairs)
+    n_pairs = len(_distinct_pairs(overlap, min_similarity))
     if n_pairs > top_n:
         title = f"{title}\n{_t('pairs_of', lang, k=top_n, n=n_pairs)}"
-    pairs = pairs.head(top_n)
+    pairs = network_pairs(overlap, top_n=top_n, min_similarity=min_similarity)
     graph = nx.Graph()
     for row in pairs.itertuples(index=False):
         a, b, s = row.rec_id_a, row.rec_id_b, float(row.similarity)
