@@ -170,3 +170,32 @@ def test_every_chart_has_a_table_of_its_own(seed_run):
     heat = data["overlap_heatmap"]
     members = set(heat["rec_id_a"]) | set(heat["rec_id_b"])
     assert len(members) <= 40 and len(heat) <= len(seed_run.overlap)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_explorer_offers_names_and_filters_on_codes(seed_run, lang):
+    pytest.importorskip("ipywidgets")
+    recs = seed_run.recommendations
+    box = explore.explorer(recs, lang=lang)
+    dropdowns = [w for row in box.children[:2] for w in row.children if hasattr(w, "options")]
+    labels = {str(label) for d in dropdowns for label, _value in
+              (o if isinstance(o, tuple) else (o, o) for o in d.options)}
+    assert not labels & CODES and "(all)" in labels
+    theme = next(d for d in dropdowns if d.description in ("主题", "Theme"))
+    names = charts.theme_names()
+    assert ("技术援助与能力建设" if lang == "zh" else "Technical assistance and capacity-building", "TA") in theme.options
+    assert {v for _l, v in theme.options[1:]} <= set(names)
+
+
+def test_pivots_for_reading_drop_empty_rows_and_name_both_axes(multi_run):
+    from analysis import coverage
+
+    recs = multi_run.recommendations
+    wide = explore.actor_strength_wide(coverage.actor_strength(recs), "zh", coverage.adopting_body(recs))
+    assert (wide.sum(axis=1) > 0).all() and (wide.sum(axis=0) > 0).all()
+    assert not (set(wide.index) | set(wide.columns)) & (CODES | {"States", "UNODC"})
+    assert int(wide.to_numpy().sum()) == len(recs)
+    per_unit = explore.actor_strength_by_resolution(recs, "en")
+    assert "GA resolution 52/85" in per_unit.columns and not {v for t in per_unit.index for v in t} & CODES
+    crime = explore.crime_theme_wide(coverage.crime_area_by_theme(recs), "en")
+    assert not (set(crime.index) | set(crime.columns)) & CODES and (crime.sum(axis=1) > 0).all()
