@@ -225,7 +225,10 @@ _TEXT = {
     "coverage_share": ("占该单元建议的比例", "Share of the unit's recommendations"),
     "coverage_count": ("建议条数", "Recommendations"),
     "crime_coverage_title": ("犯罪领域覆盖", "Crime areas"),
-    "crime_theme_title": ("行动主题 × 犯罪领域（建议条数）", "Action theme × crime area (number of recommendations)"),
+    "crime_theme_title": ("行动主题 × 犯罪领域", "Action theme × crime area"),
+    "cells_theme_share": ("单元格：占该行主题建议的比例（n = 该主题建议条数）；一条建议可涉及多个犯罪领域。",
+                          "Cells: share of the row theme's recommendations (n = recommendations with the theme); "
+                          "a recommendation may name several crime areas."),
     "cells_share": ("单元格：占该列建议的比例（n = 该列建议条数）；一条建议可有多个主题，故一列之和可超过 100%。",
                     "Cells: share of the column's recommendations (n = recommendations in the column); "
                     "a recommendation may have several labels, so a column may add up to more than 100%."),
@@ -705,7 +708,9 @@ def _unit_heatmap(data: pd.DataFrame, row_col: str, names: Mapping, none_name: t
             shown = section if lang == "zh" else _english(section)
             key_lines.append(f"{mark} {head}: {shown}" if lang == "en" else f"{mark} {head}：{shown}")
         heads.append(head)
-        col_labels.append(wrap_label(head, 14, 3) + (f"\n{mark}" if section else "")
+        if lang == "en" and n_units > 4:  # narrow columns: the UN's own abbreviations
+            head = head.replace(" resolution ", " res. ").replace(" decision ", " dec. ")
+        col_labels.append(wrap_label(head, 12 if lang == "zh" else 13 if n_units <= 4 else 9, 4) + (f"\n{mark}" if section else "")
                           + (f"\nn = {int(n_recs.get(u, 0))}" if n_recs is not None else ""))
     rotate = n_units > 8
     if rotate:
@@ -787,7 +792,7 @@ def _unit_heatmap(data: pd.DataFrame, row_col: str, names: Mapping, none_name: t
 
 @_styled
 def plot_crime_area_theme(data: pd.DataFrame, *, ax: Axes | None = None, lang: str = "zh",
-                          value: str = "share", title: str | None = None) -> Axes:
+                          value: str = "share", title: str | None = None, width: str | float = "column") -> Axes:
     """Action theme × crime area heatmap: which kinds of action the
     recommendations about each crime ask for (codebook §4 × §4b).
 
@@ -823,20 +828,33 @@ def plot_crime_area_theme(data: pd.DataFrame, *, ax: Axes | None = None, lang: s
     else:
         shade = counts.astype(float)
         vmax = max(1.0, float(shade.to_numpy().max(initial=0.0)))
+    n_theme = (df.drop_duplicates("theme").set_index("theme")["n_theme"] if "n_theme" in df.columns else None)
     row_labels = [wrap_label(_name({**themes, _NONE_KEY: THEME_NONE}, t, lang), 22 if lang == "en" else 20, 3)
-                  for t in rows]
-    col_labels = [wrap_label(_name({**areas, _NONE_KEY: CRIME_GENERAL}, c, lang), 14 if lang == "en" else 8, 4)
+                  + (f" (n = {int(n_theme.get(t, 0))})" if n_theme is not None else "") for t in rows]
+    # Eleven areas and the Convention in general do not fit side by side in a
+    # column: their names run up the columns.
+    col_labels = [wrap_label(_name({**areas, _NONE_KEY: CRIME_GENERAL}, c, lang), 22 if lang == "en" else 12, 2)
                   for c in cols]
-    tallest = max((len(c.split("\n")) for c in col_labels), default=1)
-    ax = _new_axes(ax, 3.4 + 1.2 + 0.72 * len(cols), 1.9 + 0.36 * len(rows) + 0.16 * tallest)
+    tallest = max((text_width(x) for c in col_labels for x in c.split("\n")), default=8)
+    ax = _new_axes(ax, 3.4 + 1.2 + 0.34 * len(cols), 2.3 + 0.3 * len(rows) + 0.075 * tallest, width)
     if not len(df) or not counts.to_numpy().sum():
         return _empty(ax, title, lang)
     cmap = mpl.colormaps[SEQUENTIAL_CMAP]
     norm = Normalize(0, vmax)
-    mesh = ax.pcolormesh(shade.to_numpy(), cmap=cmap, norm=norm, edgecolors="white", linewidth=1.5)
+    grid = np.ma.masked_array(shade.to_numpy().copy(), mask=np.zeros(shade.shape, dtype=bool))
+    none_j = cols.index(_NONE_KEY) if _NONE_KEY in cols else None
+    if none_j is not None:
+        grid.mask[:, none_j] = True
+    mesh = ax.pcolormesh(grid, cmap=cmap, norm=norm, edgecolors="white", linewidth=1.5)
+    if none_j is not None:
+        # the Convention in general (no crime named): grey, apart from the named crimes
+        grey = np.ma.masked_array(shade.to_numpy().copy(), mask=np.ones(shade.shape, dtype=bool))
+        grey.mask[:, none_j] = False
+        ax.pcolormesh(grey, cmap=mpl.colormaps["Greys"], norm=Normalize(0, vmax * 1.6), edgecolors="white",
+                      linewidth=1.5)
     ax.set_xlim(0, len(cols))
     ax.set_ylim(len(rows), 0)
-    ax.set_xticks(np.arange(len(cols)) + 0.5, col_labels)
+    ax.set_xticks(np.arange(len(cols)) + 0.5, col_labels, rotation=90, fontsize=7.5)
     ax.set_yticks(np.arange(len(rows)) + 0.5, row_labels)
     ax.tick_params(length=0)
     ax.xaxis.tick_top()
@@ -846,16 +864,23 @@ def plot_crime_area_theme(data: pd.DataFrame, *, ax: Axes | None = None, lang: s
         for j in range(len(cols)):
             n = int(counts.iat[i, j])
             if n:
-                ax.text(j + 0.5, i + 0.5, str(n), ha="center", va="center", fontsize=8,
-                        color=_text_color(cmap(norm(shade.iat[i, j]))))
-    if _NONE_KEY in cols:  # the Convention in general apart from the named crimes
-        ax.axvline(len(cols) - 1, color=INK, linewidth=1.0)
+                # the number is what the colour shows: the share, or the count
+                text = f"{shade.iat[i, j]:.0%}" if value == "share" else str(n)
+                face = (cmap(norm(shade.iat[i, j])) if j != none_j
+                        else mpl.colormaps["Greys"](shade.iat[i, j] / (vmax * 1.6)))
+                ax.text(j + 0.5, i + 0.5, text, ha="center", va="center", fontsize=6.5, color=_text_color(face))
+    if none_j is not None:
+        ax.axvline(none_j, color="white", linewidth=5)
     bar = ax.figure.colorbar(mesh, ax=ax, shrink=min(1.0, 6 / len(rows) + 0.3), pad=0.02, aspect=25)
     bar.set_label(_t("theme_share" if value == "share" else "coverage_count", lang))
     bar.outline.set_visible(False)
     if value == "share":
         bar.ax.yaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
+    note = _t("cells_theme_share" if value == "share" else "cells_count", lang)
+    ax.set_xlabel(wrap_label(note, int((ax.figure.get_figwidth() - 2.3) * 72 / (7 * 0.55)), 3), loc="left",
+                  fontsize=7, color="#444444")
     ax.set_title(title)
+    set_alt_text(ax.figure, f"{title}. " + _t("alt_heatmap", lang, rows=len(rows), cols=len(cols)) + " " + note)
     return ax
 
 
