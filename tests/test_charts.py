@@ -141,6 +141,7 @@ def coverage_table(recs: pd.DataFrame, by: str = "part") -> pd.DataFrame:
     out = long.groupby(["unit", "themes"]).size().rename("count").reset_index().rename(columns={"themes": "theme"})
     out["share"] = out["count"] / out["unit"].map(size)
     out["unit_order"] = out["unit"].map(order)
+    out["n_recs"] = out["unit"].map(size)
     return out.sort_values(["unit_order", "theme"]).reset_index(drop=True)
 
 
@@ -371,11 +372,18 @@ def test_theme_coverage_rows_are_the_codebook_themes_and_cells_the_counts(lang):
     assert [unwrap(t, lang) for t in tick_labels(ax, "y")] == [n[0 if lang == "zh" else 1] for n in names.values()]
     expected_units = ["11/2 正文", "11/2 附件一", "11/2 附件二"] if lang == "zh" else \
         ["11/2 body", "11/2 annex I", "11/2 annex II"]
-    assert tick_labels(ax, "x") == expected_units
-    cell_numbers = [int(t.get_text()) for t in ax.texts if t.get_text().isdigit()]
-    assert sum(cell_numbers) == table["count"].sum()
+    # each column says how many recommendations it holds
+    n = table.drop_duplicates("unit").set_index("unit")["n_recs"]
+    assert tick_labels(ax, "x") == [f"{u}\nn = {k}" for u, k in zip(expected_units, n)]
+    # colour and number agree: shaded by share, the cells print the share ...
+    shown = sorted(t.get_text() for t in ax.texts if t.get_text().endswith("%"))
+    assert shown == sorted(f"{v:.0%}" for v in table.loc[table["count"] > 0, "share"])
     assert_no_overlap(ax.get_yticklabels())
     assert_no_overlap(ax.get_xticklabels())
+    # ... and shaded by count, the counts
+    ax2 = C.plot_theme_coverage(table, lang=lang, value="count")
+    cell_numbers = [int(t.get_text()) for t in ax2.texts if t.get_text().isdigit()]
+    assert sum(cell_numbers) == table["count"].sum()
 
 
 def test_theme_coverage_follows_unit_order_and_keeps_the_no_theme_row():
@@ -385,7 +393,7 @@ def test_theme_coverage_follows_unit_order_and_keeps_the_no_theme_row():
         "count": [1, 2, 1, 1], "share": [0.5, 0.67, 0.33, 0.5], "unit_order": [1, 0, 0, 1],
     })
     ax = C.plot_theme_coverage(table, lang="en")
-    assert tick_labels(ax, "x") == ["99/1", "99/2"]
+    assert [t.split("\n")[0] for t in tick_labels(ax, "x")] == ["99/1", "99/2"]
     assert tick_labels(ax, "y")[-1] == "No theme"
     assert len(tick_labels(ax, "y")) == len(C.theme_names()) + 1
 
@@ -393,8 +401,13 @@ def test_theme_coverage_follows_unit_order_and_keeps_the_no_theme_row():
 def test_theme_coverage_section_labels_wrap_under_their_annex():
     ax = C.plot_theme_coverage(coverage_table(seed_recs(), "section"), lang="zh")
     labels = tick_labels(ax, "x")
-    assert [label.split("\n")[0] for label in labels] == ["11/2 附件一", "11/2 附件一", "11/2 附件二", "11/2 附件二"]
-    assert all(len(label.split("\n")) <= 4 for label in labels)
+    assert [label.split("\n")[:2] for label in labels] == [["11/2 附件一", "§1"], ["11/2 附件一", "§2"],
+                                                           ["11/2 附件二", "§3"], ["11/2 附件二", "§4"]]
+    # the headings are written out, uncut, under the chart
+    key = ax.get_xlabel()
+    for section in seed_recs()["section"].dropna().unique():
+        assert section in key.replace("\n", "")
+    assert "…" not in key
     texts(ax.figure)
     assert_no_overlap(ax.get_xticklabels())
 
@@ -477,14 +490,19 @@ def test_overlap_heatmap_orders_by_cluster_and_keeps_top_n():
     assert_no_overlap(ax.get_yticklabels())
 
 
-def test_overlap_network_labels_nodes_by_rec_id_and_dashes_cross_resolution_pairs():
+def test_overlap_network_labels_nodes_by_name_and_dashes_cross_resolution_pairs():
     overlap, clusters = overlap_tables(multi_recs())
     ax = C.plot_overlap_network(overlap, clusters, lang="en", top_n=15)
     strongest = overlap.sort_values("similarity", ascending=False).head(15)
     nodes = set(strongest["rec_id_a"]) | set(strongest["rec_id_b"])
-    assert {t.get_text() for t in ax.texts} == nodes
+    # nodes read as units and parts, not as rec_id codes
+    assert {t.get_text() for t in ax.texts} == {C.rec_label(r, "en") for r in nodes}
+    assert not any(":" in t.get_text() for t in ax.texts)
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert "across resolutions" in legend and "resolution 99/1" in legend
+    assert "across resolutions" in legend and "COP resolution 99/1" in legend
+    # the line width is the similarity: two swatches, the thinnest and the thickest line drawn
+    scale = [h for h in ax.get_legend().legend_handles if h.get_label().startswith("Similarity")]
+    assert len(scale) == 2 and scale[0].get_linewidth() < scale[1].get_linewidth()
     assert "strongest 15 of" in ax.get_title(loc="left")
 
 
@@ -496,7 +514,10 @@ def test_citation_graph_from_a_minimal_table():
     assert not any(d["kind"] in ("date", "article") for _, d in graph.nodes(data=True))
     ax = C.plot_citation_graph(cit, lang="en")
     boxes = {t.get_text() for t in ax.texts}
-    assert {"11/2", "10/4", "26/3\n(CCPCJ)", "《联合国打击跨国有组织犯罪公约》", "2"} <= boxes
+    # English boxes: the treaty by its English name (glossary.yaml), never in Chinese
+    assert {"11/2", "10/4", "26/3\n(CCPCJ)", "United Nations Convention against Transnational Organized Crime",
+            "2"} <= boxes
+    assert not any(CJK.search(b) for b in boxes)
     assert "第6条" not in boxes and "2020年10月16日" not in boxes
 
 
@@ -556,7 +577,13 @@ def test_top_terms_one_panel_per_group_in_rank_order(lang):
     assert len(panels) == terms["group"].nunique()
     first = panels[0]
     assert unwrap(first.get_title(loc="left"), lang) == C.THEMES["LEG"][0 if lang == "zh" else 1]
-    assert tick_labels(first, "y") == terms[terms["group"] == "LEG"].sort_values("rank")["term"].tolist()
+    expected = terms[terms["group"] == "LEG"].sort_values("rank")["term"].tolist()
+    if lang == "en":  # terms under their English gloss (glossary.yaml), or marked * where there is none
+        from analysis.glossary import english
+
+        expected = [english(t) for t in expected]
+        assert not any(CJK.search(t) and not t.endswith("*") for t in tick_labels(first, "y"))
+    assert [unwrap(t, lang) for t in tick_labels(first, "y")] == expected
     assert fig._suptitle.get_text() == ("高频词（按主题）" if lang == "zh" else "Top terms by theme")
 
 
@@ -675,9 +702,16 @@ def test_rec_ids_sort_in_reading_order():
 
 
 def test_source_line_names_resolutions_version_and_date():
-    zh = C.source_text(["11/2", "99/1", "11/2"], version="2026.11.1", date="2026-11-28", note=FIXTURE_NOTE_ZH)
-    assert zh == "资料来源：决议 11/2、99/1；词典版本 2026.11.1；生成日期 2026-11-28；测试用虚构数据"
-    assert C.source_text(["11/2"], lang="en").startswith("Source: resolution 11/2; lexicon ")
+    zh = C.source_text(["11/2", "99/1", "11/2"], version="2026.11.1+0a1b2c3d", date="2026-11-28",
+                       note=FIXTURE_NOTE_ZH)
+    # units by name, the lexicon by its version (the file hash is the manifest's)
+    assert zh == "资料来源：第11/2号决议、第99/1号决议；词典版本 2026.11.1；生成日期 2026-11-28；测试用虚构数据"
+    en = C.source_text(["GA.52/85", "dec.11/101", "11/2"], lang="en", date="2026-11-28")
+    assert en.startswith("Source: GA resolution 52/85 (A/RES/52/85), COP resolution 11/2, "
+                         "COP decision 11/101; lexicon ")
+    assert "+" not in en
+    many = C.source_text([f"{i}/1" for i in range(1, 10)], lang="en", version="1", date="2026-11-28")
+    assert many.count("COP resolution") == C.SOURCE_MAX_UNITS and "and 3 more units" in many
     assert C.lexicon_version() != ""
 
 
@@ -717,12 +751,38 @@ def test_save_figure_writes_png_svg_pdf(saved):
     assert dpi == pytest.approx((300, 300), abs=0.5)
 
 
-def test_svg_has_no_text_elements(saved):
+def test_svg_text_is_text_with_a_fallback_font_list_and_title_and_desc(saved):
     root = ET.parse(saved["svg"]).getroot()
     ns = "{http://www.w3.org/2000/svg}"
-    assert not list(root.iter(f"{ns}text")), "text must be converted to paths"
-    assert len(list(root.iter(f"{ns}path"))) > 50
-    assert "font-family" not in saved["svg"].read_text(encoding="utf-8")
+    texts = ["".join(t.itertext()) for t in root.iter(f"{ns}text")]
+    # searchable, editable text: the title, the theme names and the source line are there as written
+    assert "主题覆盖测试图" in texts
+    assert any("立法、判例与知识管理" in t for t in texts)
+    assert any(t.startswith("资料来源：") for t in texts)
+    styles = [t.get("style", "") for t in root.iter(f"{ns}text")]
+    families = {re.search(r"font-family: ([^;]*)", st).group(1) for st in styles}
+    assert families == {C.SVG_FONT_FAMILY}
+    chain = [f.strip(" '") for f in C.SVG_FONT_FAMILY.split(",")]
+    assert chain[0] == "Droid Sans Fallback" and chain[-1] == "sans-serif"
+    assert {"Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC"} <= set(chain)
+    # <title> and <desc> are the root's first children
+    first = list(root)[:2]
+    assert [e.tag for e in first] == [f"{ns}title", f"{ns}desc"]
+    assert first[0].text == "主题覆盖测试图"
+    assert first[1].text.startswith("主题覆盖测试图") and len(first[1].text) > len(first[0].text)
+
+
+def test_alt_text_set_by_the_chart_is_the_svg_desc_and_pdf_subject(tmp_path):
+    pymupdf = pytest.importorskip("pymupdf")
+    ax = C.plot_actor_strength(actor_strength_table(seed_recs()), lang="en")
+    C.set_alt_text(ax.figure, "Bars of recommendations per actor & strength <test>")
+    paths = C.save_figure(ax.figure, "alt", out_dir=tmp_path, source="Source: test", formats=("svg", "pdf"))
+    plt.close(ax.figure)
+    root = ET.parse(paths["svg"]).getroot()
+    assert root.find("{http://www.w3.org/2000/svg}desc").text == "Bars of recommendations per actor & strength <test>"
+    with pymupdf.open(paths["pdf"]) as doc:
+        assert doc.metadata["subject"] == "Bars of recommendations per actor & strength <test>"
+        assert doc.metadata["title"] == root.find("{http://www.w3.org/2000/svg}title").text
 
 
 def test_pdf_embeds_truetype_fonts_and_keeps_text_extractable(saved):
@@ -741,7 +801,7 @@ def test_pdf_embeds_truetype_fonts_and_keeps_text_extractable(saved):
         assert any(cjk in f[3] for f in fonts), [f[3] for f in fonts]
         text = page.get_text()
         assert "主题覆盖测试图" in text
-        assert "资料来源：决议 11/2、99/1" in text
+        assert "资料来源：第11/2号决议、第99/1号决议" in text
         assert "立法、判例与知识管理" in text
 
 
@@ -820,7 +880,7 @@ def test_source_line_is_replaced_not_stacked(tmp_path, caplog):
     ax = C.plot_actor_strength(actor_strength_table(seed_recs()), lang="en")
     C.add_source_line(ax.figure, "Source: first")
     C.save_figure(ax.figure, "a", out_dir=tmp_path, source="Source: second", formats=("svg",))
-    assert [t.get_text() for t in ax.figure.texts] == ["Source: second"]
+    assert [t.get_text() for t in ax.figure.texts if t.get_gid() == C._SOURCE_GID] == ["Source: second"]
     fig2 = C.plot_actor_strength(actor_strength_table(seed_recs()), lang="en").figure
     with caplog.at_level("WARNING", logger="analysis.charts"):
         C.save_figure(fig2, "b", out_dir=tmp_path, formats=("png",))

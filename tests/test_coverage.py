@@ -176,7 +176,7 @@ def test_theme_cooccurrence_is_square_and_symmetric():
 
 
 def test_top_terms_per_primary_theme():
-    t = top_terms(_recs(), by="primary_theme", n=2, tokens=_tokens)
+    t = top_terms(_recs(), by="primary_theme", n=2, tokens=_tokens, min_count=1)
     assert list(t.columns) == ["group", "term", "count", "rank"]
     leg = t[t.group == "LEG"]
     assert leg.term.tolist()[0] == "夏洛克" and leg["count"].tolist()[0] == 2
@@ -189,18 +189,29 @@ def test_top_terms_strip_stock_phrases():
     recs = _recs()
     recs["text"] = "毒品和犯罪问题办公室应" + recs["text"]
     stock = lambda s: _tokens(s, ("毒品和犯罪问题办公室",))  # noqa: E731
-    with_strip = top_terms(recs, by="resolution", n=3, tokens=stock)
+    with_strip = top_terms(recs, by="resolution", n=3, tokens=stock, min_count=1)
     assert "毒品和犯罪问题办公室" not in set(with_strip.term)
-    without = top_terms(recs, by="resolution", n=3, tokens=stock, strip_stock=False)
+    without = top_terms(recs, by="resolution", n=3, tokens=stock, strip_stock=False, min_count=1)
     assert "毒品和犯罪问题办公室" in set(without.term)
     assert with_strip.drop_duplicates("group").group.tolist() == ["9/1", "11/2"]
 
 
 def test_top_terms_by_themes_counts_each_theme():
-    t = top_terms(_recs(), by="themes", n=20, tokens=_tokens)
+    t = top_terms(_recs(), by="themes", n=20, tokens=_tokens, min_count=1)
     rev = t[t.group == "REV"]
     assert set(rev.term) >= {"立法记录", "审议机制"}  # from a LEG+REV and a REV row
     assert set(t[t.group == "LEG"].term) >= {"立法记录", "传播计划"}
+
+
+def test_top_terms_leave_out_single_uses_and_generic_words():
+    recs = pd.DataFrame({"primary_theme": ["TA", "TA", "TA", "LEG"],
+                         "text": ["提供培训", "提供培训和工具", "提供手册", "提供夏洛克"]})
+    words = lambda s: [w for w in ("提供", "培训", "工具", "手册", "夏洛克") if w in s]  # noqa: E731
+    t = top_terms(recs, tokens=words)
+    # 提供 is in every row but generic (glossary.yaml); 工具, 手册 are used once; LEG keeps nothing
+    assert t[["group", "term", "count", "rank"]].values.tolist() == [["TA", "培训", 2, 1]]
+    kept = top_terms(recs, tokens=words, min_count=1, drop_generic=False)
+    assert kept[kept.group == "TA"].term.tolist() == ["提供", "培训", "工具", "手册"]
 
 
 def test_functions_are_pure():
@@ -215,6 +226,6 @@ def test_functions_are_pure():
 
 
 def test_with_the_real_tokeniser():
-    t = top_terms(_recs(), by="resolution", n=5)
+    t = top_terms(_recs(), by="resolution", n=5, min_count=1)
     assert set(t.group) == {"9/1", "11/2"}
     assert (t["count"] >= 1).all()

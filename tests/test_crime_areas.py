@@ -259,9 +259,13 @@ def test_crime_area_theme_cells_are_the_counts(probe_out):
 
     out, _ = probe_out
     table = coverage.crime_area_by_theme(out)
-    ax = charts.plot_crime_area_theme(table, lang="zh")
+    ax = charts.plot_crime_area_theme(table, lang="zh", value="count")
     cells = [int(t.get_text()) for t in ax.texts if t.get_text().isdigit()]
     assert sum(cells) == table["count"].sum()
+    # shaded by share (the default), the cells print the share: colour and number agree
+    shares = charts.plot_crime_area_theme(table, lang="zh")
+    shown = sorted(t.get_text() for t in shares.texts if t.get_text().endswith("%"))
+    assert shown == sorted(f"{v:.0%}" for v in table.loc[table["count"] > 0, "share"])
     empty = charts.plot_crime_area_theme(table.iloc[:0], lang="en")
     assert "No data" in _texts(empty.figure)
 

@@ -175,7 +175,7 @@ ACTOR_GROUPS = {
     "States": ("各国", "States"),
     "UNODC": ("毒品和犯罪问题办公室", "UNODC"),
     "Body": ("通过决议的机构", "Adopting body"),
-    "Other": ("其他行为方", "Other"),
+    "Other": ("其他行为方", "Other actors"),
     None: ("未分类", "Unclassified"),
 }
 #: Codebook §3 strength families, strongest first.
@@ -221,16 +221,33 @@ BODIES_EN = {
 }
 
 _TEXT = {
-    "coverage_title": ("主题覆盖（建议条数）", "Theme coverage (number of recommendations)"),
+    "coverage_title": ("主题覆盖", "Theme coverage"),
     "coverage_share": ("占该单元建议的比例", "Share of the unit's recommendations"),
     "coverage_count": ("建议条数", "Recommendations"),
-    "crime_coverage_title": ("犯罪领域覆盖（建议条数）", "Crime areas (number of recommendations)"),
-    "crime_theme_title": ("行动主题 × 犯罪领域（建议条数）", "Action theme × crime area (number of recommendations)"),
+    "crime_coverage_title": ("犯罪领域覆盖", "Crime areas"),
+    "crime_theme_title": ("行动主题 × 犯罪领域", "Action theme × crime area"),
+    "cells_theme_share": ("单元格：占该行主题建议的比例（n = 该主题建议条数）；一条建议可涉及多个犯罪领域。",
+                          "Cells: share of the row theme's recommendations (n = recommendations with the theme); "
+                          "a recommendation may name several crime areas."),
+    "cells_share": ("单元格：占该列建议的比例（n = 该列建议条数）；一条建议可有多个主题，故一列之和可超过 100%。",
+                    "Cells: share of the column's recommendations (n = recommendations in the column); "
+                    "a recommendation may have several labels, so a column may add up to more than 100%."),
+    "cells_count": ("单元格：建议条数（n = 该列建议条数）。", "Cells: number of recommendations (n = recommendations in the column)."),
+    "alt_network": ("网络图：{n} 条建议，{e} 对相似建议；线越粗越相似，虚线 = 跨决议。",
+                    "Network of {n} recommendations and {e} similar pairs; thicker lines are more similar, "
+                    "dashed lines cross resolutions."),
+    "alt_heatmap": ("热图，{rows} 行 × {cols} 列。", "Heatmap of {rows} rows by {cols} columns."),
     "theme_share": ("占该主题建议的比例", "Share of the theme's recommendations"),
     "actor_title": ("谁被要求采取行动，语气多强", "Who is asked to act, and how strongly"),
     "recommendations": ("建议条数", "Recommendations"),
     "share": ("比例", "Share"),
     "family": ("义务强度", "Strength"),
+    "strength_note": ("语气强度按编码手册第3节：“应”族 = 应（分值5）及应考虑、应努力（3）；“鼓励”族 = 请、吁请、促请（4）及鼓励、邀请（2）；"
+                      "“不妨”族 = 不妨、可（1）。故吁请（4）在分值图中排在应考虑（3）之前，在族图中则归入“鼓励”。",
+                      "Strength as in the codebook (§3): family 'should' = should (score 5) and should consider / "
+                      "endeavour (3); 'encourages' = requests / calls upon (4) and encourages / invites (2); "
+                      "'may wish to' = may (1). So 'calls upon' (4) ranks above 'should consider' (3) by score, "
+                      "while its family is 'encourages'."),
     "strength_title": ("各行为方的义务强度分值", "Strength score by actor group"),
     "score_axis": ("义务强度分值（1 = 不妨 … 5 = 应）", "Strength score (1 = may … 5 = should)"),
     "no_score": ("无分值\n（其他）", "no score\n(other)"),
@@ -248,7 +265,9 @@ _TEXT = {
     "terms_title": ("高频词", "Top terms"),
     "by_theme": ("（按主题）", " by theme"),
     "by_group": ("", ""),
-    "count": ("次数", "Count"),
+    "count": ("建议条数", "Recommendations"),
+    "terms_note": ("条形 = 使用该词的建议条数；只用过一次的词和泛用词（glossary.yaml）不列。",
+                   "Bar = recommendations using the term; terms used once and generic words (glossary.yaml) left out."),
     "no_data": ("无数据", "No data"),
     "source": ("资料来源：", "Source: "),
     "resolution_1": ("第{r}号决议", "resolution {r}"),
@@ -276,6 +295,14 @@ def _name(table: Mapping, key, lang: str) -> str:
     if key in table:
         return table[key][_lang(lang)]
     return str(key)
+
+
+def _english(text) -> str:
+    """A Chinese word or heading in an English chart: its gloss, or the
+    Chinese marked ``*`` (``analysis.glossary``)."""
+    from analysis.glossary import english
+
+    return english(text)
 
 
 def actor_group_name(group, lang: str = "zh", body: str | None = "COP") -> str:
@@ -486,6 +513,24 @@ def _resolution_of(rec_id: str) -> str:
     return str(rec_id).split(":", 1)[0]
 
 
+def rec_label(rec_id: str, lang: str = "zh") -> str:
+    """A recommendation as a chart labels it: its unit (a COP resolution by
+    its number, another body's unit by its name, ``bodies.unit_name``), its
+    part in the chart's language and its label.
+
+    >>> rec_label("11/2:II:b", "en"), rec_label("11/2:body:4(a)", "zh"), rec_label("GA.52/85:body:2", "en")
+    ('11/2 annex II (b)', '11/2 正文 4(a)', 'GA resolution 52/85 body 2')
+    """
+    parts = str(rec_id).split(":")
+    if len(parts) < 3:
+        return str(rec_id)
+    unit, part, label = parts[0], parts[1], ":".join(parts[2:])
+    from analysis.coverage import unit_label as _coverage_unit_label
+
+    head = _unit_head(_coverage_unit_label(unit, part, lang), lang)
+    return f"{head} ({label})" if re.fullmatch(r"[a-z]+", label) else f"{head} {label}"
+
+
 # --------------------------------------------------------------------------
 # Plumbing
 # --------------------------------------------------------------------------
@@ -510,10 +555,31 @@ def _require(df: pd.DataFrame, columns: Iterable[str], what: str) -> None:
         raise ValueError(f"{what}: table lacks column(s) {', '.join(missing)} (has {', '.join(map(str, df.columns))})")
 
 
-def _new_axes(ax: Axes | None, width: float, height: float) -> Axes:
+#: Print widths (inches) of the saved image: an A4 text column (16 cm) and a
+#: full A4 page in landscape (25 cm between margins). Charts are sized for
+#: the column; a chart function offers ``width="page"`` where the column is
+#: too narrow for it. The figure is narrower by the margin ``save_figure``
+#: adds (``pad_inches`` on either side).
+PRINT_COLUMN_WIDTH = 6.3
+PRINT_PAGE_WIDTH = 9.8
+_SAVE_PAD = 0.12
+COLUMN_WIDTH = PRINT_COLUMN_WIDTH - 2 * _SAVE_PAD - 0.04
+PAGE_WIDTH = PRINT_PAGE_WIDTH - 2 * _SAVE_PAD - 0.04
+WIDTHS = {"column": COLUMN_WIDTH, "page": PAGE_WIDTH}
+
+
+def _max_width(width: str | float) -> float:
+    if isinstance(width, (int, float)):
+        return float(width)
+    if width not in WIDTHS:
+        raise ValueError(f"width must be one of {sorted(WIDTHS)} or inches, not {width!r}")
+    return WIDTHS[width]
+
+
+def _new_axes(ax: Axes | None, width: float, height: float, max_width: str | float = "column") -> Axes:
     if ax is not None:
         return ax
-    width = float(np.clip(width, 4.0, 18.0))
+    width = float(np.clip(width, 4.0, _max_width(max_width)))
     height = float(np.clip(height, 2.4, 24.0))
     _, ax = plt.subplots(figsize=(width, height), layout="constrained")
     return ax
@@ -543,20 +609,29 @@ def _na_to_none(v):
 # --------------------------------------------------------------------------
 
 
-def _unit_tick(label: str, rotate: bool) -> str:
-    """Tick label of a coverage unit: the resolution/part prefix on the
-    first line, a section heading (after `` · `` or a line break) wrapped
-    below it; one line when the labels are rotated."""
-    parts = re.split(r"\s*·\s*|\n", label, maxsplit=1)
-    head, rest = parts[0], (parts[1] if len(parts) > 1 else "")
-    if rotate:
-        return wrap_label(f"{head} · {rest}" if rest else head, 40, 1)
-    return wrap_label(head, 18, 2) + ("\n" + wrap_label(rest, 18, 3) if rest else "")
+_PREFIXED_KEY = re.compile(r"^(?:[A-Za-z]+\.)+\d+/\d+$")
+
+
+def _unit_head(head: str, lang: str) -> str:
+    """A coverage unit's resolution part as a reader reads it: keys with a
+    body or kind prefix (``GA.52/85``, ``dec.11/101``) by their name
+    (``bodies.unit_name``); a COP resolution keeps its bare number."""
+    first, _, rest = head.partition(" ")
+    if _PREFIXED_KEY.match(first):
+        from analysis.bodies import unit_name
+
+        first = unit_name(first, lang)
+    return f"{first} {rest}".strip()
+
+
+def _split_unit(label: str) -> tuple[str, str]:
+    parts = re.split(r"\s*·\s*|\n", str(label), maxsplit=1)
+    return parts[0], (parts[1] if len(parts) > 1 else "")
 
 
 @_styled
 def plot_theme_coverage(data: pd.DataFrame, *, ax: Axes | None = None, lang: str = "zh",
-                        value: str = "share", title: str | None = None) -> Axes:
+                        value: str = "share", title: str | None = None, width: str | float = "column") -> Axes:
     """Theme × unit heatmap with the number of recommendations in each cell.
 
     ``data``: ``theme_coverage`` long form ``[unit, theme, count, share]``
@@ -566,14 +641,15 @@ def plot_theme_coverage(data: pd.DataFrame, *, ax: Axes | None = None, lang: str
     different size) or by ``count`` (``value="count"``, or when there is no
     share column) and annotated with the count.
     """
-    title = _t("coverage_title", lang) if title is None else title
+    finding, title = title is None, _t("coverage_title", lang) if title is None else title
     _require(data, ("unit", "theme", "count"), "plot_theme_coverage")
-    return _unit_heatmap(data, "theme", theme_names(), THEME_NONE, ax=ax, lang=lang, value=value, title=title)
+    return _unit_heatmap(data, "theme", theme_names(), THEME_NONE, ax=ax, lang=lang, value=value, title=title,
+                         width=width, finding=finding)
 
 
 @_styled
 def plot_crime_area_coverage(data: pd.DataFrame, *, ax: Axes | None = None, lang: str = "zh",
-                             value: str = "share", title: str | None = None) -> Axes:
+                             value: str = "share", title: str | None = None, width: str | float = "column") -> Axes:
     """Crime area × unit heatmap (codebook §4b), drawn as the theme coverage:
     one row per codebook area (named, never coded), a last row for the
     recommendations about the Convention in general, cells shaded by share
@@ -583,14 +659,15 @@ def plot_crime_area_coverage(data: pd.DataFrame, *, ax: Axes | None = None, lang
     count, share]`` (optional ``unit_order``); units may be resolutions,
     parts, sections or the values of another grouping column (a session).
     """
-    title = _t("crime_coverage_title", lang) if title is None else title
+    finding, title = title is None, _t("crime_coverage_title", lang) if title is None else title
     _require(data, ("unit", "crime_area", "count"), "plot_crime_area_coverage")
     return _unit_heatmap(data, "crime_area", crime_area_names(), CRIME_GENERAL, ax=ax, lang=lang, value=value,
-                         title=title)
+                         title=title, width=width, finding=finding)
 
 
 def _unit_heatmap(data: pd.DataFrame, row_col: str, names: Mapping, none_name: tuple[str, str], *,
-                  ax: Axes | None, lang: str, value: str, title: str) -> Axes:
+                  ax: Axes | None, lang: str, value: str, title: str, width: str | float = "column",
+                  finding: bool = False) -> Axes:
     """Label × unit heatmap: one row per named label (then labels outside the
     names, then the no-label row when the data has it), one column per unit."""
     if value not in ("share", "count"):
@@ -617,23 +694,67 @@ def _unit_heatmap(data: pd.DataFrame, row_col: str, names: Mapping, none_name: t
         vmax = max(1.0, float(shade.to_numpy().max(initial=0.0)))
 
     n_units = len(units)
-    col_labels = [unit_label(u, lang) for u in units]
-    rotate = n_units > 8 and max(text_width(u) for u in col_labels) > 10
-    col_labels = [_unit_tick(u, rotate) for u in col_labels]
+    # Column headings: the unit (its name, annex/body in the chart's
+    # language), its number of recommendations, and for a section a number
+    # (§1 …) whose heading is written out under the chart: headings are
+    # sentences, and a column is too narrow to hold one uncut.
+    n_recs = df.drop_duplicates("unit").set_index("unit")["n_recs"] if "n_recs" in df.columns else None
+    heads, key_lines, col_labels = [], [], []
+    for j, u in enumerate(units):
+        head, section = _split_unit(unit_label(u, lang))
+        head = _unit_head(head, lang)
+        if section:
+            mark = f"§{len(key_lines) + 1}"
+            shown = section if lang == "zh" else _english(section)
+            key_lines.append(f"{mark} {head}: {shown}" if lang == "en" else f"{mark} {head}：{shown}")
+        heads.append(head)
+        if lang == "en" and n_units > 4:  # narrow columns: the UN's own abbreviations
+            head = head.replace(" resolution ", " res. ").replace(" decision ", " dec. ")
+        col_labels.append(wrap_label(head, 12 if lang == "zh" else 13 if n_units <= 4 else 9, 4) + (f"\n{mark}" if section else "")
+                          + (f"\nn = {int(n_recs.get(u, 0))}" if n_recs is not None else ""))
+    rotate = n_units > 8
+    if rotate:
+        col_labels = [x.replace("\n", " ") for x in col_labels]
+    none_i = rows.index(_NONE_KEY) if _NONE_KEY in rows else None
     row_labels = [wrap_label(_name({**names, _NONE_KEY: none_name}, t, lang), 22 if lang == "en" else 20, 3)
                   for t in rows]
-    col_w = 0.42 if rotate else max(0.75, 0.075 * max((text_width(x) for u in col_labels for x in u.split("\n")), default=8))
-    ax = _new_axes(ax, 3.4 + 1.2 + col_w * n_units, 1.9 + 0.36 * len(rows)
-                   + (0.09 * max((text_width(u) for u in col_labels), default=0) if rotate else 0))
+    max_w = _max_width(width)
+    col_w = 0.42 if rotate else 0.62
+    key_h = 0.13 * sum(len(wrap_label(k, int(max_w * 72 / 4.4) - 4, 4).split("\n")) for k in key_lines)
+    ax = _new_axes(ax, 3.0 + 1.1 + col_w * n_units, 2.1 + 0.34 * len(rows) + key_h
+                   + (0.06 * max((text_width(u) for u in col_labels), default=0) if rotate else 0), width)
     if not n_units:
         return _empty(ax, title, lang)
+    if finding:
+        # The title says what the chart shows first: the label most
+        # recommendations carry (multi-label: of all the recommendations).
+        per_row = counts.drop(index=[_NONE_KEY], errors="ignore").sum(axis=1)
+        total = int(sum(int(n_recs.get(u, 0)) for u in units)) if n_recs is not None else 0
+        if len(per_row) and per_row.max() > 0 and total:
+            lead = _name(names, per_row.idxmax(), lang)
+            k = int(per_row.max())
+            title = (f"{title}：{lead}最多（{total} 条建议中 {k} 条）" if lang == "zh"
+                     else f"{title}: {lead} leads ({k} of {total} recommendations)")
+            title = wrap_label(title, int((ax.figure.get_figwidth() - 2.3) * 72 / (11 * 0.55)), 3)
 
     cmap = mpl.colormaps[SEQUENTIAL_CMAP]
     norm = Normalize(0, vmax)
-    mesh = ax.pcolormesh(shade.to_numpy(), cmap=cmap, norm=norm, edgecolors="white", linewidth=1.5)
+    grid = shade.to_numpy().copy()
+    named = np.ma.masked_array(grid, mask=np.zeros_like(grid, dtype=bool))
+    if none_i is not None:
+        named.mask[none_i, :] = True
+    mesh = ax.pcolormesh(named, cmap=cmap, norm=norm, edgecolors="white", linewidth=1.5)
+    if none_i is not None:
+        # The recommendations without a label: a row of its own, in grey, apart
+        # from the labels (it is what the rules missed, not a theme).
+        grey = np.ma.masked_array(grid, mask=np.ones_like(grid, dtype=bool))
+        grey.mask[none_i, :] = False
+        ax.pcolormesh(grey, cmap=mpl.colormaps["Greys"], norm=Normalize(0, vmax * 1.6), edgecolors="white",
+                      linewidth=1.5)
+        ax.axhline(none_i, color="white", linewidth=5)
     ax.set_xlim(0, n_units)
     ax.set_ylim(len(rows), 0)
-    ax.set_xticks(np.arange(n_units) + 0.5, col_labels, rotation=90 if rotate else 0)
+    ax.set_xticks(np.arange(n_units) + 0.5, col_labels, rotation=90 if rotate else 0, fontsize=7.5)
     ax.set_yticks(np.arange(len(rows)) + 0.5, row_labels)
     ax.tick_params(length=0)
     ax.xaxis.tick_top()
@@ -643,8 +764,11 @@ def _unit_heatmap(data: pd.DataFrame, row_col: str, names: Mapping, none_name: t
         for j in range(n_units):
             n = int(counts.iat[i, j])
             if n:
-                ax.text(j + 0.5, i + 0.5, str(n), ha="center", va="center", fontsize=8,
-                        color=_text_color(cmap(norm(shade.iat[i, j]))))
+                # The number is what the colour shows: the share, or the count.
+                text = f"{shade.iat[i, j]:.0%}" if value == "share" else str(n)
+                colour = (_text_color(cmap(norm(shade.iat[i, j]))) if i != none_i
+                          else _text_color(mpl.colormaps["Greys"](shade.iat[i, j] / (vmax * 1.6))))
+                ax.text(j + 0.5, i + 0.5, text, ha="center", va="center", fontsize=7.5, color=colour)
     # A rule between resolutions when units of several resolutions sit side by side.
     prefixes = [str(u).split(" ", 1)[0] for u in units]
     if len(set(prefixes)) > 1 and len(set(prefixes)) < n_units:
@@ -656,14 +780,19 @@ def _unit_heatmap(data: pd.DataFrame, row_col: str, names: Mapping, none_name: t
     bar.outline.set_visible(False)
     if value == "share":
         bar.ax.yaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
+    note = _t("cells_share" if value == "share" else "cells_count", lang)
+    columns = int((ax.figure.get_figwidth() - 2.3) * 72 / (7 * 0.55))  # the axes' width, in 7 pt columns
+    key = "\n".join(wrap_label(k, columns, 4) for k in [note, *key_lines])
+    ax.set_xlabel(key, loc="left", fontsize=7, color="#444444")
     ax.set_title(title)
+    set_alt_text(ax.figure, f"{title}. " + _t("alt_heatmap", lang, rows=len(rows), cols=n_units) + " " + note)
     logger.debug("%s coverage: %d rows × %d units", row_col, len(rows), n_units)
     return ax
 
 
 @_styled
 def plot_crime_area_theme(data: pd.DataFrame, *, ax: Axes | None = None, lang: str = "zh",
-                          value: str = "share", title: str | None = None) -> Axes:
+                          value: str = "share", title: str | None = None, width: str | float = "column") -> Axes:
     """Action theme × crime area heatmap: which kinds of action the
     recommendations about each crime ask for (codebook §4 × §4b).
 
@@ -699,20 +828,33 @@ def plot_crime_area_theme(data: pd.DataFrame, *, ax: Axes | None = None, lang: s
     else:
         shade = counts.astype(float)
         vmax = max(1.0, float(shade.to_numpy().max(initial=0.0)))
+    n_theme = (df.drop_duplicates("theme").set_index("theme")["n_theme"] if "n_theme" in df.columns else None)
     row_labels = [wrap_label(_name({**themes, _NONE_KEY: THEME_NONE}, t, lang), 22 if lang == "en" else 20, 3)
-                  for t in rows]
-    col_labels = [wrap_label(_name({**areas, _NONE_KEY: CRIME_GENERAL}, c, lang), 14 if lang == "en" else 8, 4)
+                  + (f" (n = {int(n_theme.get(t, 0))})" if n_theme is not None else "") for t in rows]
+    # Eleven areas and the Convention in general do not fit side by side in a
+    # column: their names run up the columns.
+    col_labels = [wrap_label(_name({**areas, _NONE_KEY: CRIME_GENERAL}, c, lang), 22 if lang == "en" else 12, 2)
                   for c in cols]
-    tallest = max((len(c.split("\n")) for c in col_labels), default=1)
-    ax = _new_axes(ax, 3.4 + 1.2 + 0.72 * len(cols), 1.9 + 0.36 * len(rows) + 0.16 * tallest)
+    tallest = max((text_width(x) for c in col_labels for x in c.split("\n")), default=8)
+    ax = _new_axes(ax, 3.4 + 1.2 + 0.34 * len(cols), 2.3 + 0.3 * len(rows) + 0.075 * tallest, width)
     if not len(df) or not counts.to_numpy().sum():
         return _empty(ax, title, lang)
     cmap = mpl.colormaps[SEQUENTIAL_CMAP]
     norm = Normalize(0, vmax)
-    mesh = ax.pcolormesh(shade.to_numpy(), cmap=cmap, norm=norm, edgecolors="white", linewidth=1.5)
+    grid = np.ma.masked_array(shade.to_numpy().copy(), mask=np.zeros(shade.shape, dtype=bool))
+    none_j = cols.index(_NONE_KEY) if _NONE_KEY in cols else None
+    if none_j is not None:
+        grid.mask[:, none_j] = True
+    mesh = ax.pcolormesh(grid, cmap=cmap, norm=norm, edgecolors="white", linewidth=1.5)
+    if none_j is not None:
+        # the Convention in general (no crime named): grey, apart from the named crimes
+        grey = np.ma.masked_array(shade.to_numpy().copy(), mask=np.ones(shade.shape, dtype=bool))
+        grey.mask[:, none_j] = False
+        ax.pcolormesh(grey, cmap=mpl.colormaps["Greys"], norm=Normalize(0, vmax * 1.6), edgecolors="white",
+                      linewidth=1.5)
     ax.set_xlim(0, len(cols))
     ax.set_ylim(len(rows), 0)
-    ax.set_xticks(np.arange(len(cols)) + 0.5, col_labels)
+    ax.set_xticks(np.arange(len(cols)) + 0.5, col_labels, rotation=90, fontsize=7.5)
     ax.set_yticks(np.arange(len(rows)) + 0.5, row_labels)
     ax.tick_params(length=0)
     ax.xaxis.tick_top()
@@ -722,16 +864,23 @@ def plot_crime_area_theme(data: pd.DataFrame, *, ax: Axes | None = None, lang: s
         for j in range(len(cols)):
             n = int(counts.iat[i, j])
             if n:
-                ax.text(j + 0.5, i + 0.5, str(n), ha="center", va="center", fontsize=8,
-                        color=_text_color(cmap(norm(shade.iat[i, j]))))
-    if _NONE_KEY in cols:  # the Convention in general apart from the named crimes
-        ax.axvline(len(cols) - 1, color=INK, linewidth=1.0)
+                # the number is what the colour shows: the share, or the count
+                text = f"{shade.iat[i, j]:.0%}" if value == "share" else str(n)
+                face = (cmap(norm(shade.iat[i, j])) if j != none_j
+                        else mpl.colormaps["Greys"](shade.iat[i, j] / (vmax * 1.6)))
+                ax.text(j + 0.5, i + 0.5, text, ha="center", va="center", fontsize=6.5, color=_text_color(face))
+    if none_j is not None:
+        ax.axvline(none_j, color="white", linewidth=5)
     bar = ax.figure.colorbar(mesh, ax=ax, shrink=min(1.0, 6 / len(rows) + 0.3), pad=0.02, aspect=25)
     bar.set_label(_t("theme_share" if value == "share" else "coverage_count", lang))
     bar.outline.set_visible(False)
     if value == "share":
         bar.ax.yaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
+    note = _t("cells_theme_share" if value == "share" else "cells_count", lang)
+    ax.set_xlabel(wrap_label(note, int((ax.figure.get_figwidth() - 2.3) * 72 / (7 * 0.55)), 3), loc="left",
+                  fontsize=7, color="#444444")
     ax.set_title(title)
+    set_alt_text(ax.figure, f"{title}. " + _t("alt_heatmap", lang, rows=len(rows), cols=len(cols)) + " " + note)
     return ax
 
 
@@ -769,6 +918,7 @@ def plot_actor_strength(data: pd.DataFrame, *, ax: Axes | None = None, lang: str
     is shown (``coverage.adopting_body``; None when the rows mix bodies).
     """
     title = _t("actor_title", lang) if title is None else title
+    own = ax is None
     _require(data, ("actor_group", "strength_family", "count"), "plot_actor_strength")
     table = {k: v for k, v in _tally(data, ("actor_group", "strength_family")).items() if v > 0}
     actors = _ordered({a for a, _ in table}, ACTOR_GROUPS)
@@ -813,7 +963,17 @@ def plot_actor_strength(data: pd.DataFrame, *, ax: Axes | None = None, lang: str
     ax.legend(title=_t("family", lang), ncols=len(families), loc="lower left", bbox_to_anchor=(0, 1.0),
               alignment="left", handlelength=1.2, columnspacing=1.0, borderaxespad=0.2)
     ax.set_title(title, pad=34)
+    if own:
+        _strength_note(ax, lang)
     return ax
+
+
+def _strength_note(ax: Axes, lang: str) -> None:
+    """The note under both strength charts: how the codebook's families and
+    scores order the cues, so that the two charts read alike."""
+    columns = int(ax.figure.get_figwidth() * 72 / (6.5 * 0.55)) - 4
+    ax.figure.supxlabel(wrap_label(_t("strength_note", lang), columns, 4), x=0.01, ha="left", fontsize=6.5,
+                        color="#444444")
 
 
 @_styled
@@ -828,6 +988,7 @@ def plot_strength_by_actor(data: pd.DataFrame, *, ax: Axes | None = None, lang: 
     ``body`` as in ``plot_actor_strength``.
     """
     title = _t("strength_title", lang) if title is None else title
+    own = ax is None
     _require(data, ("actor_group", "strength_score", "count"), "plot_strength_by_actor")
     grid = {}
     for (a, s), c in _tally(data, ("actor_group", "strength_score")).items():
@@ -859,7 +1020,7 @@ def plot_strength_by_actor(data: pd.DataFrame, *, ax: Axes | None = None, lang: 
             ax.plot([mean], [yi + 0.36], marker="D", color=INK, markersize=4, zorder=3, linestyle="none")
     xs = ([0] if has_unscored else []) + [1, 2, 3, 4, 5]
     labels = ([_t("no_score", lang)] if has_unscored else []) + [
-        f"{s}\n{wrap_label(STRENGTH_SCORES[s][_lang(lang)], 14)}" for s in (1, 2, 3, 4, 5)]
+        f"{s}\n{wrap_label(STRENGTH_SCORES[s][_lang(lang)], 10, 3)}" for s in (1, 2, 3, 4, 5)]
     ax.set_xticks(xs, labels)
     if has_unscored:
         ax.axvline(0.5, color=LIGHT_GREY, linewidth=0.8, zorder=0)
@@ -875,6 +1036,8 @@ def plot_strength_by_actor(data: pd.DataFrame, *, ax: Axes | None = None, lang: 
                       label=_t("n_recs", lang))]
     ax.legend(handles=handles, loc="lower right", bbox_to_anchor=(1, 1.0), ncols=2, borderaxespad=0.2)
     ax.set_title(title, pad=22)
+    if own:
+        _strength_note(ax, lang)
     return ax
 
 
@@ -919,19 +1082,16 @@ def plot_overlap_heatmap(overlap: pd.DataFrame, clusters: pd.DataFrame | None = 
     _require(overlap, ("rec_id_a", "rec_id_b", "similarity"), "plot_overlap_heatmap")
     pairs = overlap[["rec_id_a", "rec_id_b", "similarity"]].dropna()
     pairs = pairs[pairs["rec_id_a"] != pairs["rec_id_b"]]
-    best = pd.concat([pairs.set_index("rec_id_a")["similarity"], pairs.set_index("rec_id_b")["similarity"]])
-    best = best.groupby(level=0).max()
-    n_total = len(best)
+    keep, n_total = _heatmap_members(overlap, top_n)
     if n_total > top_n:
-        keep = best.sort_values(ascending=False, kind="stable")
-        keep = keep.iloc[:top_n].index.tolist()
         title = f"{title}\n{_t('top_of', lang, k=top_n, n=n_total)}"
-    else:
-        keep = best.index.tolist()
     order, spans = _cluster_order(keep, clusters)
     n = len(order)
-    size = 3.2 + 0.16 * n
-    ax = _new_axes(ax, size + 1.6, size + 0.4)
+    labels = [rec_label(r, lang) for r in order]
+    label_w = max((text_width(x) for x in labels), default=8) * 6.5 * 0.55 / 72
+    # A square matrix: as wide as the column allows beside its labels and colour bar.
+    size = min(3.2 + 0.16 * n, COLUMN_WIDTH - label_w - 1.0)
+    ax = _new_axes(ax, size + label_w + 1.0, size + label_w + 1.0)
     if not n:
         return _empty(ax, title, lang)
     index = {r: i for i, r in enumerate(order)}
@@ -947,9 +1107,9 @@ def plot_overlap_heatmap(overlap: pd.DataFrame, clusters: pd.DataFrame | None = 
     ax.set_xlim(0, n)
     ax.set_ylim(n, 0)
     ax.set_aspect("equal")
-    fs = 8 if n <= 30 else 6.5 if n <= 50 else 5
-    ax.set_xticks(np.arange(n) + 0.5, order, rotation=90, fontsize=fs)
-    ax.set_yticks(np.arange(n) + 0.5, order, fontsize=fs)
+    fs = 7 if n <= 24 else 6.5 if n <= 40 else 5
+    ax.set_xticks(np.arange(n) + 0.5, labels, rotation=90, fontsize=fs)
+    ax.set_yticks(np.arange(n) + 0.5, labels, fontsize=fs)
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
@@ -1010,6 +1170,43 @@ def _packed_layout(graph: nx.Graph, *, seed: int = 7, spacing: float = 1.3) -> d
     return pos
 
 
+def _distinct_pairs(overlap: pd.DataFrame, min_similarity: float = 0.0) -> pd.DataFrame:
+    pairs = overlap.dropna(subset=["similarity"])
+    pairs = pairs[(pairs["rec_id_a"] != pairs["rec_id_b"]) & (pairs["similarity"] >= min_similarity)]
+    # The same pair may come twice (a→b and b→a ranks): keep it once.
+    key = pairs.apply(lambda r: tuple(sorted((r["rec_id_a"], r["rec_id_b"]))), axis=1) if len(pairs) else []
+    pairs = pairs.assign(_key=key).sort_values("similarity", ascending=False, kind="stable")
+    return pairs.drop_duplicates("_key").drop(columns="_key")
+
+
+def network_pairs(overlap: pd.DataFrame, *, top_n: int = 30, min_similarity: float = 0.0) -> pd.DataFrame:
+    """The pairs ``plot_overlap_network`` draws: the ``top_n`` most similar
+    distinct pairs (at least ``min_similarity``), most similar first (the
+    table behind the chart)."""
+    _require(overlap, ("rec_id_a", "rec_id_b", "similarity"), "network_pairs")
+    return _distinct_pairs(overlap, min_similarity).head(top_n).reset_index(drop=True)
+
+
+def heatmap_pairs(overlap: pd.DataFrame, *, top_n: int = 40) -> pd.DataFrame:
+    """The pairs ``plot_overlap_heatmap`` shades: every pair between the
+    ``top_n`` recommendations with the highest best-pair similarity (the
+    table behind the chart)."""
+    _require(overlap, ("rec_id_a", "rec_id_b", "similarity"), "heatmap_pairs")
+    keep = set(_heatmap_members(overlap, top_n)[0])
+    pairs = _distinct_pairs(overlap)
+    return pairs[pairs["rec_id_a"].isin(keep) & pairs["rec_id_b"].isin(keep)].reset_index(drop=True)
+
+
+def _heatmap_members(overlap: pd.DataFrame, top_n: int) -> tuple[list[str], int]:
+    pairs = overlap[["rec_id_a", "rec_id_b", "similarity"]].dropna()
+    pairs = pairs[pairs["rec_id_a"] != pairs["rec_id_b"]]
+    best = pd.concat([pairs.set_index("rec_id_a")["similarity"], pairs.set_index("rec_id_b")["similarity"]])
+    best = best.groupby(level=0).max()
+    if len(best) > top_n:
+        return best.sort_values(ascending=False, kind="stable").iloc[:top_n].index.tolist(), len(best)
+    return best.index.tolist(), len(best)
+
+
 @_styled
 def plot_overlap_network(overlap: pd.DataFrame, clusters: pd.DataFrame | None = None, *, ax: Axes | None = None,
                          lang: str = "zh", top_n: int = 30, min_similarity: float = 0.0,
@@ -1026,16 +1223,10 @@ def plot_overlap_network(overlap: pd.DataFrame, clusters: pd.DataFrame | None = 
     """
     title = _t("network_title", lang) if title is None else title
     _require(overlap, ("rec_id_a", "rec_id_b", "similarity"), "plot_overlap_network")
-    pairs = overlap.dropna(subset=["similarity"])
-    pairs = pairs[(pairs["rec_id_a"] != pairs["rec_id_b"]) & (pairs["similarity"] >= min_similarity)]
-    # The same pair may come twice (a→b and b→a ranks): keep it once.
-    key = pairs.apply(lambda r: tuple(sorted((r["rec_id_a"], r["rec_id_b"]))), axis=1) if len(pairs) else []
-    pairs = pairs.assign(_key=key).sort_values("similarity", ascending=False, kind="stable")
-    pairs = pairs.drop_duplicates("_key")
-    n_pairs = len(pairs)
+    n_pairs = len(_distinct_pairs(overlap, min_similarity))
     if n_pairs > top_n:
         title = f"{title}\n{_t('pairs_of', lang, k=top_n, n=n_pairs)}"
-    pairs = pairs.head(top_n)
+    pairs = network_pairs(overlap, top_n=top_n, min_similarity=min_similarity)
     graph = nx.Graph()
     for row in pairs.itertuples(index=False):
         a, b, s = row.rec_id_a, row.rec_id_b, float(row.similarity)
@@ -1051,8 +1242,9 @@ def plot_overlap_network(overlap: pd.DataFrame, clusters: pd.DataFrame | None = 
     graph = ordered
     pos = _packed_layout(graph, seed=seed)
     xs, ys = (zip(*pos.values())) if pos else ((0,), (0,))
-    unit = 0.8  # inches per layout unit (about one node spacing)
-    ax = _new_axes(ax, (max(xs) - min(xs) + 1.6) * unit + 2.4, (max(ys) - min(ys) + 1.6) * unit + 1.0)
+    # inches per layout unit (about one node spacing): as much as the column allows
+    unit = min(0.8, (COLUMN_WIDTH - 0.3) / (max(xs) - min(xs) + 1.6))
+    ax = _new_axes(ax, (max(xs) - min(xs) + 1.6) * unit + 0.3, (max(ys) - min(ys) + 1.5) * unit + 1.6)
     if not n:
         return _empty(ax, title, lang)
     resolutions = sorted({_resolution_of(v) for v in graph}, key=lambda r: rec_sort_key(r + ":"))
@@ -1074,24 +1266,37 @@ def plot_overlap_network(overlap: pd.DataFrame, clusters: pd.DataFrame | None = 
         nodes = [v for v in graph if _resolution_of(v) == r]
         nx.draw_networkx_nodes(graph, pos, nodelist=nodes, ax=ax, node_color=res_color[r], node_size=90,
                                node_shape=res_shape[r], edgecolors="white", linewidths=0.8)
-    fs = 8 if n <= 25 else 7 if n <= 45 else 6
+    fs = 7 if n <= 25 else 6.5 if n <= 45 else 6
+    one_unit = len(resolutions) == 1
     for v, (x, y) in pos.items():
-        ax.annotate(v, (x, y), xytext=(0, 6), textcoords="offset points", ha="center", va="bottom", fontsize=fs,
+        # Within one resolution its number would repeat on every node: the
+        # part and label say which recommendation it is, the legend the unit.
+        shown = rec_label(v, lang)
+        if one_unit:
+            shown = shown.split(" ", 1)[1] if " " in shown and not _PREFIXED_KEY.match(_resolution_of(v)) else shown
+        ax.annotate(shown, (x, y), xytext=(0, 6), textcoords="offset points", ha="center", va="bottom", fontsize=fs,
                     color=INK, bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.75), zorder=4)
     ax.set_xlim(min(xs) - 0.8, max(xs) + 0.8)
     ax.set_ylim(min(ys) - 0.6, max(ys) + 0.9)
     ax.set_aspect("equal", adjustable="box")
     ax.set_axis_off()
+    from analysis.bodies import unit_name
+
     handles = [Line2D([], [], marker=res_shape[r], color=res_color[r], linestyle="none", markersize=7,
-                      label=_t("resolution_1", lang, r=r)) for r in resolutions]
+                      label=unit_name(r, lang)) for r in resolutions]
     kinds = {d["same"] for _, _, d in graph.edges(data=True)}
     if True in kinds:
         handles.append(Line2D([], [], color="#666666", linestyle="solid", label=_t("same_res", lang)))
     if False in kinds:
         handles.append(Line2D([], [], color="#666666", linestyle="dashed", label=_t("cross_res", lang)))
-    handles.append(Line2D([], [], color="#666666", linewidth=3, label=_t("similarity", lang) + f" {lo:.2f}–{hi:.2f}"))
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), borderaxespad=0.2)
-    ax.set_title(title)
+    # Line width carries the similarity: one swatch for each end of the scale.
+    handles.append(Line2D([], [], color="#666666", linewidth=width(lo), label=_t("similarity", lang) + f" {lo:.2f}"))
+    if hi > lo:
+        handles.append(Line2D([], [], color="#666666", linewidth=width(hi), label=_t("similarity", lang) + f" {hi:.2f}"))
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=min(3, len(handles)),
+              borderaxespad=0.2, handlelength=2.2, columnspacing=1.2)
+    ax.set_title(title, pad=14 + 13 * math.ceil(len(handles) / 3))
+    set_alt_text(ax.figure, f"{' '.join(title.split())}. " + _t("alt_network", lang, n=n, e=graph.number_of_edges()))
     return ax
 
 
@@ -1139,6 +1344,16 @@ def _drawable_citations(graph: nx.DiGraph, lang: str) -> nx.DiGraph:
             label = f"决定 {label}" if lang == "zh" else f"dec. {label}"
         if d["draw_kind"] in ("corpus", "resolution") and body and body != own:
             label += "\n(" + (BODIES_EN.get(body, body) if lang == "en" else body) + ")"
+        if d["draw_kind"] == "treaty":
+            # 《条约汇编》第2225卷 is a volume of the UN Treaty Series: named by
+            # the treaty it holds where the glossary knows it.
+            from analysis.glossary import load_glossary
+
+            unts = load_glossary().treaty(label)
+            if unts is not None and lang == "en":
+                label = unts.replace(" (", "\n(")  # UNTS vol. 2225\n(UNTOC)
+        if lang == "en":
+            label = "\n".join(_english(x) for x in label.split("\n"))
         d["text"] = label
     for _, _, d in g.edges(data=True):
         d["weight"] = d.get("weight", d.get("count", 1))
@@ -1306,7 +1521,7 @@ def _group_label(group, lang: str) -> str:
 
 @_styled
 def plot_top_terms(data: pd.DataFrame, *, fig: Figure | None = None, lang: str = "zh", n: int = 10,
-                   ncols: int | None = None, title: str | None = None) -> Figure:
+                   ncols: int | None = None, title: str | None = None, width: str | float = "column") -> Figure:
     """Small multiples: one horizontal bar panel per group (theme or
     resolution), its ``n`` top terms, rank 1 on top, count at the bar end.
 
@@ -1328,11 +1543,15 @@ def plot_top_terms(data: pd.DataFrame, *, fig: Figure | None = None, lang: str =
     groups.sort(key=lambda g: (list(names).index(g) if g in names else len(names),
                                rec_sort_key(str(g) + ":") if isinstance(g, str) else ((),)))
     k = len(groups)
-    ncols = ncols or (1 if k <= 1 else 2 if k <= 4 else 3)
+    max_w = _max_width(width)
+    ncols = ncols or (1 if k <= 1 else 2 if max_w <= COLUMN_WIDTH + 1e-9 or k <= 4 else 3)
     nrows = max(1, math.ceil(k / ncols))
-    per_row = 0.26 * min(n, int(df.groupby("group").size().max()) if k else n) + 0.9
+    longest = int(df.groupby("group").size().max()) if k else n
+    # English glosses may take two lines: their bars need the room
+    per_row = (0.22 if lang == "zh" else 0.27) * min(n, longest) + 0.75
     if fig is None:
-        fig = plt.figure(figsize=(min(4.0 * ncols + 0.6, 16), min(per_row * nrows + 0.8, 30)), layout="constrained")
+        fig = plt.figure(figsize=(min(3.1 * ncols + 0.2, max_w), min(per_row * nrows + 0.9, 24)),
+                         layout="constrained")
     if not k:
         ax = fig.add_subplot()
         _empty(ax, title, lang)
@@ -1342,21 +1561,25 @@ def plot_top_terms(data: pd.DataFrame, *, fig: Figure | None = None, lang: str =
         sub = df[df["group"] == g].sort_values(["rank", "term"])
         y = np.arange(len(sub))
         ax.barh(y, sub["count"], color=OKABE_ITO["blue"], height=0.7)
-        ax.set_yticks(y, [wrap_label(t, 16, 1) for t in sub["term"]])
-        ax.set_ylim(max(n, len(sub)) - 0.5, -0.5)
+        terms = [wrap_label(t if lang == "zh" else _english(t), 16 if lang == "zh" else 26, 2) for t in sub["term"]]
+        ax.set_yticks(y, terms, fontsize=7.5)
+        ax.set_ylim(max(min(n, longest), len(sub)) - 0.5, -0.5)
         cmax = float(sub["count"].max())
         for yi, c in zip(y, sub["count"]):
             ax.text(c + 0.02 * cmax, yi, f"{int(c)}", va="center", ha="left", fontsize=7, color=INK)
         ax.set_xlim(0, cmax * 1.18)
         ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True, nbins=4))
         ax.tick_params(axis="y", length=0)
-        ax.set_title(wrap_label(_group_label(g, lang), 30 if lang == "en" else 28, 2), fontsize=9)
+        # the panel's title starts where its bars do: about half the panel's width is left for it
+        ax.set_title(wrap_label(_group_label(g, lang), 24 if lang == "en" else 20, 2), fontsize=9)
     for ax in list(axes.flat)[k:]:
         ax.set_axis_off()
     for ax in axes[-1, :]:
         if ax.axison:
             ax.set_xlabel(_t("count", lang))
     fig.suptitle(title, x=0.01, ha="left", fontsize=11)
+    fig.supxlabel(_t("terms_note", lang), x=0.01, ha="left", fontsize=6.5, color="#444444")
+    set_alt_text(fig, f"{title}. " + _t("terms_note", lang))
     return fig
 
 
@@ -1367,22 +1590,51 @@ def plot_top_terms(data: pd.DataFrame, *, fig: Figure | None = None, lang: str =
 _SOURCE_GID = "cop-analysis-source-line"
 
 
+def _unit_source_name(key: str, lang: str) -> str:
+    """A unit as the source line names it: its name (``bodies.unit_name``)
+    and, where the body's symbols follow the resolution number, its
+    document symbol (``A/RES/52/85``)."""
+    from analysis.bodies import load_bodies, parse_key, unit_name
+
+    name = unit_name(key, lang)
+    try:
+        body, kind, number = parse_key(key)
+    except ValueError:
+        return name
+    template = load_bodies()[body].symbol
+    if kind == "resolution" and "{number}" in template and "{session}" not in template:
+        name += (f"（{template.format(number=number)}）" if lang == "zh" else f" ({template.format(number=number)})")
+    return name
+
+
+#: Units named one by one on a source line; past this the rest are counted.
+SOURCE_MAX_UNITS = 6
+
+
 def source_text(resolutions: Iterable[str], *, lang: str = "zh", version: str | None = None,
                 date: _dt.date | str | None = None, note: str | None = None) -> str:
-    """The small source line under a chart: resolutions covered, lexicon
-    (codebook) version, date, and an optional note.
+    """The small source line under a chart: the units covered, by name and
+    symbol (``bodies.unit_name``), the lexicon (codebook) version without
+    its file hash (``manifest.json`` keeps that), the date, and an optional
+    note.
 
-    >>> source_text(["11/2"], lang="en", version="2026.11.1", date="2026-01-05")
-    'Source: resolution 11/2; lexicon 2026.11.1; generated 2026-01-05'
-    >>> source_text(["11/2", "10/4"], version="1", date="2026-01-05")
-    '资料来源：决议 10/4、11/2；词典版本 1；生成日期 2026-01-05'
+    >>> source_text(["11/2"], lang="en", version="2026.11.1+3fa2c0d1", date="2026-01-05")
+    'Source: COP resolution 11/2; lexicon 2026.11.1; generated 2026-01-05'
+    >>> source_text(["11/2", "GA.52/85"], version="1", date="2026-01-05")
+    '资料来源：大会第52/85号决议（A/RES/52/85）、第11/2号决议；词典版本 1；生成日期 2026-01-05'
     """
-    res = sorted({str(r) for r in resolutions if r is not None and str(r)}, key=lambda r: rec_sort_key(r + ":"))
+    from analysis.bodies import time_key
+
+    res = sorted({str(r) for r in resolutions if r is not None and str(r)}, key=time_key)
     version = lexicon_version() if version is None else version
+    version = str(version).split("+", 1)[0]
     date = (date or _dt.date.today()).isoformat() if not isinstance(date, str) else date
-    sep = _t("sep", lang)
-    key = "resolution_1" if len(res) == 1 else "resolution_n"
-    parts = [_t(key, lang, r=_t("list_sep", lang).join(res))] if res else []
+    sep, lst = _t("sep", lang), _t("list_sep", lang)
+    names = [_unit_source_name(r, lang) for r in res[:SOURCE_MAX_UNITS]]
+    if len(res) > SOURCE_MAX_UNITS:
+        more = len(res) - SOURCE_MAX_UNITS
+        names.append(f"另 {more} 个单元" if lang == "zh" else f"and {more} more unit{'s' if more > 1 else ''}")
+    parts = [lst.join(names)] if names else []
     parts += [_t("lexicon", lang, v=version), _t("generated", lang, d=date)]
     if note:
         parts.append(note)
@@ -1391,16 +1643,103 @@ def source_text(resolutions: Iterable[str], *, lang: str = "zh", version: str | 
 
 def add_source_line(fig: Figure, text: str) -> Figure:
     """Put ``text`` in small grey type under the figure's bottom-left
-    corner (replacing an earlier source line). It sits just outside the
-    axes area, so layout engines leave the chart alone and the tight
-    bounding box used when saving takes it in."""
+    corner (replacing an earlier source line), wrapped to the figure's
+    width so that it never widens a chart sized for a column. It sits just
+    outside the axes area, so layout engines leave the chart alone and the
+    tight bounding box used when saving takes it in. An English chart that
+    shows a word without an English gloss (marked ``*``, see
+    ``analysis.glossary``) gets the footnote saying so."""
+    from analysis.glossary import UNGLOSSED_NOTE
+
     for old in [t for t in fig.texts if t.get_gid() == _SOURCE_GID]:
         old.remove()
+    if _shows_unglossed(fig) and UNGLOSSED_NOTE not in text:
+        text = f"{text}\n{UNGLOSSED_NOTE}"
+    # 6.5 pt type: about 0.55 em per half-width column
+    columns = max(40, int(fig.get_figwidth() * 72 / (6.5 * 0.55)) - 2)
+    text = "\n".join(wrap_label(line, columns, 4) for line in text.split("\n"))
     with mpl.rc_context(STYLE_RC):
         setup_fonts()
         fig.text(0.005, -0.005, text, ha="left", va="top", fontsize=6.5, color="#666666", gid=_SOURCE_GID,
                  wrap=False)
     return fig
+
+
+_MARKED = re.compile(r"[\u3400-\u9fff]\*")
+
+
+def _figure_texts(fig: Figure) -> list[str]:
+    """Every string the figure shows (titles, tick labels, legends, notes)."""
+    out = []
+    for artist in fig.findobj(mpl.text.Text):
+        if artist.get_visible() and artist.get_text() and artist.get_gid() != _SOURCE_GID:
+            out.append(artist.get_text())
+    return out
+
+
+def _shows_unglossed(fig: Figure) -> bool:
+    return any(_MARKED.search(t) for t in _figure_texts(fig))
+
+
+#: Font families written into SVG text: the bundled font, then the CJK fonts
+#: readers commonly have, then the generic family, so that the text stays
+#: text (searchable, editable) and still shows where the bundled font is absent.
+SVG_FONT_FAMILY = ("'Droid Sans Fallback', 'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC', "
+                   "'Microsoft YaHei', 'SimHei', 'WenQuanYi Micro Hei', 'DejaVu Sans', sans-serif")
+
+
+def figure_title(fig: Figure) -> str:
+    """The chart's title as a reader sees it (the figure's suptitle, else the
+    first axes title), on one line."""
+    sup = getattr(fig, "_suptitle", None)
+    texts = [sup.get_text()] if sup is not None and sup.get_text() else []
+    for ax in fig.axes:
+        for loc in ("left", "center", "right"):
+            t = ax.get_title(loc)
+            if t:
+                texts.append(t)
+    return " ".join(texts[0].split()) if texts else ""
+
+
+def set_alt_text(fig: Figure, text: str) -> Figure:
+    """Attach the alternative text a chart function wrote for ``fig``
+    (what the chart shows, in a sentence or two): ``save_figure`` writes it
+    as the SVG ``<desc>`` and the PDF's subject."""
+    fig._cop_alt_text = str(text)
+    return fig
+
+
+def alt_text(fig: Figure) -> str:
+    """The figure's alternative text: the one set by its chart function, or
+    one made from what it shows (title, axis labels, legend entries)."""
+    own = getattr(fig, "_cop_alt_text", None)
+    if own:
+        return own
+    parts = [figure_title(fig)]
+    for ax in fig.axes:
+        labels = [x for x in (ax.get_xlabel(), ax.get_ylabel()) if x]
+        if labels:
+            parts.append(" / ".join(" ".join(x.split()) for x in labels))
+        legend = ax.get_legend()
+        if legend is not None:
+            parts.append(", ".join(" ".join(t.get_text().split()) for t in legend.get_texts()))
+    return ". ".join(p for p in parts if p)
+
+
+def _svg_with_text(path: Path, title: str, desc: str) -> None:
+    """Give an SVG written with ``svg.fonttype = none`` the font list
+    ``SVG_FONT_FAMILY`` and a ``<title>`` and ``<desc>`` (read by screen
+    readers and shown as a tooltip), right after the root element."""
+    from xml.sax.saxutils import escape
+
+    svg = path.read_text(encoding="utf-8")
+    # the style attributes are in double quotes: the families' single quotes stay as they are
+    svg = re.sub(r"font-family:[^;\"]*", "font-family: " + SVG_FONT_FAMILY, svg)
+    m = re.search(r"<svg\b[^>]*>", svg)
+    if m:
+        head = f"\n <title>{escape(title)}</title>\n <desc>{escape(desc)}</desc>"
+        svg = svg[:m.end()] + head + svg[m.end():]
+    path.write_text(svg, encoding="utf-8")
 
 
 def _safe_name(name: str) -> str:
@@ -1412,10 +1751,16 @@ def _safe_name(name: str) -> str:
 
 def save_figure(fig: Figure, name: str, *, out_dir: str | Path = "data/processed/figures",
                 source: str | None = None, formats: Iterable[str] = ("png", "svg", "pdf"),
-                close: bool = False) -> dict[str, Path]:
+                close: bool = False, alt: str | None = None) -> dict[str, Path]:
     """Write ``fig`` as ``<out_dir>/<name>.png`` (300 dpi), ``.svg`` (text
     as paths) and ``.pdf`` (TrueType fonts embedded, text extractable);
     return ``{format: path}``.
+
+    SVG text is text (``svg.fonttype = "none"``: searchable, editable in
+    a drawing program, read by screen readers), with the font list
+    ``SVG_FONT_FAMILY`` and a ``<title>``/``<desc>`` from the chart's title
+    and ``alt`` (by default ``alt_text(fig)``); the PDF carries the same as
+    its title and subject.
 
     ``source`` adds (or replaces) the source line; a figure saved without
     one is logged as a warning. Outputs carry no creation date, so
@@ -1439,14 +1784,16 @@ def save_figure(fig: Figure, name: str, *, out_dir: str | Path = "data/processed
     # format draws the figure once instead of three times (layout, box, ink).
     # The second draw is the one a "tight" save used to make first, so the
     # files come out as they did.
+    title = figure_title(fig) or stem
+    alt = alt_text(fig) if alt is None else alt
     engine = fig.get_layout_engine()
     if engine is not None:
         fig.draw_without_rendering()
-    box = fig.get_tightbbox(fig.canvas.get_renderer()).padded(0.12)
+    box = fig.get_tightbbox(fig.canvas.get_renderer()).padded(_SAVE_PAD)
     if engine is not None:
         fig.set_layout_engine("none")
     try:
-        written = _save_formats(fig, out, stem, formats, dict(bbox_inches=box, facecolor="white"))
+        written = _save_formats(fig, out, stem, formats, dict(bbox_inches=box, facecolor="white"), title, alt)
     finally:
         if engine is not None:
             fig.set_layout_engine(engine)
@@ -1456,19 +1803,22 @@ def save_figure(fig: Figure, name: str, *, out_dir: str | Path = "data/processed
     return written
 
 
-def _save_formats(fig: Figure, out: Path, stem: str, formats: Iterable[str], common: dict) -> dict[str, Path]:
+def _save_formats(fig: Figure, out: Path, stem: str, formats: Iterable[str], common: dict, title: str,
+                  alt: str) -> dict[str, Path]:
     written: dict[str, Path] = {}
     for fmt in formats:
         path = out / f"{stem}.{fmt}"
         if fmt == "png":
             fig.savefig(path, format="png", dpi=300, metadata={"Software": None}, **common)
         elif fmt == "svg":
-            with mpl.rc_context({"svg.fonttype": "path", "svg.hashsalt": stem}):
+            with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": stem}):
                 fig.savefig(path, format="svg", metadata={"Date": None, "Creator": None}, **common)
+            _svg_with_text(path, title, alt)
         elif fmt == "pdf":
             with pdf_font_context(fig), mpl.rc_context({"pdf.fonttype": 42}):
                 fig.savefig(path, format="pdf", metadata={"CreationDate": None, "Creator": None,
-                                                          "Producer": None, "Title": stem}, **common)
+                                                          "Producer": None, "Title": title,
+                                                          "Subject": alt}, **common)
         else:
             raise ValueError(f"unsupported figure format {fmt!r} (png, svg, pdf)")
         written[fmt] = path

@@ -102,8 +102,10 @@ def cmd_run(args) -> int:
 
 
 def cmd_report(args) -> int:
+    from .glossary import reset_unglossed, unglossed_summary
     from .report import build_report
 
+    reset_unglossed()  # count what this report's English charts show in Chinese
     try:
         built = build_report(args.out, execute=not args.no_notebooks)
     except FileNotFoundError as exc:  # no run in --out yet
@@ -114,6 +116,7 @@ def cmd_report(args) -> int:
         print(f"warning: notebook {name} could not be executed ({reason}); report.html names it", file=sys.stderr)
     print(f"report: {built.path.resolve()}")
     print(f"figures: {(Path(args.out) / 'figures').resolve()}")
+    print(unglossed_summary())
     return 1 if built.failed else 0
 
 

@@ -473,6 +473,8 @@ def top_terms(
     lang: str = "zh",
     tokens: TokenFn | None = None,
     strip_stock: bool = True,
+    min_count: int = 2,
+    drop_generic: bool = True,
 ) -> pd.DataFrame:
     """The ``n`` terms used by most recommendations of each group.
 
@@ -481,6 +483,13 @@ def top_terms(
     ``tokens`` (default ``analysis.tokenise``) on the text with the stock
     phrases stripped (``strip_stock``), so 各国应考虑 does not top every list.
     Ties: more occurrences first, then the term. ``rank`` starts at 1.
+
+    A term used by fewer than ``min_count`` of the group's recommendations
+    is left out (a ranking of ties of 1 says nothing about the group), and
+    so are, with ``drop_generic``, the words the glossary lists as too
+    general to characterise a group (提供, 国家, 实施 …:
+    ``lexicon/glossary.yaml``, ``generic``). A group left with no term is
+    left out of the table.
     """
     if by not in ("primary_theme", "resolution", "themes"):
         raise ValueError(f"top_terms: by must be primary_theme, resolution or themes, got {by!r}")
@@ -516,8 +525,14 @@ def top_terms(
     by_group: dict[str, list] = {g: [] for g in group_order}
     for (g, t), c in docs.items():
         by_group[g].append((t, c, occ[(g, t)]))
+    generic = None
+    if drop_generic:
+        from .glossary import load_glossary
+
+        generic = load_glossary().is_generic
     for g in group_order:
-        best = sorted(by_group[g], key=lambda x: (-x[1], -x[2], x[0]))[:n]
+        kept = [x for x in by_group[g] if x[1] >= min_count and not (generic and generic(x[0]))]
+        best = sorted(kept, key=lambda x: (-x[1], -x[2], x[0]))[:n]
         rows.extend((g, t, c, r) for r, (t, c, _) in enumerate(best, start=1))
     out = pd.DataFrame(rows, columns=cols)
     out["count"] = out["count"].astype("int64")

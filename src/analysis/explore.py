@@ -279,21 +279,26 @@ def _evidence_items(value):
     return []
 
 
-def evidence_html(recs: pd.DataFrame, columns=("rec_id", "actor_group", "strength", "primary_theme")) -> str:
+def evidence_html(recs: pd.DataFrame, columns=("rec_id", "actor_group", "strength", "primary_theme"),
+                  lang: str | None = "zh") -> str:
     """An HTML table: labels, then the text with its evidence highlighted.
 
-    A sub-item whose actor or cue comes from its chapeau shows the chapeau
+    Labels are shown by their codebook names in ``lang`` (headings too);
+    ``lang=None`` shows the codes, as the machine tables hold them. A
+    sub-item whose actor or cue comes from its chapeau shows the chapeau
     (in grey, its evidence marked) before its own text.
     """
+    shown = _named_cells(recs, columns, lang) if lang is not None and len(recs) else None
     rows = []
-    for _, r in recs.iterrows():
-        cells = "".join(f"<td>{html.escape(_cell(r.get(c, '')))}</td>" for c in columns)
+    for i, (_, r) in enumerate(recs.iterrows()):
+        cells = "".join(f"<td>{html.escape(_cell(shown[c].iloc[i] if shown is not None and c in shown else r.get(c, '')))}</td>"
+                        for c in columns)
         chapeau = r.get("chapeau")
         lead = ""
         if isinstance(chapeau, str) and chapeau:
             lead = f'<span class="chapeau">{highlight(chapeau, evidence_spans(r, "chapeau"))}</span> '
         rows.append(f"<tr>{cells}<td>{lead}{highlight(str(r['text']), evidence_spans(r))}</td></tr>")
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in (*columns, "text"))
+    head = "".join(f"<th>{html.escape(heading(c, lang) if lang else c)}</th>" for c in (*columns, "text"))
     return f'{EVIDENCE_CSS}<table class="recs"><tr>{head}</tr>{"".join(rows)}</table>'
 
 
@@ -336,11 +341,13 @@ def pairs_html(overlap: pd.DataFrame, recs: pd.DataFrame, n: int = 10) -> str:
 
 
 def explorer(recs: pd.DataFrame, columns=("rec_id", "actor_group", "strength", "strength_family", "primary_theme",
-                                          "crime_areas", "text")):
+                                          "crime_areas", "text"), lang: str = "zh"):
     """An ipywidgets filter over the recommendations (resolution, actor group,
     strength family, theme, crime area, text search). Returns the widget box.
-    Actor groups and crime areas are offered by name; a run made before
-    crime areas existed has no crime-area filter."""
+    Every choice is offered by its name in ``lang`` (resolutions by unit
+    name, actor groups, strength families, themes, crime areas), the value
+    it filters on staying the code; a run made before crime areas existed
+    has no crime-area filter."""
     import ipywidgets as w
     from IPython.display import HTML, display
 
@@ -353,15 +360,23 @@ def explorer(recs: pd.DataFrame, columns=("rec_id", "actor_group", "strength", "
         values = {x for v in recs[col] for x in (as_list(v) if listed else [v]) if x is not None and x == x}
         return ["(all)", *((label(v), v) for v in sorted(map(str, values)))]
 
+    from . import charts
+
     body = adopting_body(recs)
-    res = w.Dropdown(options=options("resolution"), description="决议")
-    # actor groups by name (the Body group under the acting body's name); the value stays the code
-    actor = w.Dropdown(options=options("actor_group", label=lambda g: actor_group_name(g, "zh", body)),
-                       description="行为方")
-    strength = w.Dropdown(options=options("strength_family"), description="强度")
-    theme = w.Dropdown(options=options("themes", listed=True), description="主题")
-    crime = w.Dropdown(options=crime_area_options(recs), description="犯罪领域")
-    search = w.Text(description="搜索")
+    zh = lang == "zh"
+    res = w.Dropdown(options=options("resolution", label=lambda k: _unit_of(k, lang)),
+                     description="决议" if zh else "Unit")
+    # by name (the Body group under the acting body's name); the value stays the code
+    actor = w.Dropdown(options=options("actor_group", label=lambda g: actor_group_name(g, lang, body)),
+                       description="行为方" if zh else "Actor")
+    strength = w.Dropdown(options=options("strength_family", label=lambda f: strength_family_name(f, lang)),
+                          description="强度" if zh else "Strength")
+    names = charts.theme_names()
+    theme_opts = ["(all)", *((names[c][0 if zh else 1], c) for c in names
+                             if any(c in as_list(v) for v in recs.get("themes", [])))]
+    theme = w.Dropdown(options=theme_opts, description="主题" if zh else "Theme")
+    crime = w.Dropdown(options=crime_area_options(recs, lang), description="犯罪领域" if zh else "Crime")
+    search = w.Text(description="搜索" if zh else "Search")
     out = w.Output()
 
     def refresh(*_):
@@ -371,7 +386,7 @@ def explorer(recs: pd.DataFrame, columns=("rec_id", "actor_group", "strength", "
                                            strength_family=strength.value, theme=theme.value,
                                            crime_area=crime.value, search=search.value)
             display(HTML(f"<p>{len(shown)} / {len(recs)}</p>"))
-            display(HTML(evidence_html(shown, columns=[c for c in columns if c != "text" and c in shown])))
+            display(HTML(evidence_html(shown, columns=[c for c in columns if c != "text" and c in shown], lang=lang)))
 
     for widget in (res, actor, strength, theme, crime, search):
         widget.observe(refresh, names="value")
@@ -711,7 +726,13 @@ def coverage_wide(cov: pd.DataFrame, value: str = "count", *, row: str = "theme"
     out = out.reindex(index=labels, columns=units)
     out.columns.name = None
     if lang is not None:
+        # for reading: the no-category row only when some unit has one
+        from . import charts
+
+        none = [v for v in out.index if isinstance(v, str) and v.strip() in charts.NONE_VALUES]
+        out = out.drop(index=[v for v in none if not out.loc[v].fillna(0).to_numpy().any()])
         out.index = [label_name(row, v, lang) for v in out.index]
+        out.columns = [charts.unit_label(str(u), lang) for u in out.columns]
     return out
 
 
@@ -740,12 +761,27 @@ def actor_strength_by_resolution(recs: pd.DataFrame, lang: str = "zh") -> pd.Dat
 
     if recs.empty:
         return pd.DataFrame()
+    from . import charts
+    from .coverage import adopting_body
+
     cols = {}
     for res in sorted(recs["resolution"].astype(str).unique(), key=_group_key):
         t = actor_strength(recs[recs["resolution"].astype(str) == res], lang=lang)
         cols[res] = t.set_index(["actor_group", "strength_family"])["count"]
     out = pd.concat(cols, axis=1).fillna(0).astype(int)
-    return out[out.sum(axis=1) > 0]
+    out = out[out.sum(axis=1) > 0]
+    # names, not codes: actor group (the Body under the adopting body's name
+    # when the units share one) and family in ``lang``, units by name
+    body = adopting_body(recs)
+
+    def clean(v):
+        return None if v is None or (isinstance(v, float) and pd.isna(v)) or str(v) in charts.NONE_VALUES else v
+
+    out.index = pd.MultiIndex.from_tuples(
+        [(charts.actor_group_name(clean(g), lang, body), strength_family_name(clean(f), lang)) for g, f in out.index],
+        names=[heading("actor_group", lang), heading("strength_family", lang)])
+    out.columns = [_unit_of(c, lang) for c in out.columns]
+    return out
 
 
 def unlabelled(recs: pd.DataFrame) -> pd.DataFrame:
@@ -1109,3 +1145,373 @@ def brief_markdown(run: Run, resolution: str, lang: str = "zh") -> str:
     if len(sub.unplaced):
         out.append("- " + _b("unplaced", lang, k=len(sub.unplaced)))
     return "\n".join(out)
+
+
+# --------------------------------------------------------------------------
+# Tables for reading: names, never codes
+# --------------------------------------------------------------------------
+#
+# What a person reads (a notebook's table, a spreadsheet sheet) shows the
+# codebook's names in the chosen language; the codes stay in the machine
+# tables (Parquet, CSV), which keep their columns unchanged.
+
+#: Column headings of the tables for reading.
+_HEADINGS = {
+    "rec_id": ("编号", "ID"),
+    "unit": ("单元", "Unit"),
+    "part": ("部分", "Part"),
+    "label": ("项", "Item"),
+    "section": ("节", "Section"),
+    "actor": ("行为方（原文）", "Actor (as written)"),
+    "actor_group": ("行为方类别", "Actor group"),
+    "strength": ("语气（原文）", "Strength cue (as written)"),
+    "strength_en": ("语气", "Strength"),
+    "strength_family": ("语气强度", "Strength family"),
+    "strength_score": ("强度分值", "Strength score"),
+    "themes": ("行动主题", "Action themes"),
+    "primary_theme": ("主要主题", "Primary theme"),
+    "crime_areas": ("犯罪领域", "Crime areas"),
+    "conditions": ("条件", "Conditions"),
+    "needs_review": ("需复核", "Needs review"),
+    "overridden": ("已人工更正", "Corrected by hand"),
+    "text": ("原文", "Text (as written)"),
+    "count": ("建议条数", "Recommendations"),
+    "share": ("比例", "Share"),
+    "n_recs": ("该单元建议条数", "Recommendations in the unit"),
+    "n_theme": ("该主题建议条数", "Recommendations with the theme"),
+    "theme": ("行动主题", "Action theme"),
+    "crime_area": ("犯罪领域", "Crime area"),
+    "group": ("组", "Group"),
+    "term": ("词", "Term"),
+    "rank": ("名次", "Rank"),
+    "resolution": ("单元", "Unit"),
+    "similarity": ("相似度", "Similarity"),
+    "rec_id_a": ("建议 A", "Recommendation A"),
+    "rec_id_b": ("建议 B", "Recommendation B"),
+    "session": ("届会", "Session"),
+    "year": ("年份", "Year"),
+}
+
+_YES_NO = {True: ("是", "yes"), False: ("否", "no")}
+
+
+def heading(column: str, lang: str = "zh") -> str:
+    """A column's heading in a table for reading.
+
+    >>> heading("actor_group", "en"), heading("themes")
+    ('Actor group', '行动主题')
+    """
+    names = _HEADINGS.get(column)
+    return names[0 if lang == "zh" else 1] if names else column
+
+
+def strength_family_name(family, lang: str = "zh") -> str:
+    """A strength family by its codebook name.
+
+    >>> strength_family_name("鼓励", "en"), strength_family_name(None, "zh")
+    ('encourages', '未分类')
+    """
+    from . import charts
+
+    return charts._name(charts.STRENGTH_FAMILIES, family if isinstance(family, str) and family else None, lang)
+
+
+def _unit_of(key, lang: str) -> str:
+    from .bodies import unit_name
+
+    return unit_name(str(key), lang)
+
+
+def _body_code(acting_body) -> str | None:
+    from .bodies import body_of
+
+    if not isinstance(acting_body, str) or not acting_body.strip():
+        return "COP"
+    return body_of(acting_body)
+
+
+def readable_recommendations(recs: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The recommendations as an analyst reads them: unit and part by name,
+    actor group, strength, themes and crime areas by their codebook names in
+    ``lang`` (list cells as lists: a writer joins them), the words the labels
+    rest on as written. No column holds a code but the ``rec_id`` (the
+    key to find a row in the machine tables).
+
+    >>> df = pd.DataFrame({"rec_id": ["11/2:I:a"], "resolution": ["11/2"], "part": ["I"], "label": ["a"],
+    ...                    "actor_group": ["States"], "strength": ["应"], "strength_family": ["应"],
+    ...                    "strength_score": [5], "themes": [["TA", "LEG"]], "primary_theme": ["TA"],
+    ...                    "crime_areas": [[]], "text": ["各国应…"]})
+    >>> row = readable_recommendations(df, "en").iloc[0]
+    >>> row["Unit"], row["Part"], row["Actor group"], row["Strength"], row["Action themes"], row["Crime areas"]
+    ('COP resolution 11/2', 'annex I', 'States', 'should', ['Technical assistance and capacity-building', 'Legislation, case law and knowledge management'], ['Convention in general'])
+    """
+    from . import charts
+    from .coverage import unit_label
+    from .lexicon import load_lexicon
+
+    if recs is None or recs.empty:
+        return pd.DataFrame(columns=[heading(c, lang) for c in ("rec_id", "unit", "text")])
+    i = 0 if lang == "zh" else 1
+    themes, areas = charts.theme_names(), charts.crime_area_names()
+    cues = load_lexicon().cues
+    out = pd.DataFrame(index=recs.index)
+    out["rec_id"] = recs["rec_id"].astype(str)
+    out["unit"] = recs["resolution"].map(lambda k: _unit_of(k, lang))
+    if "part" in recs:
+        out["part"] = [unit_label("", p, lang).strip() if isinstance(p, str) and p else "" for p in recs["part"]]
+    for col in ("label", "section"):
+        if col in recs:
+            out[col] = recs[col].map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v))
+    if "section" in out and lang == "en":
+        from .glossary import english
+
+        out["section"] = out["section"].map(lambda s: english(s) if s else "")
+    if "actor" in recs:
+        out["actor"] = recs["actor"].map(_cell)
+    if "actor_group" in recs:
+        bodies = recs["acting_body"].map(_body_code) if "acting_body" in recs else ["COP"] * len(recs)
+        out["actor_group"] = [charts.actor_group_name(g if isinstance(g, str) and g else None, lang, b)
+                              for g, b in zip(recs["actor_group"], bodies)]
+    if "strength" in recs:
+        if lang == "zh":
+            out["strength"] = recs["strength"].map(_cell)
+        else:
+            out["strength_en"] = recs["strength"].map(
+                lambda c: cues[c].en if isinstance(c, str) and c in cues and cues[c].en else _cell(c))
+    if "strength_family" in recs:
+        out["strength_family"] = recs["strength_family"].map(lambda f: strength_family_name(f, lang))
+    if "strength_score" in recs:
+        out["strength_score"] = pd.to_numeric(recs["strength_score"], errors="coerce").astype("Int64")
+    if "themes" in recs:
+        out["themes"] = recs["themes"].map(lambda v: [themes[t][i] if t in themes else t for t in as_list(v)]
+                                           or [charts.THEME_NONE[i]])
+    if "primary_theme" in recs:
+        out["primary_theme"] = recs["primary_theme"].map(lambda t: label_name("theme", t if isinstance(t, str) and t
+                                                                                  else None, lang))
+    if "crime_areas" in recs:
+        out["crime_areas"] = recs["crime_areas"].map(lambda v: [areas[a][i] if a in areas else a
+                                                                for a in as_list(v)] or [charts.CRIME_GENERAL[i]])
+    if "conditions" in recs:
+        out["conditions"] = recs["conditions"].map(as_list)
+    for col in ("needs_review", "overridden"):
+        if col in recs:
+            out[col] = recs[col].map(lambda v: _YES_NO[bool(v)][i] if v is not None and v == v else "")
+    out["text"] = recs["text"].astype(str)
+    out.columns = [heading(c, lang) for c in out.columns]
+    return out.reset_index(drop=True)
+
+
+def codebook_table() -> pd.DataFrame:
+    """The codes of the machine tables and their names: ``[column, code,
+    中文, English]`` for actor groups, strength families and scores, themes
+    and crime areas (the ``codebook`` sheet of the spreadsheets)."""
+    from . import charts
+
+    rows = []
+    for code, (zh, en) in charts.ACTOR_GROUPS.items():
+        if code is not None:
+            rows.append(("actor_group", code, zh, en + (" (the body that adopted the unit: its name in charts and "
+                                                         "tables)" if code == "Body" else "")))
+    for code, (zh, en) in charts.STRENGTH_FAMILIES.items():
+        if code is not None:
+            rows.append(("strength_family", code, zh, en))
+    for score, (zh, en) in charts.STRENGTH_SCORES.items():
+        rows.append(("strength_score", str(score), zh, en))
+    for code, (zh, en) in charts.theme_names().items():
+        rows.append(("themes / primary_theme", code, zh, en))
+    for code, (zh, en) in charts.crime_area_names().items():
+        rows.append(("crime_areas", code, zh, en))
+    rows.append(("crime_areas", "(empty)", *charts.CRIME_GENERAL))
+    rows.append(("part", "body", "正文", "body"))
+    rows.append(("part", "I, II …", "附件一、附件二 …", "annex I, annex II …"))
+    return pd.DataFrame(rows, columns=["column", "code", "中文", "English"])
+
+
+def sources_table(documents: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """The inputs a run read: ``[file, sha256, format, encoding, units]``,
+    units by name (the ``sources`` sheet of the spreadsheets)."""
+    cols = ["file", "sha256", "format", "encoding", "units"]
+    if documents is None or documents.empty:
+        return pd.DataFrame(columns=cols)
+    return pd.DataFrame({
+        "file": documents["source_file"].astype(str),
+        "sha256": documents["source_sha256"].astype(str),
+        "format": documents.get("source_format", pd.Series([""] * len(documents))).map(_cell),
+        "encoding": documents.get("encoding", pd.Series([""] * len(documents))).map(_cell),
+        "units": documents["units"].map(lambda us: [f"{_unit_of(u, lang)} ({u})" for u in as_list(us)])
+        if "units" in documents else [[]] * len(documents),
+    })
+
+
+def readable_table(df: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """A chart's tidy table for reading: code columns (``theme``,
+    ``crime_area``, ``actor_group``, ``strength_family``, a ``group`` of
+    themes, unit keys) by name, headings by name; numbers as they are.
+
+    >>> t = pd.DataFrame({"theme": ["TA", "未分类"], "count": [2, 1]})
+    >>> readable_table(t, "en").values.tolist()
+    [['Technical assistance and capacity-building', 2], ['No theme', 1]]
+    """
+    from . import charts
+
+    out = df.copy()
+    if {"value", "label"} <= set(out.columns):  # a facet's code beside its name (timeline.facet_by_session)
+        out = out.drop(columns="value")
+    for col in out.columns:
+        if col in ("theme", "primary_theme"):
+            out[col] = out[col].map(lambda v: label_name("theme", v, lang))
+        elif col == "crime_area":
+            out[col] = out[col].map(lambda v: label_name("crime_area", v, lang))
+        elif col == "actor_group":
+            out[col] = out[col].map(lambda v: charts.actor_group_name(v if isinstance(v, str) and v.strip()
+                                                                      not in charts.NONE_VALUES else None, lang))
+        elif col == "strength_family":
+            out[col] = out[col].map(lambda v: strength_family_name(v if isinstance(v, str) and v.strip()
+                                                                   not in charts.NONE_VALUES else None, lang))
+        elif col == "group":
+            names = charts.theme_names()
+            out[col] = out[col].map(lambda v: label_name("theme", v, lang) if v in names
+                                    or (isinstance(v, str) and v.strip() in charts.NONE_VALUES)
+                                    else _unit_of(v, lang))
+        elif col in ("rec_id_a", "rec_id_b"):
+            out[col] = out[col].map(lambda v: charts.rec_label(v, lang))
+        elif col == "resolution":
+            out[col] = out[col].map(lambda v: _unit_of(v, lang))
+        elif col == "unit" and lang == "en":
+            out[col] = out[col].map(lambda v: charts.unit_label(str(v), "en"))
+        elif col == "term" and lang == "en":
+            from .glossary import english
+
+            out.insert(out.columns.get_loc(col) + 1, "term_en", out[col].map(english))
+    out.columns = [("English" if c == "term_en" else heading(c, lang)) for c in out.columns]
+    return out
+
+
+def recommendations_workbook(recs: pd.DataFrame, documents: pd.DataFrame | None = None,
+                             review_queue: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """The sheets of ``recommendations.xlsx``: the recommendations for
+    reading in English and in Chinese (``readable_recommendations``), those
+    needing review, the ``codebook`` (codes of the machine tables and their
+    names) and the ``sources`` (input files, sha256, units)."""
+    sheets = {"recommendations (en)": readable_recommendations(recs, "en"),
+              "建议 (zh)": readable_recommendations(recs, "zh")}
+    if review_queue is not None and len(review_queue) and "rec_id" in review_queue and len(recs):
+        queue = recs[recs["rec_id"].isin(set(review_queue["rec_id"]))]
+        sheets["needs review (en)"] = readable_recommendations(queue, "en")
+    sheets["codebook"] = codebook_table()
+    sheets["sources"] = sources_table(documents if documents is not None else pd.DataFrame())
+    return sheets
+
+
+def _named_cells(recs: pd.DataFrame, columns, lang: str) -> pd.DataFrame:
+    """``columns`` of ``recs`` with codes replaced by names (lists joined with 、 or ", ")."""
+    from . import charts
+
+    i = 0 if lang == "zh" else 1
+    sep = "、" if lang == "zh" else ", "
+    themes, areas = charts.theme_names(), charts.crime_area_names()
+    out = {}
+    bodies = recs["acting_body"].map(_body_code) if "acting_body" in recs else pd.Series(["COP"] * len(recs),
+                                                                                         index=recs.index)
+    for c in columns:
+        if c not in recs:
+            continue
+        col = recs[c]
+        if c == "actor_group":
+            out[c] = [charts.actor_group_name(g if isinstance(g, str) and g else None, lang, b)
+                      for g, b in zip(col, bodies)]
+        elif c == "strength_family":
+            out[c] = [strength_family_name(f, lang) for f in col]
+        elif c in ("themes", "themes_rules", "themes_model"):
+            out[c] = [sep.join(themes[t][i] if t in themes else t for t in as_list(v)) or charts.THEME_NONE[i]
+                      for v in col]
+        elif c == "primary_theme":
+            out[c] = [label_name("theme", t if isinstance(t, str) and t else None, lang) for t in col]
+        elif c == "crime_areas":
+            out[c] = [sep.join(areas[a][i] if a in areas else a for a in as_list(v)) or charts.CRIME_GENERAL[i]
+                      for v in col]
+        elif c == "resolution":
+            out[c] = [_unit_of(k, lang) for k in col]
+        else:
+            out[c] = list(col)
+    return pd.DataFrame(out, index=recs.index)
+
+
+def named(df: pd.DataFrame, columns=None, lang: str = "zh") -> pd.DataFrame:
+    """A table of recommendation-like rows (recommendations, provisions, the
+    review queue) for display: the chosen ``columns`` with codes replaced by
+    names in ``lang`` and headings by name.
+
+    >>> df = pd.DataFrame({"rec_id": ["1/1:body:1"], "actor_group": ["UNODC"], "strength_family": ["鼓励"],
+    ...                    "themes": [["TA", "LEG"]]})
+    >>> named(df, lang="zh").values.tolist()
+    [['1/1:body:1', '毒品和犯罪问题办公室', '鼓励', '技术援助与能力建设、立法、判例与知识管理']]
+    """
+    columns = [c for c in (columns or df.columns) if c in df.columns]
+    if df is None or df.empty:
+        return pd.DataFrame(columns=[heading(c, lang) for c in columns])
+    out = _named_cells(df, columns, lang)
+    out = out.map(lambda v: _cell(v) if isinstance(v, (list, tuple)) or hasattr(v, "tolist") else v)
+    out.columns = [heading(c, lang) for c in out.columns]
+    return out.reset_index(drop=True)
+
+
+def actor_strength_wide(actors: pd.DataFrame, lang: str = "zh", body: str | None = "COP") -> pd.DataFrame:
+    """``coverage.actor_strength`` as actor group rows x strength family
+    columns, both by name in ``lang``, in codebook order; groups and
+    families no recommendation has (all-zero rows and columns) left out.
+
+    >>> t = pd.DataFrame({"actor_group": ["States", "States", "Other", "未分类"],
+    ...                   "strength_family": ["应", "鼓励", "应", "应"], "count": [3, 1, 0, 0]})
+    >>> actor_strength_wide(t, "en").to_dict()
+    {'should': {'States': 3}, 'encourages': {'States': 1}}
+    """
+    from . import charts
+    from .coverage import ACTOR_ORDER, FAMILY_ORDER
+
+    if actors is None or actors.empty:
+        return pd.DataFrame()
+
+    def clean(v):
+        return None if v is None or (isinstance(v, float) and pd.isna(v)) or str(v).strip() in charts.NONE_VALUES \
+            else v
+
+    t = actors.assign(actor_group=actors["actor_group"].map(clean),
+                      strength_family=actors["strength_family"].map(clean))
+    t = t[t["count"] > 0]
+    if t.empty:
+        return pd.DataFrame()
+    rows = [g for g in (*ACTOR_ORDER, None) if g in set(t["actor_group"])] + sorted(
+        {g for g in t["actor_group"] if g is not None and g not in ACTOR_ORDER})
+    cols = [f for f in (*FAMILY_ORDER, None) if f in set(t["strength_family"])] + sorted(
+        {f for f in t["strength_family"] if f is not None and f not in FAMILY_ORDER})
+    grid = {(g, f): c for g, f, c in t[["actor_group", "strength_family", "count"]].itertuples(index=False)}
+    out = pd.DataFrame([[int(grid.get((g, f), 0)) for f in cols] for g in rows],
+                       index=[charts.actor_group_name(g, lang, body) for g in rows],
+                       columns=[strength_family_name(f, lang) for f in cols])
+    return out
+
+
+def cooccurrence_named(co: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """``coverage.theme_cooccurrence`` with themes by name (rows and columns)."""
+    if co is None or co.empty:
+        return co
+    out = co.copy()
+    out.index = [label_name("theme", t, lang) for t in out.index]
+    out.columns = [label_name("theme", t, lang) for t in out.columns]
+    return out
+
+
+def crime_theme_wide(by_theme: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """``coverage.crime_area_by_theme`` as theme rows x crime area columns,
+    both by name; a row or column no recommendation falls in is left out."""
+    if by_theme is None or by_theme.empty:
+        return pd.DataFrame()
+    wide = by_theme.pivot_table(index="theme", columns="crime_area", values="count", aggfunc="sum", sort=False)
+    wide = wide.reindex(index=list(dict.fromkeys(by_theme["theme"])),
+                        columns=list(dict.fromkeys(by_theme["crime_area"]))).fillna(0).astype(int)
+    wide = wide.loc[wide.sum(axis=1) > 0, wide.sum(axis=0) > 0]
+    wide.index = [label_name("theme", t, lang) for t in wide.index]
+    wide.columns = [label_name("crime_area", c, lang) for c in wide.columns]
+    wide.columns.name = None
+    return wide

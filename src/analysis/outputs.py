@@ -103,9 +103,9 @@ _CONTROL_PATTERN = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 _CONTROL = re.compile(_CONTROL_PATTERN)
 
 
-def _cell_to_text(v):
+def _cell_to_text(v, sep: str = "|"):
     if isinstance(v, (list, tuple, np.ndarray)):
-        return "|".join("" if x is None else str(x) for x in v)
+        return sep.join("" if x is None else str(x) for x in v)
     if isinstance(v, dict):
         return json.dumps(v, ensure_ascii=False, sort_keys=True)
     if isinstance(v, str):
@@ -113,11 +113,13 @@ def _cell_to_text(v):
     return v
 
 
-def flatten_for_spreadsheet(df: pd.DataFrame) -> pd.DataFrame:
-    """Lists to ``a|b``, dicts to JSON, control characters removed.
+def flatten_for_spreadsheet(df: pd.DataFrame, sep: str = "|") -> pd.DataFrame:
+    """Lists to ``a|b`` (``sep``), dicts to JSON, control characters removed.
 
     >>> flatten_for_spreadsheet(pd.DataFrame({"f": [["1", "3"]], "t": ["a\\x0cb"]})).iloc[0].tolist()
     ['1|3', 'ab']
+    >>> flatten_for_spreadsheet(pd.DataFrame({"f": [["TA", "LEG"]]}), sep=" | ").iloc[0, 0]
+    'TA | LEG'
     """
     out = df.copy()
     for col in out.columns:
@@ -129,7 +131,7 @@ def flatten_for_spreadsheet(df: pd.DataFrame) -> pd.DataFrame:
             if dirty.any():
                 out.loc[dirty, col] = series[dirty].map(lambda v: _CONTROL.sub("", v))
         elif series.dtype == object:
-            out[col] = series.map(_cell_to_text)
+            out[col] = series.map(lambda v: _cell_to_text(v, sep))
     return out
 
 
@@ -280,19 +282,89 @@ def write_csv(df: pd.DataFrame, path: str | Path, *, converted=None, shown=None)
     return path
 
 
-def write_xlsx(sheets: dict[str, pd.DataFrame], path: str | Path) -> Path:
+#: How list cells are joined in XLSX, where a person reads them (CSV keeps
+#: ``|``, the form the machine-readable files have always had).
+XLSX_LIST_SEP = " | "
+#: The header row of every sheet: white on dark blue, bold, wrapped.
+XLSX_HEADER = {"font": {"bold": True, "color": "FFFFFF"}, "fill": "1F4E79"}
+#: Column width (characters; CJK counts 2): at least, at most.
+XLSX_MIN_WIDTH, XLSX_MAX_WIDTH = 6, 60
+#: First headings of columns that identify a row: the panes freeze them too.
+XLSX_KEY_HEADINGS = ("rec_id", "ID", "编号")
+
+
+def _display_width(v) -> int:
+    import unicodedata
+
+    text = "" if v is None else str(v)
+    longest = max(text.split("\n"), key=len) if text else ""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in longest)
+
+
+def _style_sheet(ws, n_rows: int) -> None:
+    """Header style, frozen panes (the header row, and the key column when
+    the first column is one), an autofilter, widths from the content (long
+    text wrapped at ``XLSX_MAX_WIDTH``)."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    if ws.max_column < 1:
+        return
+    font = Font(**XLSX_HEADER["font"])
+    fill = PatternFill("solid", fgColor=XLSX_HEADER["fill"])
+    for cell in ws[1]:
+        cell.font, cell.fill = font, fill
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    first = ws.cell(row=1, column=1).value
+    ws.freeze_panes = "B2" if str(first) in XLSX_KEY_HEADINGS else "A2"
+    ws.auto_filter.ref = ws.dimensions
+    sample = min(n_rows + 1, 500)  # widths from the first rows: enough to judge, quick on large tables
+    for j, column in enumerate(ws.iter_cols(min_row=1, max_row=sample), start=1):
+        widths = [_display_width(c.value) for c in column]
+        width = max([XLSX_MIN_WIDTH, *widths]) + 2
+        ws.column_dimensions[get_column_letter(j)].width = min(width, XLSX_MAX_WIDTH)
+        if width > XLSX_MAX_WIDTH:
+            for cell in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+                cell[0].alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def write_xlsx(sheets: dict[str, pd.DataFrame], path, *, styled: bool = True):
     """One sheet per table. Every cell made from text is a string cell:
     openpyxl stores a string starting with ``=`` as a formula, which Excel
-    would evaluate, so such cells are set back to strings before saving."""
-    path = Path(path)
-    with pd.ExcelWriter(path, engine="openpyxl") as xw:
+    would evaluate, so such cells are set back to strings before saving.
+    List cells are joined with `` | `` (``XLSX_LIST_SEP``). With ``styled``
+    (the default) every sheet has a styled, frozen header row, an autofilter
+    and column widths that fit its content (``_style_sheet``).
+
+    Text such as a resolution number ``11/2`` stays text in XLSX (a string
+    cell), where a CSV opened in Excel shows it as a date: XLSX is the
+    format for reading in Excel, CSV the one for other programs.
+
+    ``path`` is a file path, or a binary file object (``xlsx_bytes``)."""
+    import io
+
+    target = path if isinstance(path, io.IOBase) else Path(path)
+    with pd.ExcelWriter(target, engine="openpyxl") as xw:
         for name, df in sheets.items():
-            flatten_for_spreadsheet(df).to_excel(xw, sheet_name=name[:31], index=False)
-            for row in xw.sheets[name[:31]].iter_rows():
+            title = name[:31]
+            flatten_for_spreadsheet(df, XLSX_LIST_SEP).to_excel(xw, sheet_name=title, index=False)
+            ws = xw.sheets[title]
+            for row in ws.iter_rows():
                 for cell in row:
                     if cell.data_type == "f":  # this writer never writes formulas: it was text
                         cell.data_type = "s"
-    return path
+            if styled:
+                _style_sheet(ws, len(df))
+    return target
+
+
+def xlsx_bytes(sheets: dict[str, pd.DataFrame], *, styled: bool = True) -> bytes:
+    """The workbook ``write_xlsx`` writes, as bytes (for ``TableWriter.submit_file``)."""
+    import io
+
+    buf = io.BytesIO()
+    write_xlsx(sheets, buf, styled=styled)
+    return buf.getvalue()
 
 
 def _holds_dicts(series: pd.Series) -> bool:

@@ -921,7 +921,8 @@ def _gc_paused():
 def _run(paths: list[Path], folder, settings: RunSettings, writes: CacheWrites | None,
          n_overrides: int) -> RunResult:
     from .citations import graphml_text
-    from .outputs import TableWriter
+    from .explore import recommendations_workbook
+    from .outputs import TableWriter, xlsx_bytes
 
     out_dir = folder.path
     clock = _Stopwatch()
@@ -966,6 +967,11 @@ def _run(paths: list[Path], folder, settings: RunSettings, writes: CacheWrites |
             for name, table in tables.items():
                 ready(name, table)
             writer.submit_file("citations.graphml", lambda: graphml_text(graph), keep=same)
+            # The recommendations for reading in Excel (names, not codes; text
+            # stays text: a resolution 11/2 never turns into a date).
+            final = tables
+            writer.submit_file("recommendations.xlsx", lambda: xlsx_bytes(recommendations_workbook(
+                final["recommendations"], corpus.documents, final.get("review_queue"))), keep=same)
             changed = [name for name in early if tables.get(name) is not early[name]]
             if changed:  # a broken invariant, not bad input
                 raise RuntimeError(f"corpus tables changed per-input table(s) written already: {changed}")

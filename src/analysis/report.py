@@ -97,8 +97,11 @@ def chart_specs(run: Run) -> list[tuple[str, pd.DataFrame, Callable[[str], objec
         coverage.strength_by_actor(recs, lang=lang), lang=lang, body=body))
     overlap, clusters = run.tables.get("overlap"), run.tables.get("clusters")
     if overlap is not None and len(overlap):
-        add("overlap_heatmap", overlap, lambda lang: charts.plot_overlap_heatmap(overlap, clusters, lang=lang))
-        add("overlap_network", overlap, lambda lang: charts.plot_overlap_network(overlap, clusters, lang=lang))
+        # each chart's table is what it draws (the whole overlap table is overlap.csv)
+        add("overlap_heatmap", charts.heatmap_pairs(overlap),
+            lambda lang: charts.plot_overlap_heatmap(overlap, clusters, lang=lang))
+        add("overlap_network", charts.network_pairs(overlap),
+            lambda lang: charts.plot_overlap_network(overlap, clusters, lang=lang))
     cit = run.tables.get("citations")
     if cit is not None and len(cit):
         add("citation_graph", cit, lambda lang: charts.plot_citation_graph(cit, lang=lang))

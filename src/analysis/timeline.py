@@ -76,6 +76,10 @@ def session_label(key: str, lang: str = "zh") -> str:
 def _value_name(facet: str, value, lang: str) -> str:
     if (value is None or value == "") and facet == "crime_areas":
         return charts.CRIME_GENERAL[0 if lang == "zh" else 1]
+    if (value is None or value == "") and facet == "themes":
+        return charts.THEME_NONE[0 if lang == "zh" else 1]
+    if (value is None or value == "") and facet == "strength_family":
+        return charts._name(charts.STRENGTH_FAMILIES, None, lang)
     if value is None or value == "":
         return _t("no_theme" if facet == "themes" else "no_strength" if facet == "strength_family" else "none", lang)
     if facet == "themes":
