@@ -127,7 +127,7 @@ def plot_facet_over_time(data: pd.DataFrame, *, ax: Axes | None = None, lang: st
     title = _t("facet_title", lang, facet=facet_name) if title is None else title
     charts._require(data, ("session", "label", "share", "count"), "plot_facet_over_time")
     sessions = list(dict.fromkeys(data["session"]))
-    ax = charts._new_axes(ax, 6.3, 4.4)
+    ax = charts._new_axes(ax, 5.8, 4.4)
     if data.empty:
         return charts._empty(ax, title, lang)
     # the most frequent values, ties by value: the same lines and colours in both languages
@@ -139,7 +139,8 @@ def plot_facet_over_time(data: pd.DataFrame, *, ax: Axes | None = None, lang: st
         rows = data[values == value]
         label = rows["label"].iloc[0]
         sub = rows.set_index("session")["share"].reindex(sessions).fillna(0.0)
-        ax.plot(x, sub.to_numpy(), marker="o", markersize=4, linewidth=1.6, label=label,
+        ax.plot(x, sub.to_numpy(), marker="o", markersize=4, linewidth=1.6,
+                label=charts.wrap_label(label, 28 if lang == "zh" else 34, 2),
                 color=charts.CATEGORICAL[i % len(charts.CATEGORICAL)])
     ax.set_xticks(x, [charts.wrap_label(s, 14 if lang == "zh" else 11, 3) for s in sessions])
     ax.set_xlim(-0.4, len(sessions) - 0.6)
@@ -163,7 +164,7 @@ def plot_language_drift(data: pd.DataFrame, *, ax: Axes | None = None, lang: str
     by_session = "session" in data.columns
     charts._require(data, ("session" if by_session else "resolution", *DRIFT_KINDS), "plot_language_drift")
     units = list(data["session" if by_session else "resolution"].astype(str))
-    ax = charts._new_axes(ax, min(6.3, 2.6 + 0.55 * len(units)), 3.6)
+    ax = charts._new_axes(ax, min(5.8, 2.6 + 0.55 * len(units)), 3.6)
     if data.empty:
         return charts._empty(ax, title, lang)
     x = np.arange(len(units))
