@@ -3,7 +3,26 @@
 from __future__ import annotations
 
 import re
+import shutil
 from html.parser import HTMLParser
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "data" / "raw" / "cop11_res11-2_technical_assistance_zh.txt"
+WRITTEN = Path(__file__).parent / "fixtures" / "written_for_testing_99-1.txt"
+
+
+def run_corpus(tmp_path_factory, name, files):
+    """Run the pipeline over copies of ``files`` in a fresh folder; the run's tables (``explore.load``)."""
+    from analysis import pipeline
+    from analysis.explore import load
+
+    raw = tmp_path_factory.mktemp(f"{name}_raw")
+    for f in files:
+        shutil.copy(f, raw / f.name)
+    out = tmp_path_factory.mktemp(f"{name}_out")
+    pipeline.run([raw], out, pipeline.RunSettings(overrides=None, progress=False))
+    return load(out)
 
 #: Internal names that must never reach a reader (whole words).
 CODES = re.compile(r"\b(?:LEG|TA|COOP|ML|EVID|PROS|VICT|GHR|PREV|DATA|REV|RES|TIP|SOM|FIR|Body|States|None|nan|NaN)\b")

@@ -6,28 +6,13 @@ to compare with, and the "no close recommendation" note said once."""
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 
-from analysis import pipeline
 from analysis.brief import brief_html, brief_tables
-from analysis.explore import load
-from pagecheck import CODES, Page
+from pagecheck import CODES, SEED, WRITTEN, Page
+from pagecheck import run_corpus as _run
 
-ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT / "data" / "raw" / "cop11_res11-2_technical_assistance_zh.txt"
-WRITTEN = Path(__file__).parent / "fixtures" / "written_for_testing_99-1.txt"
-
-
-def _run(tmp_path_factory, name, files):
-    raw = tmp_path_factory.mktemp(f"{name}_raw")
-    for f in files:
-        shutil.copy(f, raw / f.name)
-    out = tmp_path_factory.mktemp(f"{name}_out")
-    pipeline.run([raw], out, pipeline.RunSettings(overrides=None, progress=False))
-    return load(out)
 
 
 @pytest.fixture(scope="module")
