@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from .inputs import InputError
+from .rules import RuleError
 
 #: Exit status when another run holds the output folder (2 is bad input).
 EXIT_BUSY = 3
@@ -216,6 +217,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BUSY
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except RuleError as exc:  # an edited rule file: as bad input, never a traceback
+        print(f"error: {exc.where}: {exc.entry}: {exc.problem}", file=sys.stderr)
         return 2
     except OSError as exc:  # the disk, not the program: a full disk, a folder made read-only meanwhile
         where = exc.filename or (args.out if hasattr(args, "out") else "")

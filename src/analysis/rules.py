@@ -2,7 +2,7 @@
 
 Every file under ``src/analysis/lexicon/`` (cues, themes, crime areas,
 bodies, sessions, structure, stock phrases, citable bodies) is read with
-``read_yaml`` and reports a problem as ``LexiconError`` naming the file and
+``read_yaml`` and reports a problem as ``RuleError`` naming the file and
 the entry, so an analyst who edits one in a text editor is told what to fix
 the same way whichever file it is. A module of its own, below every loader,
 so that the loaders (``lexicon``, ``bodies``, ``structure``, ``citations``)
@@ -16,13 +16,26 @@ from pathlib import Path
 import yaml
 
 
-class LexiconError(ValueError):
-    """A lexicon file is malformed; the message names the file and the entry."""
+class RuleError(ValueError):
+    """A rule file is malformed; the message names the file and the entry
+    (and the line, where YAML knows it). The command line prints it as
+    ``error: FILE: …`` and exits with status 2, like any bad input."""
 
-    def __init__(self, path: Path | str, entry: str, problem: str):
+    def __init__(self, path: Path | str, entry: str, problem: str, *, line: int | None = None):
         self.path = Path(path)
         self.entry = entry
-        super().__init__(f"{self.path.name}: {entry}: {problem} (file {self.path})")
+        self.line = line
+        self.problem = problem
+        super().__init__(f"{self.path.name}: {entry}: {problem} (file {self.where})")
+
+    @property
+    def where(self) -> str:
+        """``FILE`` or ``FILE:LINE``, as the command line prints it."""
+        return f"{self.path}:{self.line}" if self.line else str(self.path)
+
+
+#: The name the classification lexicon's loaders used first; the same class.
+LexiconError = RuleError
 
 
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -33,19 +46,21 @@ def read_yaml(path: Path | str, *, error=None) -> dict:
     another top-level type raises ``error(problem)`` (default: LexiconError
     naming the file), so every rule file fails the same way."""
     path = Path(path)
-    make = error or (lambda problem: LexiconError(path, "file", problem))
+    make = error or (lambda problem: RuleError(path, "file", problem))
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except FileNotFoundError:
         raise make("not found") from None
     except yaml.YAMLError as e:
+        if error is None and getattr(e, "problem_mark", None) is not None:
+            raise RuleError(path, "file", f"is not valid YAML ({e})", line=e.problem_mark.line + 1) from None
         raise make(f"is not valid YAML ({e})") from None
     if not isinstance(data, dict):
         raise make("must hold a mapping at the top level")
     return data
 
 
-RULES_DIR = Path(__file__).with_name("lexicon")
+from .config import RULES_DIR  # noqa: E402
 
 
 def rules_version(directory: str | Path | None = None) -> str:

@@ -1,0 +1,138 @@
+"""Cache files: atomic pickles, and the fingerprints a cached result is valid for.
+
+The only place the package pickles. A fingerprint is a sha256 over the
+code a result depends on and the rule files and gold annotations; the code
+is derived from the modules the stage's own module imports (within the
+package, transitively), so that no list of modules is kept by hand: a
+stage that starts importing another module has its cache invalidated by
+that module's edits, automatically.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import pickle
+from functools import lru_cache
+from pathlib import Path
+
+from .. import config
+
+
+def pickle_atomic(target: Path, *objs) -> None:
+    """Pickle ``objs`` one after the other into ``target``, which appears whole or not at all."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".tmp")
+    with open(tmp, "wb") as fh:
+        for obj in objs:
+            pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(target)
+
+
+def read_pickles(path: Path, n: int = 1):
+    """The first ``n`` objects pickled in ``path`` (one object if ``n`` is 1).
+    Raises whatever reading raises: the callers treat a damaged file as absent."""
+    with open(path, "rb") as fh:
+        objs = [pickle.load(fh) for _ in range(n)]
+    return objs[0] if n == 1 else objs
+
+
+class PickleStream:
+    """Read a cache file's pickles one at a time (a header first, then the bulk)."""
+
+    def __init__(self, path: Path):
+        self.fh = open(path, "rb")
+
+    def next(self):
+        return pickle.load(self.fh)
+
+    def close(self) -> None:
+        self.fh.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _module_file(name: str) -> Path | None:
+    """The source file of package module ``analysis.<name>`` (dotted below the package), if any."""
+    base = config.PACKAGE_DIR.joinpath(*name.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imports(name: str, path: Path) -> set[str]:
+    """The package modules that module ``name`` (at ``path``) imports, anywhere in it
+    (function-local imports included), as dotted names below the package."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    pkg = name.split(".")[:-1] if path.name != "__init__.py" else name.split(".")
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level > 0:
+            base = pkg[: len(pkg) - (node.level - 1)] if node.level > 1 else list(pkg)
+            prefix = ".".join([*base, *(node.module.split(".") if node.module else [])])
+            for alias in node.names:
+                for cand in (f"{prefix}.{alias.name}" if prefix else alias.name, prefix):
+                    if cand and _module_file(cand) is not None:
+                        found.add(cand)
+                        break
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            for mod in mods:
+                if mod == "analysis" or mod.startswith("analysis."):
+                    rest = mod[len("analysis."):] if mod != "analysis" else "__init__"
+                    if _module_file(rest) is not None:
+                        found.add(rest)
+    # a module inside a subpackage depends on the package's __init__
+    parts = name.split(".")
+    for i in range(1, len(parts)):
+        init = ".".join(parts[:i])
+        if _module_file(init) is not None:
+            found.add(init)
+    found.discard(name)
+    return found
+
+
+@lru_cache(maxsize=None)
+def module_closure(*names: str) -> tuple[str, ...]:
+    """``names`` and every package module they import, transitively, sorted.
+
+    >>> "rules" in module_closure("lexicon")
+    True
+    """
+    seen: set[str] = set()
+    todo = [*names, "__init__"]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        path = _module_file(name)
+        if path is None:
+            continue
+        seen.add(name)
+        todo.extend(_imports(name, path) - seen)
+    return tuple(sorted(seen))
+
+
+def fingerprint(modules: tuple[str, ...] | None = None) -> str:
+    """sha256 over the given package modules (None: every module of the
+    package), every rule file and the gold annotations: what a cached
+    result depends on besides its input."""
+    h = hashlib.sha256()
+    if modules is None:
+        code = sorted(p for p in config.PACKAGE_DIR.rglob("*.py") if "__pycache__" not in p.parts)
+    else:
+        code = [p for p in map(_module_file, module_closure(*modules)) if p is not None]
+    files = code + sorted(config.RULES_DIR.glob("*"))
+    files += sorted(config.ANNOTATIONS_DIR.glob("*.csv"))
+    for f in files:
+        if f.is_file():
+            h.update(str(f.relative_to(config.PACKAGE_DIR) if f.is_relative_to(config.PACKAGE_DIR)
+                         else f.name).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()

@@ -1,0 +1,90 @@
+"""Worker processes, the data they share, and the garbage-collector policy.
+
+The only place the package forks or pauses the collector. Workers are
+forked (where the platform can), so what they need is handed over by the
+fork itself, not pickled: ``forked_pool(jobs, X=matrix, …)`` puts the
+keyword values where ``shared(name)`` finds them, forks the workers, and
+takes the values away again when the pool is closed. A task function run
+in a worker reads ``shared("X")``; the same function run in the main
+process (no pool: one job, or no fork) reads the same values, so a stage
+has one code path whether or not it runs in parallel.
+
+>>> with forked_pool(1, answer=42) as pool:
+...     pool is None, shared("answer")
+(True, 42)
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing as mp
+import os
+from contextlib import contextmanager
+from typing import Iterator
+
+#: What forked workers read (``shared``); set by ``forked_pool`` just before the fork.
+_SHARED: dict = {}
+
+
+def can_fork() -> bool:
+    """Whether worker processes can be forked here (Linux, macOS; not Windows)."""
+    return "fork" in mp.get_all_start_methods()
+
+
+def workers(jobs: int, cap: int = 4) -> int:
+    """``jobs`` as a number of processes: 0 (or less) means one per core, at most ``cap``."""
+    return jobs if jobs > 0 else min(cap, os.cpu_count() or 1)
+
+
+def shared(name: str):
+    """A value handed to the workers of the current ``forked_pool``."""
+    return _SHARED[name]
+
+
+@contextmanager
+def forked_pool(jobs: int, **data) -> Iterator["mp.pool.Pool | None"]:
+    """A pool of ``jobs`` forked workers that inherit ``data`` (``shared``),
+    or None when ``jobs`` <= 1 or fork is not available (the caller then
+    runs its tasks in this process, where ``shared`` reads the same
+    ``data``). The pool is terminated and ``data`` removed on exit."""
+    _SHARED.update(data)
+    pool = mp.get_context("fork").Pool(jobs) if jobs > 1 and can_fork() else None
+    try:
+        yield pool
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+        for key in data:
+            _SHARED.pop(key, None)
+
+
+def start_pool(jobs: int):
+    """A pool of ``jobs`` forked workers that the caller closes (``stop_pool``),
+    for work that runs alongside the main process (reading new inputs while
+    stored ones load); None when ``jobs`` <= 1 or fork is not available."""
+    return mp.get_context("fork").Pool(jobs) if jobs > 1 and can_fork() else None
+
+
+def stop_pool(pool) -> None:
+    if pool is not None:
+        pool.terminate()
+        pool.join()
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector. A run builds millions of small
+    containers (tokens, terms, evidence lists) that each automatic
+    collection walks again; they form no cycles worth collecting
+    (reference counting frees them). On a corpus of a thousand resolutions
+    this took a quarter of a one-file rerun, and peak memory was the same
+    with and without it (benchmarks/results_pipeline.md). Nested pauses
+    are fine: the collector comes back when the outermost one ends."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
