@@ -305,9 +305,9 @@ def test_rules_and_model_share_one_interface():
 # --- the stage ----------------------------------------------------------------------
 
 def test_stage_output_contract(seed_out):
-    from analysis import schema
+    from analysis import tables
 
-    out, _ = seed_out
+    out, provisions = seed_out
     for col in CLASSIFY_COLUMNS:
         assert col in out.columns, col
     assert [c for c in out.columns if c.startswith(SCORE_PREFIX)] == [f"{SCORE_PREFIX}{c}" for c in load_lexicon().theme_codes]
@@ -316,8 +316,8 @@ def test_stage_output_contract(seed_out):
     assert set(out["actor_group"].dropna()) <= {"States", "UNODC", "Body", "Other"}
     assert (out["lexicon_version"] == load_lexicon().version).all()
     assert out["themes"].map(lambda t: isinstance(t, list)).all()
-    if set(schema.RECOMMENDATIONS.names) <= set(out.columns):
-        schema.check(out, schema.RECOMMENDATIONS)
+    tables.check(out, tables.RECOMMENDATIONS)
+    tables.check(provisions, tables.PROVISIONS)
 
 
 def test_input_table_is_not_modified():

@@ -101,15 +101,15 @@ def replace(src, dst, *args, **kwargs):
 
 os.replace = replace
 if step == "reading":
-    import analysis.pipeline as pipeline
+    import analysis.engine.run as engine_run
 
-    real_process = pipeline.process_corpus
+    real_process = engine_run.process_inputs
 
     def process(*args, **kwargs):
         wait()
         return real_process(*args, **kwargs)
 
-    pipeline.process_corpus = process
+    engine_run.process_inputs = process
 from analysis.cli import main
 
 sys.exit(main(sys.argv[4:]))

@@ -68,28 +68,65 @@ def test_brief_lists_closest_earlier_recommendations(two_resolutions, tmp_path):
         brief_tables(result.tables, "42/7")
 
 
-_IMPORTS_OF = {
-    "inputs": "from analysis.pipeline import process_file; process_file({seed!r})",
-    "overlap": ("import pandas as pd; from analysis.pipeline import _overlap, RunSettings; "
-                "_overlap(pd.DataFrame({{'rec_id': ['1/1:body:1', '1/2:body:1'], 'resolution': ['1/1', '1/2'], "
-                "'text': ['各国应加强司法协助', '各国应加强引渡合作']}}), RunSettings(cache=False))"),
+_RUNS = {
+    "inputs": ("from analysis.engine.run import process_batch; from analysis.inputs import file_sha256; "
+               "run = lambda: process_batch([({seed!r}, file_sha256({seed!r}))])"),
+    "overlap": ("import pandas as pd; from analysis.engine.stages import Context, REGISTRY; "
+                "from analysis.engine.run import RunSettings; import analysis.stages; "
+                "recs = pd.DataFrame({{'rec_id': ['1/1:body:1', '1/2:body:1'], 'resolution': ['1/1', '1/2'], "
+                "'text': ['各国应加强司法协助', '各国应加强引渡合作']}}); "
+                "run = lambda: REGISTRY['overlap'].call({{'recommendations': recs}}, Context(RunSettings(cache=False)))"),
 }
+#: Records the package files whose code runs while ``run()`` does, in a fresh interpreter.
+_TRACE = """
+import sys
+ran = set()
+def profile(frame, event, arg):
+    if event == "call":
+        ran.add(frame.f_code.co_filename)
+sys.setprofile(profile)
+run()
+sys.setprofile(None)
+import analysis
+root = analysis.__file__.rsplit("/", 1)[0] + "/"
+print(" ".join(sorted(f[len(root):-3].replace("/", ".") for f in ran if f.startswith(root))))
+"""
 
 
-@pytest.mark.parametrize("stage", sorted(_IMPORTS_OF))
-def test_cache_fingerprints_cover_every_module_a_stage_imports(stage, seed_path):
-    """A cached result must be invalidated by an edit of any module it was computed with."""
+def _fingerprinted(stage: str) -> set[str]:
+    from analysis.engine import cache
+    from analysis.engine.run import input_stages
+    from analysis.engine.stages import REGISTRY
+
+    if stage == "inputs":
+        return set(cache.module_closure(*(s.module for s in input_stages()), "engine.store"))
+    return set(cache.module_closure(REGISTRY[stage].module))
+
+
+@pytest.mark.parametrize("stage", sorted(_RUNS))
+def test_cache_fingerprints_cover_every_module_a_stage_runs(stage, seed_path):
+    """A cached result must be invalidated by an edit of any module it was
+    computed with: every package file whose code runs while the stage runs
+    (traced in a fresh interpreter) is among the modules its fingerprint is
+    derived from (the stage module's imports, followed through the package)."""
     import subprocess
     import sys
 
-    from analysis.pipeline import STAGE_MODULES
-
-    code = _IMPORTS_OF[stage].format(seed=str(seed_path))
-    code += "; import sys; print(' '.join(sorted(m for m in sys.modules if m.startswith('analysis'))))"
+    code = _RUNS[stage].format(seed=str(seed_path)) + "\n" + _TRACE
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    imported = {"__init__" if m == "analysis" else m.removeprefix("analysis.")
-                for m in out.strip().splitlines()[-1].split()}
-    assert imported <= set(STAGE_MODULES[stage]), imported - set(STAGE_MODULES[stage])
+    ran = {m.removesuffix(".__init__") if m != "__init__" else m for m in out.strip().splitlines()[-1].split()}
+    ran -= {"engine.run", "engine.stages"}  # the engine calling the stage, not the stage's code
+    assert {"segment" if stage == "inputs" else "overlap"} <= ran  # the trace sees the stage's work
+    covered = _fingerprinted(stage)
+    assert ran <= covered, ran - covered
+
+
+def test_a_stage_fingerprint_ignores_code_it_does_not_run():
+    """Editing the charts keeps the per-input store of a large corpus; editing the
+    segmenter does not."""
+    covered = _fingerprinted("inputs")
+    assert "segment" in covered and "classify" in covered and "formats" in covered
+    assert not {"charts", "explore", "report", "overlap", "precedents"} & covered
 
 
 def test_inputs_are_reused_under_a_new_name_and_dropped_inputs_leave_the_tables(two_resolutions, tmp_path):
@@ -164,13 +201,14 @@ def test_unchanged_tables_are_not_rewritten_and_the_manifest_says_when_they_were
 
 def test_csv_written_in_batches_equals_one_pass(tmp_path, monkeypatch):
     import analysis.outputs as outputs
+    from analysis.engine.writer import write_tables
 
     df = pd.DataFrame({"a": [f"第{i}条" for i in range(25)], "l": [[str(i), "x\x0c"] if i % 3 else [] for i in range(25)],
                        "n": pd.array([i if i % 4 else None for i in range(25)], dtype="Int64"),
                        "f": [True, False] * 12 + [True], "d": [{"k": i} if i % 2 else None for i in range(25)]})
     whole = outputs.write_csv(df, tmp_path / "whole.csv").read_bytes()
     monkeypatch.setattr(outputs, "CSV_ROWS_PER_BATCH", 7)
-    outputs.write_tables({"t": df}, tmp_path / "out")
+    write_tables({"t": df}, tmp_path / "out")
     assert (tmp_path / "out" / "t.csv").read_bytes() == whole
     assert whole.startswith(b"\xef\xbb\xbf") and b"\x0c" not in whole
 
@@ -181,6 +219,7 @@ def test_shared_list_columns_convert_like_cell_by_cell(tmp_path, monkeypatch):
     import pyarrow.parquet as pq
 
     import analysis.outputs as outputs
+    from analysis.engine.writer import write_tables
 
     lists = [["跨国", "有组织犯罪"], [], None, ["a\x0cb"], [f"词{i}" for i in range(5)]]
     n = 30
@@ -188,10 +227,10 @@ def test_shared_list_columns_convert_like_cell_by_cell(tmp_path, monkeypatch):
                        "own": [[str(i)] for i in range(n)], "sim": [i / n for i in range(n)]})
     monkeypatch.setattr(outputs, "_SHARED_MIN_ROWS", 10)
     monkeypatch.setattr(outputs, "CSV_ROWS_PER_BATCH", 7)
-    assert list(outputs._to_arrow(df).shared) == ["terms"]  # "own" holds a new list per row
-    outputs.write_tables({"t": df}, tmp_path / "shared")
+    assert list(outputs.to_arrow(df).shared) == ["terms"]  # "own" holds a new list per row
+    write_tables({"t": df}, tmp_path / "shared")
     monkeypatch.setattr(outputs, "_SHARED_MIN_ROWS", 10**9)
-    outputs.write_tables({"t": df}, tmp_path / "cells")
+    write_tables({"t": df}, tmp_path / "cells")
     assert (tmp_path / "shared" / "t.csv").read_bytes() == (tmp_path / "cells" / "t.csv").read_bytes()
     shared, cells = pq.read_table(tmp_path / "shared" / "t.parquet"), pq.read_table(tmp_path / "cells" / "t.parquet")
     assert shared.equals(cells) and shared.schema.metadata == cells.schema.metadata
@@ -225,7 +264,7 @@ def test_a_damaged_store_chunk_is_recomputed(two_resolutions, tmp_path, damage, 
 def test_reordering_by_runs_equals_taking_rows():
     import numpy as np
 
-    from analysis.pipeline import _reordered
+    from analysis.engine.store import reordered
 
     df = pd.DataFrame({"a": pd.array([f"第{i}段" for i in range(200)], dtype="str"), "b": np.arange(200),
                        "c": [[str(i)] for i in range(200)], "d": pd.array([None if i % 7 else i for i in range(200)],
@@ -233,7 +272,7 @@ def test_reordering_by_runs_equals_taking_rows():
     rng = np.random.default_rng(0)
     moved = np.r_[np.arange(0, 50), np.arange(190, 200), np.arange(50, 190)]  # one input's rows moved up
     for perm in (moved, np.arange(200)[::-1], rng.permutation(200)):
-        pd.testing.assert_frame_equal(_reordered(df, perm), df.iloc[perm].reset_index(drop=True))
+        pd.testing.assert_frame_equal(reordered(df, perm), df.iloc[perm].reset_index(drop=True))
 
 
 @pytest.mark.parametrize("stage", ["overlap", "csv"])
@@ -242,7 +281,7 @@ def test_a_failure_while_tables_are_written_leaves_the_last_outputs(two_resoluti
     must still leave the previous run's files as they were, and no scratch
     folder or unfinished generation."""
     import analysis.outputs
-    import analysis.overlap
+    import analysis.stages.overlap
 
     out = tmp_path / "out"
     settings = RunSettings(overrides=None, progress=False, cache=False)
@@ -255,7 +294,7 @@ def test_a_failure_while_tables_are_written_leaves_the_last_outputs(two_resoluti
         raise RuntimeError("disk full")
 
     if stage == "overlap":  # after the per-input tables started writing
-        monkeypatch.setattr(analysis.overlap, "overlap_pairs", broken)
+        monkeypatch.setattr(analysis.stages.overlap, "overlap_pairs", broken)
     else:  # inside a writer thread
         monkeypatch.setattr(analysis.outputs, "write_csv", broken)
     with pytest.raises(RuntimeError, match="disk full"):
@@ -269,7 +308,7 @@ def test_a_failure_while_tables_are_written_leaves_the_last_outputs(two_resoluti
 
 def test_small_store_chunks_are_merged(two_resolutions, tmp_path, monkeypatch):
     """A resolution added at a time makes a chunk per run; past a few they become one."""
-    from analysis.pipeline import CorpusStore
+    from analysis.engine.store import CorpusStore
 
     monkeypatch.setattr(CorpusStore, "COMPACT_AFTER", 2)
     out = tmp_path / "out"

@@ -3,7 +3,7 @@
 Contract
 --------
 ``extract_citations(paragraphs) -> DataFrame`` takes the paragraphs table
-(``schema.PARAGRAPHS``: every paragraph, footnotes included) and returns the
+(``tables.PARAGRAPHS``: every paragraph, footnotes included) and returns the
 ``citations`` table, one row per cited item, in document order:
 
 ``para_id, rec_id, resolution, source_file, citation_type, cited_kind, cited,

@@ -4,7 +4,7 @@ Contract
 --------
 ``classify_recommendations(recs, settings) -> (recs_out, provisions)``
 
-* ``recs`` is the recommendations table (``schema.RECOMMENDATIONS``: at
+* ``recs`` is the recommendations table (``tables.RECOMMENDATIONS``: at
   least ``rec_id`` and ``text``; ``chapeau``, ``part``, ``acting_body`` are
   used when present). It is not modified.
 * ``recs_out`` is ``recs`` plus the columns of ``CLASSIFY_COLUMNS``:

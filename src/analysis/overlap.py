@@ -1180,15 +1180,13 @@ class OverlapMemo:
         return found, where
 
     @classmethod
-    def load(cls, path: str | Path, settings: OverlapSettings) -> "OverlapMemo":
-        """The memo at ``path``, or an empty one (missing or unreadable); parts
+    def from_state(cls, data, settings: OverlapSettings) -> "OverlapMemo":
+        """The memo of ``state()``, or an empty one (None or unusable); parts
         made with other settings are left out."""
-        import pickle
-
         memo = cls(settings)
+        if data is None:
+            return memo
         try:
-            with open(path, "rb") as fh:
-                data = pickle.load(fh)
             texts = data["texts"]
             if tuple(data["span_params"]) == memo.span_params and data["spans"] is not None:
                 memo.span_texts = texts
@@ -1202,16 +1200,13 @@ class OverlapMemo:
             if data.get("strip_key") is not None:
                 memo.strip_key = data["strip_key"]
                 memo.stripped = dict(zip(data["raw"], data["raw_stripped"]))
-        except FileNotFoundError:
-            pass
         except Exception as exc:  # a damaged memo is rebuilt, not fatal
-            logger.warning("overlap memo %s unreadable (%s); it is rebuilt", path, exc)
+            logger.warning("overlap memo unusable (%s); it is rebuilt", exc)
             memo = cls(settings)
         return memo
 
-    def save(self, path: str | Path) -> None:
-        import pickle
-
+    def state(self) -> dict:
+        """What the next run's ``from_state`` takes (plain, picklable)."""
         # One list of texts for the three parts: the spans' first (their keys
         # number them so), then any other the search or the tokens name.
         texts = list(self.span_texts)
@@ -1228,12 +1223,7 @@ class OverlapMemo:
         if self.search is not None:
             data["search"] = {**self.search, "texts": [at[t] for t in self.search["texts"]],
                               "params": self.search_params}
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(path)
+        return data
 
 
 def _rowwise_dots(X: sp.csr_matrix, us: np.ndarray, vs: np.ndarray, chunk: int = 50_000) -> np.ndarray:

@@ -4,7 +4,7 @@ Contract
 --------
 ``segment(doc)`` returns a ``Segmented`` with
 
-* ``paragraphs``: one row per paragraph, columns of ``schema.PARAGRAPHS``;
+* ``paragraphs``: one row per paragraph, columns of ``tables.PARAGRAPHS``;
   kinds follow the codebook: ``preamble``, ``operative``, ``annex_title``,
   ``intro``, ``heading``, ``recommendation``, ``footnote``;
 * ``header``: resolution number, title and acting body, with their lines;
@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import bodies, schema
+from . import bodies, tables
 from .numerals import cn_to_int, roman_to_int, to_roman
 from .inputs import InputError
 from .read import Block, Document
@@ -615,17 +615,17 @@ def _finish(doc: Document, units: list[Unit], paras_by_unit: list[list[_Para]], 
     if rows:
         # Column-wise construction: a document's table is small and built once
         # per input, so pandas' per-call overhead is what counts here.
-        df = pd.DataFrame({c: [r[c] for r in rows] for c in schema.PARAGRAPHS.names})
+        df = pd.DataFrame({c: [r[c] for r in rows] for c in tables.PARAGRAPHS.names})
         for col in ("seq", "char_start", "char_end", "line_start", "line_end"):
             df[col] = df[col].astype("int64")
         for col in ("session", "year"):
             df[col] = df[col].astype("Int64")
         df["is_chapeau"] = df["is_chapeau"].astype(bool)
     else:
-        df = schema.empty(schema.PARAGRAPHS)
+        df = tables.empty(tables.PARAGRAPHS)
     if validate:
-        schema.check(df, schema.PARAGRAPHS)
-    un = pd.DataFrame(unplaced, columns=schema.UNPLACED.names)
+        tables.check(df, tables.PARAGRAPHS)
+    un = pd.DataFrame(unplaced, columns=tables.UNPLACED.names)
     logger.info("%s: %s, %d paragraphs, %d recommendations, %d footnotes, %d unplaced",
                 doc.source_file, ", ".join(u.key for u in units), len(rows),
                 sum(r["rec_id"] is not None for r in rows), sum(r["kind"] == "footnote" for r in rows), len(un))
@@ -892,4 +892,4 @@ def _check_footnotes(doc: Document, rows: list[dict]) -> None:
 def recommendations(paragraphs: pd.DataFrame) -> pd.DataFrame:
     """The recommendation rows of a paragraphs table (one per rec_id)."""
     recs = paragraphs[paragraphs["rec_id"].notna()].reset_index(drop=True)
-    return schema.check(recs, schema.RECOMMENDATIONS)
+    return tables.check(recs, tables.SEGMENTED_RECOMMENDATIONS)

@@ -88,22 +88,22 @@ def _imports(name: str, path: Path) -> set[str]:
                     rest = mod[len("analysis."):] if mod != "analysis" else "__init__"
                     if _module_file(rest) is not None:
                         found.add(rest)
-    # a module inside a subpackage depends on the package's __init__
-    parts = name.split(".")
-    for i in range(1, len(parts)):
-        init = ".".join(parts[:i])
-        if _module_file(init) is not None:
-            found.add(init)
     found.discard(name)
     return found
 
 
 @lru_cache(maxsize=None)
 def module_closure(*names: str) -> tuple[str, ...]:
-    """``names`` and every package module they import, transitively, sorted.
+    """``names`` and every package module they import, transitively, sorted;
+    plus the ``__init__`` of each package a module sits in (Python runs
+    it), though not what that ``__init__`` imports: a package's
+    ``__init__`` that gathers its submodules (``analysis.stages``) does not
+    make each stage depend on all the others.
 
     >>> "rules" in module_closure("lexicon")
     True
+    >>> "overlap" in module_closure("stages.classify")
+    False
     """
     seen: set[str] = set()
     todo = [*names, "__init__"]
@@ -116,7 +116,8 @@ def module_closure(*names: str) -> tuple[str, ...]:
             continue
         seen.add(name)
         todo.extend(_imports(name, path) - seen)
-    return tuple(sorted(seen))
+    parents = {".".join(m.split(".")[:i]) for m in seen for i in range(1, m.count(".") + 1)}
+    return tuple(sorted(seen | {p for p in parents if _module_file(p) is not None}))
 
 
 def fingerprint(modules: tuple[str, ...] | None = None) -> str:

@@ -62,8 +62,9 @@ def forked_pool(jobs: int, **data) -> Iterator["mp.pool.Pool | None"]:
 def start_pool(jobs: int):
     """A pool of ``jobs`` forked workers that the caller closes (``stop_pool``),
     for work that runs alongside the main process (reading new inputs while
-    stored ones load); None when ``jobs`` <= 1 or fork is not available."""
-    return mp.get_context("fork").Pool(jobs) if jobs > 1 and can_fork() else None
+    stored ones load: even one worker is worth it then); None when fork is
+    not available."""
+    return mp.get_context("fork").Pool(max(1, jobs)) if can_fork() else None
 
 
 def stop_pool(pool) -> None:

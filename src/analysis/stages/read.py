@@ -1,0 +1,66 @@
+"""Stage ``read``: one input file -> its documents row, paragraphs and unplaced text.
+
+Decoding, format reading and normalisation (``analysis.read``), then
+segmentation into units, paragraphs and footnotes (``analysis.segment``).
+The tables are checked once per batch of inputs by the engine, not per
+file (``segment(validate=False)``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .. import tables
+from ..engine.stages import stage
+from ..read import read_document
+from ..segment import segment
+
+
+def read_one(path: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    """Read and segment one file: (documents row, paragraphs, unplaced)."""
+    doc = read_document(path)
+    seg = segment(doc, validate=False)
+    doc_row = {
+        "source_file": doc.source_file, "source_path": str(path), "source_sha256": doc.sha256,
+        "source_format": doc.source_format, "encoding": doc.encoding, "converted": doc.converted,
+        "units": [u.key for u in seg.units], "unit_lines": [u.line_start for u in seg.units],
+        "is_report": seg.is_report, "n_folded": doc.n_folded,
+        "n_lines": doc.n_lines, "n_debris": len(doc.debris), "n_unplaced": len(seg.unplaced),
+        "text": seg.text,
+    }
+    return doc_row, seg.paragraphs, seg.unplaced
+
+
+@stage("read", produces=("documents", "paragraphs", "unplaced"), per_input=True)
+def read(path: Path, sha256: str) -> dict[str, pd.DataFrame]:
+    doc_row, paragraphs, unplaced = read_one(path)
+    return {"documents": pd.DataFrame([doc_row], columns=tables.DOCUMENTS.names), "paragraphs": paragraphs,
+            "unplaced": unplaced}
+
+
+def summaries(documents: pd.DataFrame, paragraphs: pd.DataFrame, unplaced: pd.DataFrame) -> list[dict]:
+    """One line of the run summary per input (what the command line prints)."""
+    kind_of = dict(zip(paragraphs["resolution"], paragraphs["unit_kind"]))
+    by_file = paragraphs.groupby("source_file", sort=False)
+    counts = pd.DataFrame({
+        "n": by_file.size(),
+        "footnotes": by_file["kind"].agg(lambda k: int((k == "footnote").sum())),
+        "report": by_file["kind"].agg(lambda k: int((k == "report").sum())),
+        "recs": by_file["rec_id"].agg(lambda r: int(r.notna().sum())),
+    }) if len(paragraphs) else pd.DataFrame(columns=["n", "footnotes", "report", "recs"])
+    lines = unplaced.groupby("source_file", sort=False)["line"].agg(list).to_dict() if len(unplaced) else {}
+    out = []
+    for row in documents.itertuples(index=False):
+        c = counts.loc[row.source_file] if row.source_file in counts.index else None
+        n, foot, rep, recs = (int(c["n"]), int(c["footnotes"]), int(c["report"]), int(c["recs"])) \
+            if c is not None else (0, 0, 0, 0)
+        out.append({
+            "file": row.source_file, "units": [(kind_of.get(k, ""), k) for k in row.units],
+            "paragraphs": n - foot - rep, "report_paragraphs": rep, "recommendations": recs,
+            "footnotes": foot, "debris": int(row.n_debris), "unplaced": int(row.n_unplaced),
+            "unplaced_lines": [int(x) for x in lines.get(row.source_file, [])],
+            "converted": row.converted, "folded": int(row.n_folded),
+        })
+    return out
