@@ -128,10 +128,6 @@ def _group_key(g: str):
     return resolution_key(g)
 
 
-# --------------------------------------------------------------------------
-# Coverage and classification tables by name (notebooks 3 and 4)
-# --------------------------------------------------------------------------
-
 def coverage_wide(cov: pd.DataFrame, value: str = "count", *, row: str = "theme",
                   lang: str | None = None) -> pd.DataFrame:
     """A ``coverage.theme_coverage`` (or ``crime_area_coverage``, with
