@@ -1,0 +1,81 @@
+"""The engine's contracts: stages declared once, run in the order their
+tables give, checked on exit; a new table is one declaration and one function."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import analysis.stages  # noqa: F401  (declares the stages)
+from analysis import tables
+from analysis.engine import stages as engine_stages
+from analysis.engine.run import RunSettings
+from analysis.engine.stages import REGISTRY, Stage, ordered
+from analysis.pipeline import run
+
+
+def test_the_order_follows_what_each_stage_requires():
+    order = [s.name for s in ordered()]
+    assert order.index("read") < order.index("classify") < order.index("corrections")
+    assert order.index("corrections") < min(order.index(n) for n in ("overlap", "review", "terms", "precedents"))
+    assert order.index("overlap") < order.index("precedents")
+    # every table a stage requires is made by an earlier stage
+    made: set[str] = set()
+    for s in ordered():
+        assert set(s.requires) <= made | set(), (s.name, set(s.requires) - made)
+        made |= set(s.produces)
+    assert made == set(tables.TABLES)  # every declared table is made, none is made undeclared
+
+
+def test_stages_waiting_on_each_other_are_refused():
+    a = Stage("a", lambda **k: {}, requires=("overlap",), produces=("clusters",))
+    b = Stage("b", lambda **k: {}, requires=("clusters",), produces=("overlap",))
+    with pytest.raises(ValueError, match="wait on each other"):
+        ordered([a, b])
+
+
+def test_an_undeclared_table_is_refused_at_declaration():
+    with pytest.raises(ValueError, match="no table"):
+        engine_stages.stage("x", produces=("no_such_table",))
+
+
+def test_a_stage_breaking_its_contract_is_named(seed_path, tmp_path, monkeypatch):
+    real = REGISTRY["review"]
+
+    def broken(recommendations):
+        return {"review_queue": real.func(recommendations).get("review_queue").drop(columns=["text"])}
+
+    monkeypatch.setitem(REGISTRY, "review", Stage("review", broken, real.requires, real.produces))
+    with pytest.raises(tables.SchemaError, match="stage review: review_queue: missing column"):
+        run([seed_path], tmp_path / "out", RunSettings(overrides=None, progress=False, cache=False))
+
+
+def test_a_new_per_input_table_is_one_declaration_and_one_function(seed_path, tmp_path, monkeypatch):
+    """docs/architecture.md's worked example, run for real: the table is
+    computed after classify, stored per input, checked, written and listed."""
+    conditions = tables.Table("conditions", (
+        tables.Column("rec_id", "str", "the recommendation"),
+        tables.Column("condition", "str", "the condition as written"),
+    ), owner=("rec_id", "recommendations"))
+    monkeypatch.setitem(tables.TABLES, "conditions", conditions)
+    calls = []
+
+    def make(recommendations):
+        calls.append(len(recommendations))
+        rows = [(r, c) for r, cs in zip(recommendations["rec_id"], recommendations["conditions"]) for c in cs]
+        return {"conditions": pd.DataFrame(rows, columns=["rec_id", "condition"])}
+
+    make.__module__ = "analysis.stages.conditions_example"  # a module of its own, as the docs say
+    monkeypatch.setattr(engine_stages, "REGISTRY", dict(REGISTRY))
+    monkeypatch.setattr("analysis.engine.run.ordered", lambda: ordered(list(engine_stages.REGISTRY.values())))
+    engine_stages.REGISTRY["conditions"] = Stage("conditions", make, ("recommendations",), ("conditions",),
+                                                 per_input=True)
+    out = tmp_path / "out"
+    settings = RunSettings(overrides=None, progress=False)
+    first = run([seed_path], out, settings)
+    got = pd.read_parquet(out / "conditions.parquet")
+    assert len(got) and set(got["rec_id"]) <= set(first.tables["recommendations"]["rec_id"])
+    assert (out / "conditions.csv").is_file() and first.manifest["tables"]["conditions"]["rows"] == len(got)
+    again = run([seed_path], out, settings)  # the input is unchanged: its stored rows are reused
+    assert calls == [calls[0]] and again.reused == 1
+    pd.testing.assert_frame_equal(again.tables["conditions"], first.tables["conditions"])
