@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.tables import list_cell
 from analysis.coverage import (
     actor_strength,
-    as_list,
     none_label,
     strength_by_actor,
     theme_cooccurrence,
@@ -75,8 +75,8 @@ def test_unknown_language_is_refused():
 
 
 def test_as_list_reads_every_storage():
-    assert as_list(np.array(["TA", "LEG"])) == ["TA", "LEG"]
-    assert as_list(float("nan")) == [] and as_list(pd.NA) == []
+    assert list_cell(np.array(["TA", "LEG"])) == ["TA", "LEG"]
+    assert list_cell(float("nan")) == [] and list_cell(pd.NA) == []
 
 
 # --- theme coverage ----------------------------------------------------------
@@ -112,7 +112,7 @@ def test_theme_coverage_by_part_and_section_in_reading_order():
                      "11/2 附件二 · 战略"]
     assert sections.unit_order.is_monotonic_increasing
     # The counts add up to the recommendations (each theme of a row once).
-    total = sum(max(1, len(as_list(v))) for v in recs.themes)
+    total = sum(max(1, len(list_cell(v))) for v in recs.themes)
     assert sections["count"].sum() == total == parts["count"].sum()
 
 

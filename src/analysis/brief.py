@@ -35,7 +35,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .coverage import as_list, resolution_key
+from .coverage import resolution_key
+from .tables import list_cell
 from .explore import EVIDENCE_CSS, highlight
 from .precedents import REDLINE_CSS
 
@@ -46,7 +47,7 @@ FAMILY_ORDER = ("应", "鼓励", "不妨", "其他", "(none)")
 
 
 def _counts(recs: pd.DataFrame, col: str, listed: bool = False) -> pd.Series:
-    values = recs[col].map(as_list).explode() if listed else recs[col]
+    values = recs[col].map(list_cell).explode() if listed else recs[col]
     return values.fillna("(none)").value_counts()
 
 
@@ -96,8 +97,8 @@ def brief_tables(tables: dict[str, pd.DataFrame], resolution: str, *, per_rec: i
             cand = cand.sort_values("similarity", ascending=False).drop_duplicates("rec_id_b").head(per_rec)
             for _, p in cand.iterrows():
                 rows.append({"rec_id": rec_id, "closest": p["rec_id_b"], "scope": scope,
-                             "similarity": float(p["similarity"]), "shared_terms": as_list(p.get("shared_terms")),
-                             "shared_spans": as_list(p.get("shared_spans"))})
+                             "similarity": float(p["similarity"]), "shared_terms": list_cell(p.get("shared_terms")),
+                             "shared_spans": list_cell(p.get("shared_spans"))})
     out["closest"] = pd.DataFrame(rows, columns=["rec_id", "closest", "scope", "similarity", "shared_terms",
                                                  "shared_spans"])
     out["recommendations"] = mine
@@ -171,7 +172,7 @@ def brief_charts(tables: dict[str, pd.DataFrame], resolution: str) -> list[dict]
         else:
             cov = coverage.theme_coverage(mine, by="part", lang=lang)
         themes["png"][lang] = _png(charts.plot_theme_coverage(cov, lang=lang), source)
-        top = mine["themes"].map(as_list).explode().dropna().value_counts().head(3)
+        top = mine["themes"].map(list_cell).explode().dropna().value_counts().head(3)
         themes["alt"][lang] = (("热图：各行动主题的建议数量；本决议最多的是 " if lang == "zh" else
                                 "Heat map: recommendations per action theme; most in this resolution: ")
                                + sep.join(f"{theme_name(t, lang)} {c}" for t, c in top.items()))
@@ -293,8 +294,8 @@ def brief_html(tables: dict[str, pd.DataFrame], resolution: str) -> str:
     for _, r in mine.iterrows():
         group = r.get("actor_group")
         family = r.get("strength_family")
-        themes = as_list(r.get("themes"))
-        areas = as_list(r.get("crime_areas"))
+        themes = list_cell(r.get("themes"))
+        areas = list_cell(r.get("crime_areas"))
         label_zh = " · ".join(x for x in (
             group_name(group, "zh", body), f"{r.get('strength') or '—'}（{family if isinstance(family, str) else '未分类'}）",
             "、".join(theme_name(t, "zh") for t in themes), "、".join(area_name(a, "zh") for a in areas)) if x)

@@ -55,6 +55,7 @@ import numpy as np
 import pandas as pd
 
 from .bodies import time_key
+from .tables import list_cell
 from .numerals import int_to_cn, roman_to_int
 
 logger = logging.getLogger(__name__)
@@ -150,21 +151,6 @@ def _missing(v) -> bool:
     return isinstance(v, str) and not v.strip()
 
 
-def as_list(v) -> list[str]:
-    """A themes cell as a list, whatever way it was stored (list, array, ``A|B``, None).
-
-    >>> as_list(["TA", "LEG"]), as_list("TA|LEG"), as_list(None), as_list("")
-    (['TA', 'LEG'], ['TA', 'LEG'], [], [])
-    """
-    if isinstance(v, (list, tuple, np.ndarray, pd.Series)):
-        return [str(x) for x in v if not _missing(x)]
-    if _missing(v):
-        return []
-    if isinstance(v, str):
-        return [x.strip() for x in v.split("|") if x.strip()]
-    return [str(v)]
-
-
 def _require(recs: pd.DataFrame, cols: Iterable[str], fn: str) -> None:
     missing = [c for c in cols if c not in recs.columns]
     if missing:
@@ -185,7 +171,7 @@ def _fill(series: pd.Series, none: str) -> pd.Series:
 def _theme_order(recs: pd.DataFrame, themes: Sequence[str] | None, none: str) -> list[str]:
     if themes is not None:
         return [t for t in themes if t != none] + [none]
-    counts = Counter(t for v in recs["themes"] for t in as_list(v))
+    counts = Counter(t for v in recs["themes"] for t in list_cell(v))
     return [t for t, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))] + [none]
 
 
@@ -265,7 +251,7 @@ def crime_area_by_theme(
     counts: Counter = Counter()
     n_theme: Counter = Counter()
     for ts, cs in zip(recs["themes"], recs["crime_areas"]):
-        ts, cs = as_list(ts) or [none], as_list(cs) or [none]
+        ts, cs = list_cell(ts) or [none], list_cell(cs) or [none]
         for t in dict.fromkeys(ts):
             n_theme[t] += 1
             for c in dict.fromkeys(cs):
@@ -277,7 +263,7 @@ def crime_area_by_theme(
     out["share"] = (out["count"] / out["n_theme"].where(out["n_theme"] > 0)).fillna(0.0).astype(float)
     out["count"] = out["count"].astype("int64")
     out["n_theme"] = out["n_theme"].astype("int64")
-    n_general = sum(1 for v in recs["crime_areas"] if not as_list(v))
+    n_general = sum(1 for v in recs["crime_areas"] if not list_cell(v))
     if len(recs):
         logger.info("crime_area_by_theme: %d of %d recommendations name no crime area (the Convention in general)",
                     n_general, len(recs))
@@ -323,7 +309,7 @@ def _label_coverage(recs: pd.DataFrame, by: str, list_col: str, out_col: str, or
     if recs.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
 
-    labels = [as_list(v) or [none] for v in recs[list_col]]
+    labels = [list_cell(v) or [none] for v in recs[list_col]]
     if standard:
         df = pd.DataFrame(
             {
@@ -453,7 +439,7 @@ def theme_cooccurrence(
     idx = {t: k for k, t in enumerate(order)}
     m = np.zeros((len(recs), len(order)), dtype=np.int64)
     for r, v in enumerate(recs["themes"]):
-        ts = as_list(v) or [none]
+        ts = list_cell(v) or [none]
         for t in ts:
             if t not in idx:  # a theme outside the given order is still counted
                 idx[t] = len(order)
@@ -510,7 +496,7 @@ def top_terms(
         text = "" if _missing(text) else str(text)
         stripped = phrases.strip(text) if phrases else text
         terms = overlap._segment_tokens(stripped, tok)
-        groups = (as_list(key) or [none]) if by == "themes" else [none if _missing(key) else str(key)]
+        groups = (list_cell(key) or [none]) if by == "themes" else [none if _missing(key) else str(key)]
         for g in groups:
             group_sizes[g] += 1
             for t, c in Counter(terms).items():

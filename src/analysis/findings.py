@@ -18,7 +18,8 @@ from __future__ import annotations
 import pandas as pd
 
 from . import bodies
-from .coverage import adopting_body, as_list
+from .coverage import adopting_body
+from .tables import list_cell
 
 
 def pct(part: float, whole: float) -> str:
@@ -99,7 +100,7 @@ def corpus_summary(recs: pd.DataFrame) -> tuple[str, str]:
 def _themes(recs: pd.DataFrame) -> tuple[str, str] | None:
     if "themes" not in recs:
         return None
-    counts = recs["themes"].map(as_list).explode().dropna().value_counts()
+    counts = recs["themes"].map(list_cell).explode().dropna().value_counts()
     if counts.empty:
         return None
     top = counts.head(3)
@@ -168,7 +169,7 @@ def _precedents(run) -> tuple[str, str] | None:
 def _crime(recs: pd.DataFrame) -> tuple[str, str] | None:
     if "crime_areas" not in recs:
         return None
-    areas = recs["crime_areas"].map(as_list)
+    areas = recs["crime_areas"].map(list_cell)
     named = int(areas.map(bool).sum())
     counts = areas.explode().dropna().value_counts()
     if counts.empty:

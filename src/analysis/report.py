@@ -40,7 +40,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .coverage import as_list
+from .tables import list_cell
 from .explore import Run, load
 from .outputs import write_csv, write_xlsx
 
@@ -444,10 +444,10 @@ def recommendations_table(recs: pd.DataFrame) -> str:
         group = {lg: findings.group_name(r.get("actor_group"), lg, body) for lg in ("zh", "en")}
         family = r.get("strength_family")
         family = family if isinstance(family, str) else "未分类"
-        themes = as_list(r.get("themes"))
+        themes = list_cell(r.get("themes"))
         theme_text = {"zh": "、".join(findings.theme_name(t, "zh") for t in themes) or "—",
                       "en": "; ".join(findings.theme_name(t, "en") for t in themes) or "—"}
-        areas = as_list(r.get("crime_areas"))
+        areas = list_cell(r.get("crime_areas"))
         area_text = {lg: ("、" if lg == "zh" else "; ").join(findings.area_name(a, lg) for a in areas)
                      or findings.area_name(None, lg) for lg in ("zh", "en")}
         unit = {"zh": bodies_unit_name(str(r["resolution"])), "en": bodies_unit_name_en(str(r["resolution"]))}

@@ -34,7 +34,7 @@ from typing import Iterable
 import pandas as pd
 
 from .bodies import time_key
-from .coverage import as_list
+from .tables import list_cell
 
 COLUMNS = ["resolution", "year", "rec_id", "left", "match", "right", "how", "actor_group", "strength",
            "strength_family", "themes", "crime_areas", "body", "text"]
@@ -58,7 +58,7 @@ def _filtered(recs: pd.DataFrame, *, actor_group=None, strength_family=None, the
     for col, want in (("themes", theme), ("crime_areas", crime_area)):
         want = _any_of(want)
         if want is not None and col in recs:
-            keep &= recs[col].map(lambda v: bool(want & set(map(str, as_list(v)))))
+            keep &= recs[col].map(lambda v: bool(want & set(map(str, list_cell(v)))))
     if "year" in recs and (year_from is not None or year_to is not None):
         year = pd.to_numeric(recs["year"], errors="coerce")
         if year_from is not None:
@@ -103,7 +103,7 @@ def search(recs: pd.DataFrame, query: str, *, window: int = 20, tokeniser=None, 
         at = text.find(q)
         if at >= 0:
             span, how = (at, at + len(q)), "text"
-        elif wanted and wanted <= set(map(str, as_list(rec.get("tokens")))):
+        elif wanted and wanted <= set(map(str, list_cell(rec.get("tokens")))):
             span, how = _token_span(text, wanted, tokeniser, window), "tokens"
             if span is None:
                 continue
@@ -114,8 +114,8 @@ def search(recs: pd.DataFrame, query: str, *, window: int = 20, tokeniser=None, 
             "resolution": rec["resolution"], "year": rec.get("year"), "rec_id": rec["rec_id"],
             "left": text[max(0, a - window):a], "match": text[a:b], "right": text[b:b + window], "how": how,
             "actor_group": rec.get("actor_group"), "strength": rec.get("strength"),
-            "strength_family": rec.get("strength_family"), "themes": as_list(rec.get("themes")),
-            "crime_areas": as_list(rec.get("crime_areas")), "body": rec.get("body"), "text": text,
+            "strength_family": rec.get("strength_family"), "themes": list_cell(rec.get("themes")),
+            "crime_areas": list_cell(rec.get("crime_areas")), "body": rec.get("body"), "text": text,
             "_order": len(rows), "_time": time_key(str(rec["resolution"]), rec.get("date") or None),
         })
     if not rows:

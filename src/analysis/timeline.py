@@ -28,7 +28,7 @@ from matplotlib.axes import Axes
 
 from . import charts
 from .bodies import load_bodies, parse_key, session_of, time_key, unit_name, year_of
-from .coverage import as_list
+from .tables import list_cell
 
 _TEXT = {
     "drift_title": ("建议与先例相比：未变、加强、减弱还是新增", "Recommendations against their precedents"),
@@ -103,7 +103,7 @@ def facet_by_session(recs: pd.DataFrame, facet: str = "themes", lang: str = "zh"
         s = session_label(key, lang)
         first[s] = min(first.get(s, time_key(key)), time_key(key))
     sessions = recs["resolution"].astype(str).map(lambda k: session_label(k, lang))
-    values = recs[facet].map(as_list) if facet in ("themes", "crime_areas") else recs[facet].map(lambda v: [v])
+    values = recs[facet].map(list_cell) if facet in ("themes", "crime_areas") else recs[facet].map(lambda v: [v])
     rows = []
     totals = sessions.value_counts()
     for s, vals, key in zip(sessions, values, recs["resolution"].astype(str)):

@@ -26,7 +26,7 @@ import logging
 
 import pandas as pd
 
-from ..coverage import as_list
+from ..tables import list_cell
 from .load import TABLES, Run
 from .views import _group_key, _unit
 
@@ -94,7 +94,7 @@ def structure(paragraphs: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     p = paragraphs[paragraphs["kind"] != "footnote"].copy()
     p["section"] = p["section"].map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v))
     p["unit"] = [_unit(r, part, lang) for r, part in zip(p["resolution"], p["part"])]
-    p["_marks"] = p["footnotes"].map(lambda v: len(as_list(v)))
+    p["_marks"] = p["footnotes"].map(lambda v: len(list_cell(v)))
     p["_rec"] = p["rec_id"].notna()
     keys = ["resolution", "unit", "part", "section"]
     order = p[keys].drop_duplicates().reset_index(drop=True)
@@ -122,7 +122,7 @@ def footnotes(paragraphs: pd.DataFrame) -> pd.DataFrame:
     body = paragraphs[paragraphs["kind"] != "footnote"]
     cited: dict[tuple[str, str], list[str]] = {}
     for res, pid, marks in zip(body["resolution"], body["para_id"], body["footnotes"]):
-        for m in as_list(marks):
+        for m in list_cell(marks):
             cited.setdefault((str(res), str(m)), []).append(str(pid))
     rows = [{"resolution": r, "label": lab, "text": t, "cited_by": cited.get((str(r), str(lab)), [])}
             for r, lab, t in zip(notes["resolution"], notes["label"], notes["text"])]
@@ -149,7 +149,7 @@ def unlabelled(recs: pd.DataFrame) -> pd.DataFrame:
         if col not in recs:
             continue
         if col == "themes":
-            k = int(recs[col].map(lambda v: not as_list(v)).sum())
+            k = int(recs[col].map(lambda v: not list_cell(v)).sum())
         elif col == "needs_review":
             k = int(recs[col].fillna(False).astype(bool).sum())
         else:

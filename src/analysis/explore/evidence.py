@@ -31,7 +31,7 @@ import re
 
 import pandas as pd
 
-from ..coverage import as_list
+from ..tables import list_cell
 from .views import _cell, _named_cells, heading
 
 
@@ -184,13 +184,13 @@ def pairs_html(overlap: pd.DataFrame, recs: pd.DataFrame, n: int = 10) -> str:
         for rid in (p["rec_id_a"], p["rec_id_b"]):
             t = text.get(rid, "")
             spans = []
-            for s in as_list(p.get("shared_spans")):
+            for s in list_cell(p.get("shared_spans")):
                 s = str(s)
                 start = t.find(s)
                 if s and start >= 0:
                     spans.append((start, start + len(s), "shared"))
             cells.append(f"<td><b>{html.escape(rid)}</b><br>{highlight(t, spans)}</td>")
-        terms = "、".join(map(str, as_list(p.get("shared_terms"))[:8]))
+        terms = "、".join(map(str, list_cell(p.get("shared_terms"))[:8]))
         rows.append(f"<tr><td>{p['similarity']:.2f}<br><small>{html.escape(terms)}</small></td>{''.join(cells)}</tr>")
     return (f'{EVIDENCE_CSS}<table class="recs"><tr><th>similarity / shared terms</th><th>A</th><th>B</th></tr>'
             f'{"".join(rows)}</table>')

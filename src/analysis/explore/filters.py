@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..coverage import as_list
+from ..tables import list_cell
 
 
 #: The crime-area filter's value for rows that name no crime (the Convention in general).
@@ -57,12 +57,12 @@ def filter_recommendations(recs: pd.DataFrame, *, resolution: str | None = None,
         if value not in (None, "", "(all)") and col in recs:
             mask &= recs[col].astype(str) == str(value)
     if theme not in (None, "", "(all)") and "themes" in recs:
-        mask &= recs["themes"].map(lambda v: theme in as_list(v))
+        mask &= recs["themes"].map(lambda v: theme in list_cell(v))
     if crime_area not in (None, "", "(all)") and "crime_areas" in recs:
         if crime_area == GENERAL:
-            mask &= recs["crime_areas"].map(lambda v: not as_list(v))
+            mask &= recs["crime_areas"].map(lambda v: not list_cell(v))
         else:
-            mask &= recs["crime_areas"].map(lambda v: crime_area in as_list(v))
+            mask &= recs["crime_areas"].map(lambda v: crime_area in list_cell(v))
     if search:
         mask &= recs["text"].str.contains(search, regex=False, na=False)
     return recs[mask]
@@ -81,11 +81,11 @@ def crime_area_options(recs: pd.DataFrame, lang: str = "zh") -> list:
     if "crime_areas" not in recs:
         return ["(all)"]
     names = crime_area_names()
-    seen = {a for v in recs["crime_areas"] for a in as_list(v)}
+    seen = {a for v in recs["crime_areas"] for a in list_cell(v)}
     i = 0 if lang == "zh" else 1
     opts: list = ["(all)", *((names[c][i], c) for c in names if c in seen),
                   *((c, c) for c in sorted(seen - set(names)))]
-    if any(not as_list(v) for v in recs["crime_areas"]):
+    if any(not list_cell(v) for v in recs["crime_areas"]):
         opts.append((CRIME_GENERAL[i], GENERAL))
     return opts
 

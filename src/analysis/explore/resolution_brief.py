@@ -72,7 +72,7 @@ def brief_markdown(run: Run, resolution: str, lang: str = "zh") -> str:
     who is asked to do what and how strongly, its themes, what it cites and
     its closest recommendations in other resolutions."""
     from .. import charts
-    from ..coverage import as_list
+    from ..tables import list_cell
 
     sub = subset(run, resolution)
     docs, paras, recs = sub.documents, sub.paragraphs, sub.recommendations
@@ -114,17 +114,17 @@ def brief_markdown(run: Run, resolution: str, lang: str = "zh") -> str:
             out.append("- " + _b("strongest", lang, k=len(strong), ids=lst.join(strong["rec_id"].head(12))
                                  + ("…" if len(strong) > 12 else "")))
         names = charts.theme_names()
-        theme_counts = Counter(t for v in recs["themes"] for t in as_list(v))
+        theme_counts = Counter(t for v in recs["themes"] for t in list_cell(v))
         if theme_counts:
             ranked = sorted(theme_counts.items(), key=lambda kv: (-kv[1], kv[0]))
             out.append("- " + _b("themes", lang, t=lst.join(f"{_names(names, t, lang)} {c}" for t, c in ranked)))
-        none = int(recs["themes"].map(lambda v: not as_list(v)).sum())
+        none = int(recs["themes"].map(lambda v: not list_cell(v)).sum())
         if none:
             out.append("- " + _b("no_theme", lang, k=none))
         if "crime_areas" in recs:
             areas = charts.crime_area_names()
-            area_counts = Counter(a for v in recs["crime_areas"] for a in as_list(v))
-            general = int(recs["crime_areas"].map(lambda v: not as_list(v)).sum())
+            area_counts = Counter(a for v in recs["crime_areas"] for a in list_cell(v))
+            general = int(recs["crime_areas"].map(lambda v: not list_cell(v)).sum())
             if area_counts:
                 ranked = sorted(area_counts.items(), key=lambda kv: (-kv[1], list(areas).index(kv[0])
                                                                      if kv[0] in areas else len(areas)))

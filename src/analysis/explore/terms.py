@@ -22,7 +22,7 @@ from collections import Counter
 
 import pandas as pd
 
-from ..coverage import as_list
+from ..tables import list_cell
 from .views import _group_key
 
 
@@ -31,7 +31,7 @@ def _groups(recs: pd.DataFrame, by: str | None) -> list[list[str]]:
         return [["all"]] * len(recs)
     if by not in recs.columns:
         raise KeyError(f"no column {by!r} in the table")
-    return [[str(x) for x in as_list(v)] if not isinstance(v, str) else [v] for v in recs[by]]
+    return [[str(x) for x in list_cell(v)] if not isinstance(v, str) else [v] for v in recs[by]]
 
 
 def token_view(recs: pd.DataFrame, n: int = 3, tokeniser=None) -> pd.DataFrame:
@@ -86,7 +86,7 @@ def dictionary_coverage(recs: pd.DataFrame, by: str | None = "resolution", token
     counts: dict[str, Counter] = {}
     for groups, toks in zip(_groups(recs, by), tokens_column(recs, tok)):
         for g in groups:
-            counts.setdefault(g, Counter()).update(as_list(toks))
+            counts.setdefault(g, Counter()).update(list_cell(toks))
     rows = []
     for g in sorted(counts, key=_group_key):
         c = counts[g]
@@ -114,7 +114,7 @@ def out_of_dictionary(recs: pd.DataFrame, n: int = 20, min_chars: int = 2, token
     docs: Counter = Counter()
     if not recs.empty:
         for toks in tokens_column(recs, tok):
-            toks = [t for t in as_list(toks) if len(t) >= min_chars and t not in words]
+            toks = [t for t in list_cell(toks) if len(t) >= min_chars and t not in words]
             count.update(toks)
             docs.update(set(toks))
     ranked = sorted(count.items(), key=lambda kv: (-kv[1], kv[0]))[:n]

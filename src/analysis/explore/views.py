@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..coverage import as_list
+from ..tables import list_cell
 
 
 #: Column headings of the tables for reading.
@@ -274,12 +274,12 @@ def _named_cells(recs: pd.DataFrame, columns, lang: str) -> pd.DataFrame:
         elif c == "strength_family":
             out[c] = [strength_family_name(f, lang) for f in col]
         elif c in ("themes", "themes_rules", "themes_model"):
-            out[c] = [sep.join(themes[t][i] if t in themes else t for t in as_list(v)) or charts.THEME_NONE[i]
+            out[c] = [sep.join(themes[t][i] if t in themes else t for t in list_cell(v)) or charts.THEME_NONE[i]
                       for v in col]
         elif c == "primary_theme":
             out[c] = [label_name("theme", t if isinstance(t, str) and t else None, lang) for t in col]
         elif c == "crime_areas":
-            out[c] = [sep.join(areas[a][i] if a in areas else a for a in as_list(v)) or charts.CRIME_GENERAL[i]
+            out[c] = [sep.join(areas[a][i] if a in areas else a for a in list_cell(v)) or charts.CRIME_GENERAL[i]
                       for v in col]
         elif c == "resolution":
             out[c] = [_unit_of(k, lang) for k in col]

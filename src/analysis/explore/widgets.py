@@ -23,7 +23,7 @@ import html
 
 import pandas as pd
 
-from ..coverage import as_list
+from ..tables import list_cell
 from .evidence import evidence_html, pairs_html
 from .filters import crime_area_options, filter_pairs, filter_recommendations
 from .views import _group_key, _unit_of, strength_family_name
@@ -46,7 +46,7 @@ def explorer(recs: pd.DataFrame, columns=("rec_id", "actor_group", "strength", "
     def options(col, listed=False, label=str):
         if col not in recs:
             return ["(all)"]
-        values = {x for v in recs[col] for x in (as_list(v) if listed else [v]) if x is not None and x == x}
+        values = {x for v in recs[col] for x in (list_cell(v) if listed else [v]) if x is not None and x == x}
         return ["(all)", *((label(v), v) for v in sorted(map(str, values)))]
 
     from .. import charts
@@ -62,7 +62,7 @@ def explorer(recs: pd.DataFrame, columns=("rec_id", "actor_group", "strength", "
                           description="强度" if zh else "Strength")
     names = charts.theme_names()
     theme_opts = ["(all)", *((names[c][0 if zh else 1], c) for c in names
-                             if any(c in as_list(v) for v in recs.get("themes", [])))]
+                             if any(c in list_cell(v) for v in recs.get("themes", [])))]
     theme = w.Dropdown(options=theme_opts, description="主题" if zh else "Theme")
     crime = w.Dropdown(options=crime_area_options(recs, lang), description="犯罪领域" if zh else "Crime")
     search = w.Text(description="搜索" if zh else "Search")

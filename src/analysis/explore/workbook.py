@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..coverage import as_list
+from ..tables import list_cell
 from .views import _body_code, _cell, _unit_of, heading, label_name, strength_family_name
 
 
@@ -84,16 +84,16 @@ def readable_recommendations(recs: pd.DataFrame, lang: str = "zh") -> pd.DataFra
     if "strength_score" in recs:
         out["strength_score"] = pd.to_numeric(recs["strength_score"], errors="coerce").astype("Int64")
     if "themes" in recs:
-        out["themes"] = recs["themes"].map(lambda v: [themes[t][i] if t in themes else t for t in as_list(v)]
+        out["themes"] = recs["themes"].map(lambda v: [themes[t][i] if t in themes else t for t in list_cell(v)]
                                            or [charts.THEME_NONE[i]])
     if "primary_theme" in recs:
         out["primary_theme"] = recs["primary_theme"].map(lambda t: label_name("theme", t if isinstance(t, str) and t
                                                                                   else None, lang))
     if "crime_areas" in recs:
         out["crime_areas"] = recs["crime_areas"].map(lambda v: [areas[a][i] if a in areas else a
-                                                                for a in as_list(v)] or [charts.CRIME_GENERAL[i]])
+                                                                for a in list_cell(v)] or [charts.CRIME_GENERAL[i]])
     if "conditions" in recs:
-        out["conditions"] = recs["conditions"].map(as_list)
+        out["conditions"] = recs["conditions"].map(list_cell)
     for col in ("needs_review", "overridden"):
         if col in recs:
             out[col] = recs[col].map(lambda v: _YES_NO[bool(v)][i] if v is not None and v == v else "")
@@ -139,7 +139,7 @@ def sources_table(documents: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
         "sha256": documents["source_sha256"].astype(str),
         "format": documents.get("source_format", pd.Series([""] * len(documents))).map(_cell),
         "encoding": documents.get("encoding", pd.Series([""] * len(documents))).map(_cell),
-        "units": documents["units"].map(lambda us: [f"{_unit_of(u, lang)} ({u})" for u in as_list(us)])
+        "units": documents["units"].map(lambda us: [f"{_unit_of(u, lang)} ({u})" for u in list_cell(us)])
         if "units" in documents else [[]] * len(documents),
     })
 
