@@ -107,7 +107,7 @@ The package re-exports their public names (``__all__``), so
 ``from analysis.citations import name`` works whichever module holds it.
 """
 
-from .citable import BODIES_FILE, Bodies, CitationLexiconError, load_bodies
+from .citable import BODIES_FILE, Bodies, load_bodies
 from .extract import CITATION_COLUMNS, CITED_KINDS, CONTEXT_CHARS, extract_citations
 from .network import citation_graph, citation_network, graphml_text, resolution_node, write_graphml
 from .patterns import (
@@ -122,7 +122,7 @@ from .patterns import (
 
 __all__ = [
     "CITATION_COLUMNS", "CITED_KINDS", "CONTEXT_CHARS", "extract_citations",
-    "BODIES_FILE", "Bodies", "CitationLexiconError", "load_bodies",
+    "BODIES_FILE", "Bodies", "load_bodies",
     "ARTICLE_RE", "DATE_RE", "DOCUMENT_RE", "RESOLUTION_RE", "SYMBOL_RE", "TREATY_RE", "fold_width",
     "citation_graph", "citation_network", "graphml_text", "resolution_node", "write_graphml",
 ]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .. import bodies as registry
 from ..config import RULES_DIR
-from ..rules import read_yaml
+from ..rules import RuleError, read_yaml
 from ..structure import structure_rules
 from .patterns import _nonempty
 
@@ -27,11 +27,6 @@ BODIES_FILE = RULES_DIR / "citation_bodies.yaml"
 # --------------------------------------------------------------------------
 # Bodies (data file)
 # --------------------------------------------------------------------------
-
-
-class CitationLexiconError(ValueError):
-    """citation_bodies.yaml is malformed, or disagrees with bodies.yaml; the
-    message names file and entry."""
 
 
 @dataclass(frozen=True)
@@ -94,30 +89,30 @@ def _strings(path: str, data: dict, key: str) -> list[str]:
     out = []
     for i, s in enumerate(data.get(key) or []):
         if not isinstance(s, str) or not s.strip():
-            raise CitationLexiconError(f"{path}: {key}[{i}] is empty or not a string")
+            raise RuleError(path, f"{key}[{i}]", "is empty or not a string")
         out.append(s.strip())
     return out
 
 
 @lru_cache(maxsize=4)
 def _load_bodies(path: str) -> Bodies:
-    data = read_yaml(path, error=lambda problem: CitationLexiconError(f"{path}: {problem}"))
+    data = read_yaml(path)
     if not isinstance(data.get("bodies"), dict) or not data["bodies"]:
-        raise CitationLexiconError(f"{path}: expected a non-empty mapping 'bodies: {{canonical: [spellings]}}'")
+        raise RuleError(path, "bodies", "expected a non-empty mapping 'bodies: {canonical: [spellings]}'")
     owner: dict[str, str] = {}
     for canon, spellings in data["bodies"].items():
         if not isinstance(canon, str) or not canon.strip():
-            raise CitationLexiconError(f"{path}: bodies: empty body name")
+            raise RuleError(path, "bodies", "empty body name")
         if spellings is None:
             spellings = []
         if not isinstance(spellings, list):
-            raise CitationLexiconError(f"{path}: bodies.{canon} must be a list of spellings")
+            raise RuleError(path, f"bodies.{canon}", "must be a list of spellings")
         for i, s in enumerate([canon, *spellings]):
             if not isinstance(s, str) or not s.strip():
-                raise CitationLexiconError(f"{path}: bodies.{canon}[{i - 1}] is empty or not a string")
+                raise RuleError(path, f"bodies.{canon}[{i - 1}]", "is empty or not a string")
             s = s.strip()
             if s in owner and owner[s] != canon:
-                raise CitationLexiconError(f"{path}: {s!r} is listed under both bodies.{owner[s]} and bodies.{canon}")
+                raise RuleError(path, f"bodies.{canon}", f"{s!r} is also listed under bodies.{owner[s]}")
             owner[s] = canon
     codes = _codes(path, owner)
     suffixes = _strings(path, data, "generic_body_suffixes")
@@ -126,11 +121,11 @@ def _load_bodies(path: str) -> Bodies:
     determiners = _strings(path, data, "back_reference_determiners")
     for i, head in enumerate(heads):
         if head not in suffixes:
-            raise CitationLexiconError(f"{path}: back_reference_heads[{i}] {head!r} is not one of the "
-                                       "generic_body_suffixes, so the text could never be read as naming it")
+            raise RuleError(path, f"back_reference_heads[{i}]", f"{head!r} is not one of the "
+                            "generic_body_suffixes, so the text could never be read as naming it")
         if head in owner:
-            raise CitationLexiconError(f"{path}: back_reference_heads[{i}] {head!r} is a spelling of "
-                                       f"bodies.{owner[head]}: a head names no body by itself")
+            raise RuleError(path, f"back_reference_heads[{i}]", f"{head!r} is a spelling of "
+                            f"bodies.{owner[head]}: a head names no body by itself")
     # The verbs that open a paragraph (又回顾, 并铭记 …) also open the clause
     # that names a body: the generic rule stops at them (并铭记理事会 -> 理事会).
     rules = structure_rules()
@@ -165,21 +160,19 @@ def _codes(path: str, owner: dict[str, str]) -> dict[str, str]:
         if code is None:
             continue
         if codes.get(canon, code) != code:
-            raise CitationLexiconError(
-                f"{path}: bodies.{canon} has spellings of two bodies of {_BODIES_YAML}: {codes[canon]} and "
-                f"{code} ({spelling!r})")
+            raise RuleError(path, f"bodies.{canon}", f"has spellings of two bodies of {_BODIES_YAML}: "
+                            f"{codes[canon]} and {code} ({spelling!r})")
         codes[canon] = code
     for code, body in known.items():
         claimants = [canon for canon, c in codes.items() if c == code]
         if len(claimants) > 1:
-            raise CitationLexiconError(
-                f"{path}: bodies.{claimants[0]} and bodies.{claimants[1]} are both {code} of {_BODIES_YAML}: "
-                "list the spellings under one of them")
+            raise RuleError(path, f"bodies.{claimants[1]}", f"is {code} of {_BODIES_YAML}, and so is "
+                            f"bodies.{claimants[0]}: list the spellings under one of them")
         canon = claimants[0] if claimants else body.zh
         for s in (body.zh, *body.spellings):
             if owner.get(s, canon) != canon:
-                raise CitationLexiconError(
-                    f"{path}: {s!r} ({code} in {_BODIES_YAML}) is listed under bodies.{owner[s]}")
+                raise RuleError(path, f"bodies.{owner[s]}", f"lists {s!r}, which is {code} in {_BODIES_YAML}, "
+                                f"the body of bodies.{canon}")
             owner[s] = canon
         codes[canon] = code
     return codes
