@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import bodies as registry
-from .citable import _acting_body, load_bodies
+from .citable import Bodies, _acting_body, load_bodies
 from .patterns import _nonempty, _nospace, _str_or_none
 
 # The package's logger: messages read ``analysis.citations`` as before the split.
@@ -28,19 +28,21 @@ logger = logging.getLogger(__package__)
 # --------------------------------------------------------------------------
 
 
-def resolution_node(body: str | None, number: str, kind: str = "resolution") -> str:
+def resolution_node(body: str | None, number: str, kind: str = "resolution", *,
+                    bodies: Bodies | None = None) -> str:
     """Node id of a resolution or decision.
 
     A body of ``bodies.yaml`` gives the unit key, the id the resolution has
     in the corpus; another body a readable id; no body at all a
-    ``resolution:`` id that no key can be.
+    ``resolution:`` id that no key can be. ``bodies``: the lexicon of
+    citable bodies, when the caller has it (default ``load_bodies()``).
 
     >>> resolution_node("大会", "55/25"), resolution_node("缔约方会议", "10/1", "decision")
     ('GA.55/25', 'dec.10/1')
     >>> resolution_node("安全理事会", "1373/1"), resolution_node(None, "10/4")
     ('安全理事会 1373/1', 'resolution:10/4')
     """
-    lexicon = load_bodies()
+    lexicon = bodies or load_bodies()
     code = lexicon.code(lexicon.canonical(body)) if body else None
     if code:
         return registry.unit_key(code, number, kind)
@@ -48,9 +50,8 @@ def resolution_node(body: str | None, number: str, kind: str = "resolution") -> 
     return f"{body} {written}" if body else f"resolution:{written}"
 
 
-def _citing_node(key: str, body: str | None) -> dict:
+def _citing_node(key: str, body: str | None, lexicon: Bodies) -> dict:
     """Attributes of a citing unit's node: its number, body and kind, read from its key."""
-    lexicon = load_bodies()
     try:
         code, kind, number = registry.parse_key(key)
     except ValueError:
@@ -99,7 +100,7 @@ def citation_network(
             unit_kind = unit_kind if unit_kind in registry.KINDS else "resolution"
             if body is None:
                 body = own_body(src)
-            node = _str_or_none(key) or resolution_node(body, num, unit_kind)
+            node = _str_or_none(key) or resolution_node(body, num, unit_kind, bodies=bodies)
             return node, {"kind": "resolution", "label": num, "body": body or "", "unit_kind": unit_kind}
         if kind == "article":
             label = f"{body} {cited}" if body else cited
@@ -116,7 +117,7 @@ def citation_network(
             continue
         src = str(resolution)
         if src not in nodes:
-            nodes[src] = _citing_node(src, own_body(src))
+            nodes[src] = _citing_node(src, own_body(src), bodies)
         dst, attrs = node_for(src, kind, cited, cited_body, normalised, unit_kind, key)
         if dst == src:
             continue  # a resolution naming itself (第11/2号决议 in its own header)
