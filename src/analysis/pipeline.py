@@ -267,7 +267,10 @@ def resolve_overrides(overrides: Path | str | None, paths: list[str | Path]) -> 
 #: and annotations). A test checks these lists against what the stages import,
 #: so that editing, say, the chart code keeps the cache of a large corpus.
 _INPUT_MODULES = ("__init__", "pipeline", "inputs", "text", "structure", "read", "formats", "numerals", "segment",
-                  "schema", "rules", "lexicon", "bodies", "tokenise", "classify", "crime_areas", "citations")
+                  "schema", "rules", "lexicon", "bodies", "tokenise", "classify", "classify.grammar",
+                  "classify.settings", "classify.stage", "classify.themes", "classify.training", "crime_areas",
+                  "citations", "citations.citable", "citations.extract", "citations.network", "citations.patterns",
+                  "config", "engine", "engine.parallel")
 STAGE_MODULES = {"inputs": _INPUT_MODULES, "overlap": (*_INPUT_MODULES, "overlap", "spans")}
 
 
@@ -281,7 +284,9 @@ def code_fingerprint(stage: str | None = None) -> str:
     if stage is None:
         code = sorted(_PACKAGE_DIR.rglob("*.py"))
     else:
-        code = [_PACKAGE_DIR / f"{m}.py" for m in STAGE_MODULES[stage]]
+        # a dotted name is a module of a subpackage; a package is its __init__.py
+        code = [path if (path := _PACKAGE_DIR.joinpath(*m.split(".")).with_suffix(".py")).is_file()
+                else _PACKAGE_DIR.joinpath(*m.split("."), "__init__.py") for m in STAGE_MODULES[stage]]
     files = code + sorted((_PACKAGE_DIR / "lexicon").glob("*"))
     files += sorted((_PROJECT_DIR / "data" / "annotations").glob("*.csv"))
     for f in files:
