@@ -6,9 +6,8 @@ keywords of ``themes.yaml``, matched in one pass of one compiled regex) and
 ``ModelThemeClassifier`` (TF-IDF over the domain tokens,
 one logistic regression per theme), trained on the hand annotation in
 ``data/annotations`` (``training``). ``CombinedThemeClassifier`` averages them.
-``needs_review`` is set where rules and model disagree with confidence, and
-where a row has no actor, no strength cue, or (unless it is the body's own
-decision) no theme.
+Where rules and model disagree with confidence the stage flags the row for
+review (``stage.review_reasons``).
 
 The rules and the model are separate classes with the same interface so
 that the evaluation (``analysis.evaluate``) measures either, or both, the
