@@ -10,7 +10,6 @@ import yaml
 from analysis import bodies as registry
 from analysis.citations import (
     CITATION_COLUMNS,
-    CitationLexiconError,
     citation_graph,
     citation_network,
     extract_citations,
@@ -20,6 +19,7 @@ from analysis.citations import (
     resolution_node,
     write_graphml,
 )
+from analysis.rules import RuleError
 
 COP = "联合国打击跨国有组织犯罪公约缔约方会议"
 GA, ECOSOC = "大会", "经济及社会理事会"
@@ -410,12 +410,18 @@ def test_fold_width_keeps_offsets():
 def test_bodies_lexicon_is_validated(tmp_path):
     p = tmp_path / "b.yaml"
     p.write_text(yaml.safe_dump({"bodies": {"甲委员会": ["乙会"], "丙会议": ["乙会"]}}, allow_unicode=True), encoding="utf-8")
-    with pytest.raises(CitationLexiconError) as err:
+    with pytest.raises(RuleError) as err:
         load_bodies(p)
     assert str(p.resolve()) in str(err.value) and "乙会" in str(err.value)
+    assert err.value.path == p.resolve() and err.value.entry == "bodies.甲委员会"  # the second to list 乙会
     p.write_text("bodies: []", encoding="utf-8")
-    with pytest.raises(CitationLexiconError):
+    with pytest.raises(RuleError) as err:
         load_bodies(p)
+    assert err.value.entry == "bodies"
+    p.write_text("bodies:\n  大会: [\n", encoding="utf-8")  # not YAML: the line is named, as for every rule file
+    with pytest.raises(RuleError, match="is not valid YAML") as err:
+        load_bodies(p)
+    assert err.value.entry == "file" and err.value.line == 3
 
 
 def _lexicon(tmp_path, bodies, **more):
@@ -440,20 +446,24 @@ def test_bodies_yaml_fills_in_what_the_citation_lexicon_leaves_out(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "entries, more, named",
+    "entries, more, entry, named",
     [
-        ({"大会": ["经社理事会"]}, {}, ["bodies.大会", "GA", "ECOSOC"]),  # one entry, two bodies
-        ({"大会": [], "联合国大会": []}, {}, ["bodies.大会", "bodies.联合国大会", "GA"]),  # one body, two entries
+        ({"大会": ["经社理事会"]}, {}, "bodies.大会", ["GA", "ECOSOC"]),  # one entry, two bodies
+        ({"大会": [], "联合国大会": []}, {}, "bodies.联合国大会", ["bodies.大会", "GA"]),  # one body, two entries
         ({"大会": []}, {"generic_body_suffixes": ["委员会"], "back_reference_heads": ["理事会"]},
-         ["back_reference_heads[0]", "理事会"]),
+         "back_reference_heads[0]", ["理事会"]),
         ({"大会": []}, {"generic_body_suffixes": ["大会"], "back_reference_heads": ["大会"]},
-         ["back_reference_heads[0]", "bodies.大会"]),
+         "back_reference_heads[0]", ["bodies.大会"]),
+        ({"大会": [""]}, {}, "bodies.大会[0]", ["empty"]),
+        ({"大会": "联合国大会"}, {}, "bodies.大会", ["list of spellings"]),
+        ({"大会": []}, {"generic_body_suffixes": [3]}, "generic_body_suffixes[0]", ["not a string"]),
     ],
 )
-def test_an_inconsistent_citation_lexicon_is_refused_naming_the_entry(tmp_path, entries, more, named):
-    with pytest.raises(CitationLexiconError) as err:
+def test_an_inconsistent_citation_lexicon_is_refused_naming_the_entry(tmp_path, entries, more, entry, named):
+    with pytest.raises(RuleError) as err:
         load_bodies(_lexicon(tmp_path, entries, **more))
-    for word in named:
+    assert err.value.entry == entry and err.value.path.name == "citation_bodies.yaml"
+    for word in [entry, *named]:
         assert word in str(err.value)
 
 
