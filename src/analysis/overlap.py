@@ -99,6 +99,7 @@ import pyarrow as pa
 import pandas as pd
 import scipy.sparse as sp
 
+from .engine.parallel import forked_pool, shared
 from .lexicon import read_yaml
 from .spans import SpanSearch
 
@@ -670,22 +671,10 @@ def _merge(best_v: np.ndarray, best_i: np.ndarray, v: np.ndarray, i: np.ndarray)
     return _top(np.hstack([best_v, v]), np.hstack([best_i, i]), w)
 
 
-#: What forked workers read (set just before a pool starts, cleared after):
-#: passing the feature matrix and texts by fork avoids pickling them.
-_SHARED: dict = {}
 #: Fewer distinct pairs of texts than this are explained in one process (a
 #: pool costs more); the neighbour search uses workers only when it has
 #: several chunks.
 PARALLEL_MIN_PAIRS = 10_000
-
-
-def _pool(jobs: int):
-    """A pool of ``jobs`` forked workers, or None where fork is not available."""
-    import multiprocessing as mp
-
-    if jobs <= 1 or "fork" not in mp.get_all_start_methods():
-        return None
-    return mp.get_context("fork").Pool(jobs)
 
 
 def _offer(best_v: np.ndarray, best_i: np.ndarray, rows: np.ndarray, vals: np.ndarray, idx: np.ndarray) -> None:
@@ -831,7 +820,8 @@ def _block(X: sp.csr_matrix, s: int, e: int, cells: int) -> np.ndarray:
 
 
 def _scan_shared(starts: Sequence[int], step: int, cap: int):
-    return _scan(_SHARED["X"], _SHARED["settings"], starts, step, cap, _SHARED["mult"])
+    """``_scan`` in a worker of ``_search``'s pool, on the data the pool shares."""
+    return _scan(shared("X"), shared("settings"), starts, step, cap, shared("mult"))
 
 
 def _search(X: sp.csr_matrix, settings: OverlapSettings, cap: int, mult: np.ndarray | None):
@@ -850,17 +840,13 @@ def _search(X: sp.csr_matrix, settings: OverlapSettings, cap: int, mult: np.ndar
     step = chunk_rows(m, settings.chunk_cells)
     starts = list(range(0, m, step))
     jobs = min(settings.jobs, len(starts))
-    _SHARED.update(X=X, settings=settings, mult=mult)  # before the fork: the workers inherit it
-    try:
-        pool = _pool(jobs)
+    # The workers inherit the matrix by the fork (it is not pickled).
+    with forked_pool(jobs, X=X, settings=settings, mult=mult) as pool:
         if pool is None:
             parts = None
             best_v, best_i, above = _scan(X, settings, starts, step, cap, mult)
         else:
-            with pool:
-                parts = pool.starmap(_scan_shared, [(starts[k::jobs], step, cap) for k in range(jobs)])
-    finally:
-        _SHARED.clear()
+            parts = pool.starmap(_scan_shared, [(starts[k::jobs], step, cap) for k in range(jobs)])
     if parts is not None:
         best_v, best_i = _top(np.hstack([p[0] for p in parts]), np.hstack([p[1] for p in parts]), cap)
         above = sum(p[2] for p in parts)
@@ -1106,7 +1092,8 @@ def shared_spans(
 
 
 def _spans_shared(lo: int, hi: int):
-    return _SHARED["spans"].offsets(lo, hi)
+    """The spans of pairs lo..hi as arrays, in a worker of ``_compute_spans``'s pool."""
+    return shared("spans").offsets(lo, hi)
 
 
 #: The incremental neighbour search is used from this many distinct texts on
@@ -1333,20 +1320,13 @@ def _compute_spans(stripped: list[str], a: np.ndarray, b: np.ndarray, settings: 
     are laid out once before the fork and each worker sends back arrays."""
     search = SpanSearch(stripped, a, b, settings.min_span, settings.max_spans, SEP, _SPAN_TRIM)
     jobs = settings.jobs if len(search) >= PARALLEL_MIN_PAIRS else 1
-    pool = None
-    if jobs > 1:
-        _SHARED.update(spans=search)  # before the fork: the workers inherit it
-        try:
-            pool = _pool(jobs)
-            if pool is not None:
-                bounds = np.linspace(0, len(search), jobs * 2 + 1).astype(int).tolist()
-                with pool:
-                    parts = pool.starmap(_spans_shared, list(zip(bounds[:-1], bounds[1:])))
-                offsets = tuple(np.concatenate([part[i] for part in parts]) for i in range(3))
-        finally:
-            _SHARED.clear()
-    if pool is None:
-        offsets = search.offsets()
+    with forked_pool(jobs, spans=search) as pool:  # the workers inherit the laid-out texts
+        if pool is None:
+            offsets = search.offsets()
+        else:
+            bounds = np.linspace(0, len(search), jobs * 2 + 1).astype(int).tolist()
+            parts = pool.starmap(_spans_shared, list(zip(bounds[:-1], bounds[1:])))
+            offsets = tuple(np.concatenate([part[i] for part in parts]) for i in range(3))
     return search.lists(*offsets, one_pair=shared_spans)
 
 
