@@ -15,8 +15,10 @@ import pytest
 import yaml
 
 from analysis import overlap
+from analysis.engine.cache import pickle_atomic, read_pickles
 from analysis.overlap import (
     SEP,
+    OverlapMemo,
     OverlapSettings,
     StockPhraseError,
     char_ngrams,
@@ -777,11 +779,11 @@ def test_every_copy_of_a_repeated_text_shares_its_cluster():
 def test_span_memo_gives_the_same_table_and_explains_only_new_pairs(repeated_recs, tokens, tmp_path, monkeypatch):
     settings = OverlapSettings()
     plain = overlap_pairs(repeated_recs, settings, tokens=tokens)
-    path = tmp_path / "spans.pkl"
-    memo = overlap.OverlapMemo.load(path, settings)  # no file yet: empty
+    path = tmp_path / "memo.pkl"
+    memo = OverlapMemo.from_state(None, settings)  # nothing stored yet: empty
     first = overlap_pairs(repeated_recs, settings, tokens=tokens, memo=memo)
     pd.testing.assert_frame_equal(first, plain)
-    memo.save(path)
+    pickle_atomic(path, memo.state())  # as the pipeline stores it
     # Next run: one recommendation more; only the pairs involving it are explained.
     extra = pd.DataFrame({"rec_id": ["30/1:I:a"], "resolution": ["30/1"],
                           "text": ["各国应考虑加强在引渡和司法协助方面的合作，并交流经验"]})
@@ -789,7 +791,7 @@ def test_span_memo_gives_the_same_table_and_explains_only_new_pairs(repeated_rec
     computed: list[int] = []
     real = overlap._compute_spans
     monkeypatch.setattr(overlap, "_compute_spans", lambda s, a, b, st: computed.append(len(a)) or real(s, a, b, st))
-    again = overlap_pairs(grown, settings, tokens=tokens, memo=overlap.OverlapMemo.load(path, settings))
+    again = overlap_pairs(grown, settings, tokens=tokens, memo=OverlapMemo.from_state(read_pickles(path), settings))
     monkeypatch.undo()
     pd.testing.assert_frame_equal(again, overlap_pairs(grown, settings, tokens=tokens))
     new_text = overlap.strip_stock_phrases(extra["text"][0])
@@ -799,8 +801,17 @@ def test_span_memo_gives_the_same_table_and_explains_only_new_pairs(repeated_rec
     # the new text's pairs, plus any pair of old texts that became neighbours only now
     assert 0 < len(with_new) <= sum(computed) < len(all_pairs) / 2
     # A memo made with other span settings is not used.
-    other = overlap.OverlapMemo.load(path, OverlapSettings(min_span=5))
+    other = OverlapMemo.from_state(read_pickles(path), OverlapSettings(min_span=5))
     assert other.span_lists is None and not other.span_keys.size
+
+
+@pytest.mark.parametrize("state", [{}, {"texts": []}, {"texts": [], "span_params": (4, 3), "spans": [1]}, "memo", 7])
+def test_a_memo_state_that_does_not_read_gives_an_empty_memo(state, caplog):
+    with caplog.at_level("WARNING", logger="analysis.overlap"):
+        memo = OverlapMemo.from_state(state, OverlapSettings())
+    assert memo.span_lists is None and not memo.span_keys.size and memo.search is None
+    assert memo.tokens == {} and memo.stripped == {} and memo.strip_key is None
+    assert "it is rebuilt" in caplog.text
 
 
 def test_ngram_keys_are_the_char_ngrams_exactly():
@@ -825,9 +836,9 @@ def test_incremental_search_matches_the_full_search_when_resolutions_are_added(r
     monkeypatch.setattr(overlap, "INCREMENTAL_MAX_NEW", 0.5)
     settings = OverlapSettings()
     path = tmp_path / "memo.pkl"
-    memo = overlap.OverlapMemo.load(path, settings)
+    memo = OverlapMemo(settings)
     overlap_pairs(repeated_recs, settings, tokens=tokens, memo=memo)
-    memo.save(path)
+    pickle_atomic(path, memo.state())
     extra = pd.DataFrame({
         "rec_id": ["30/1:I:a", "30/1:I:b", "30/1:I:c"], "resolution": ["30/1"] * 3,
         "text": ["各国应考虑加强在引渡和司法协助方面的合作，并交流经验",
@@ -840,7 +851,7 @@ def test_incremental_search_matches_the_full_search_when_resolutions_are_added(r
         raise AssertionError("the full search ran")
 
     monkeypatch.setattr(overlap, "_search", no_full_search)
-    memo = overlap.OverlapMemo.load(path, settings)
+    memo = OverlapMemo.from_state(read_pickles(path), settings)
     incremental = overlap_pairs(grown, settings, tokens=tokens, memo=memo)
     monkeypatch.undo()
     assert memo.search["new"] > 0
@@ -861,10 +872,10 @@ def test_memo_keeps_the_default_tokenisers_cuts(repeated_recs, tmp_path, monkeyp
     """A rerun tokenises only texts it has not seen; the table is the same."""
     settings = OverlapSettings()
     path = tmp_path / "memo.pkl"
-    memo = overlap.OverlapMemo.load(path, settings)
+    memo = OverlapMemo(settings)
     first = overlap_pairs(repeated_recs, settings, memo=memo)
-    memo.save(path)
-    loaded = overlap.OverlapMemo.load(path, settings)
+    pickle_atomic(path, memo.state())
+    loaded = OverlapMemo.from_state(read_pickles(path), settings)
     assert loaded.tokens and loaded.tokens == memo.tokens
 
     def no_tokeniser(backend):
@@ -881,12 +892,12 @@ def test_memo_keeps_the_default_tokenisers_cuts(repeated_recs, tmp_path, monkeyp
     real = overlap._default_tokens
     monkeypatch.setattr(overlap, "_default_tokens",
                         lambda backend: (lambda s: cut.append(s) or real(backend)(s)))
-    again = overlap_pairs(grown, settings, memo=overlap.OverlapMemo.load(path, settings))
+    again = overlap_pairs(grown, settings, memo=OverlapMemo.from_state(read_pickles(path), settings))
     monkeypatch.undo()
     assert cut and all(part in overlap.strip_stock_phrases(extra["text"][0]) for part in cut)
     pd.testing.assert_frame_equal(again, overlap_pairs(grown, settings))
     # Cuts made with another tokeniser backend are not used.
-    assert overlap.OverlapMemo.load(path, OverlapSettings(tokeniser_backend="jieba")).tokens == {}
+    assert OverlapMemo.from_state(read_pickles(path), OverlapSettings(tokeniser_backend="jieba")).tokens == {}
 
 
 def test_row_then_descending_sort_equals_lexsort():

@@ -1114,6 +1114,10 @@ def _search_key(settings: OverlapSettings) -> tuple:
 class OverlapMemo:
     """What the overlap stage keeps from one run to the next.
 
+    The memo neither pickles nor opens files: ``state()`` is a plain
+    picklable dict, which the caller stores (the pipeline, in its cache),
+    and ``OverlapMemo.from_state(state, settings)`` the memo again.
+
     * Shared spans of pairs of stripped texts: they depend on the two texts
       alone (and on ``min_span``/``max_spans``), so pairs explained before
       are not explained again (in a corpus of distinct texts that was most
@@ -1142,7 +1146,7 @@ class OverlapMemo:
         self.span_texts: list[str] = []
         self.span_keys = np.zeros(0, dtype=np.int64)
         #: The spans of those pairs: an Arrow list array, or the lists of the
-        #: last call (converted when saved, which the pipeline does in the background).
+        #: last call (converted by ``state()``, which the pipeline calls in the background).
         self.span_lists: pa.ListArray | list | None = None
         self.search: dict | None = None  # texts, best (indices into texts), above, cap, new
 
@@ -1166,39 +1170,9 @@ class OverlapMemo:
         found = (oa >= 0) & (ob >= 0) & (self.span_keys[where] == keys)
         return found, where
 
-    @classmethod
-    def load(cls, path: str | Path, settings: OverlapSettings) -> "OverlapMemo":
-        """The memo at ``path``, or an empty one (missing or unreadable); parts
-        made with other settings are left out."""
-        import pickle
-
-        memo = cls(settings)
-        try:
-            with open(path, "rb") as fh:
-                data = pickle.load(fh)
-            texts = data["texts"]
-            if tuple(data["span_params"]) == memo.span_params and data["spans"] is not None:
-                memo.span_texts = texts
-                memo.span_keys = np.asarray(data["span_keys"], dtype=np.int64)
-                memo.span_lists = data["spans"]
-            search = data.get("search")
-            if search is not None and tuple(search["params"]) == memo.search_params:
-                memo.search = {**search, "texts": [texts[i] for i in search["texts"]]}
-            if tuple(data.get("token_params", ())) == memo.token_params:
-                memo.tokens = {texts[i]: toks for i, toks in zip(data["tok_ix"], data["tokens"])}
-            if data.get("strip_key") is not None:
-                memo.strip_key = data["strip_key"]
-                memo.stripped = dict(zip(data["raw"], data["raw_stripped"]))
-        except FileNotFoundError:
-            pass
-        except Exception as exc:  # a damaged memo is rebuilt, not fatal
-            logger.warning("overlap memo %s unreadable (%s); it is rebuilt", path, exc)
-            memo = cls(settings)
-        return memo
-
-    def save(self, path: str | Path) -> None:
-        import pickle
-
+    def state(self) -> dict:
+        """The memo as one plain, picklable dict, for the caller to store
+        (the pipeline pickles it into its cache); ``from_state`` reads it back."""
         # One list of texts for the three parts: the spans' first (their keys
         # number them so), then any other the search or the tokens name.
         texts = list(self.span_texts)
@@ -1215,12 +1189,35 @@ class OverlapMemo:
         if self.search is not None:
             data["search"] = {**self.search, "texts": [at[t] for t in self.search["texts"]],
                               "params": self.search_params}
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(path)
+        return data
+
+    @classmethod
+    def from_state(cls, state: dict | None, settings: OverlapSettings) -> "OverlapMemo":
+        """The memo of an earlier run's ``state()``, or an empty one (None, or a
+        state that does not read as one); parts made with other settings are
+        left out."""
+        memo = cls(settings)
+        if state is None:
+            return memo
+        try:
+            data = state
+            texts = data["texts"]
+            if tuple(data["span_params"]) == memo.span_params and data["spans"] is not None:
+                memo.span_texts = texts
+                memo.span_keys = np.asarray(data["span_keys"], dtype=np.int64)
+                memo.span_lists = data["spans"]
+            search = data.get("search")
+            if search is not None and tuple(search["params"]) == memo.search_params:
+                memo.search = {**search, "texts": [texts[i] for i in search["texts"]]}
+            if tuple(data.get("token_params", ())) == memo.token_params:
+                memo.tokens = {texts[i]: toks for i, toks in zip(data["tok_ix"], data["tokens"])}
+            if data.get("strip_key") is not None:
+                memo.strip_key = data["strip_key"]
+                memo.stripped = dict(zip(data["raw"], data["raw_stripped"]))
+        except Exception as exc:  # a damaged memo is rebuilt, not fatal
+            logger.warning("overlap memo unusable (%s); it is rebuilt", exc)
+            memo = cls(settings)
+        return memo
 
 
 def _rowwise_dots(X: sp.csr_matrix, us: np.ndarray, vs: np.ndarray, chunk: int = 50_000) -> np.ndarray:

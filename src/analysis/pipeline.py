@@ -815,6 +815,7 @@ def _overlap(recs: pd.DataFrame, settings: RunSettings, later: Callable[[Callabl
     import hashlib
     import pickle
 
+    from .engine.cache import pickle_atomic, read_pickles
     from .overlap import OverlapMemo, OverlapSettings, overlap_clusters, overlap_pairs
 
     ov_settings = OverlapSettings(n_jobs=min(2, settings.workers))
@@ -835,7 +836,16 @@ def _overlap(recs: pd.DataFrame, settings: RunSettings, later: Callable[[Callabl
     # What an earlier run computed (spans of pairs of texts, the neighbour
     # search) is reused: most of the stage's time when a resolution is added
     # to a large corpus.
-    memo = OverlapMemo.load(memo_path, ov_settings) if memo_path is not None else None
+    memo = None
+    if memo_path is not None:
+        state = None
+        try:
+            state = read_pickles(memo_path)
+        except FileNotFoundError:
+            pass
+        except Exception as exc:  # a damaged memo is rebuilt, not fatal
+            logger.warning("overlap memo %s unreadable (%s); it is rebuilt", memo_path, exc)
+        memo = OverlapMemo.from_state(state, ov_settings)
     pairs = overlap_pairs(recs, ov_settings, memo=memo)
     clusters = overlap_clusters(recs, pairs, ov_settings)
     if target is not None:
@@ -845,7 +855,7 @@ def _overlap(recs: pd.DataFrame, settings: RunSettings, later: Callable[[Callabl
             for old in [p for kind in ("overlap", "memo", "spans") for p in target.parent.glob(f"{kind}-*.pkl")]:
                 if old != memo_path:
                     cache.remove(old)
-            memo.save(cache.path(memo_path.name))
+            pickle_atomic(cache.path(memo_path.name), memo.state())
             _pickle_atomic(cache.path(target.name), (pairs, clusters))
 
         (later or (lambda task: task()))(save)
