@@ -20,7 +20,6 @@ from analysis.overlap import (
     SEP,
     OverlapMemo,
     OverlapSettings,
-    StockPhraseError,
     char_ngrams,
     load_stock_phrases,
     overlap_clusters,
@@ -28,6 +27,7 @@ from analysis.overlap import (
     shared_spans,
     strip_stock_phrases,
 )
+from analysis.rules import RuleError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "paraphrases.yaml"
 
@@ -115,23 +115,33 @@ def _write_yaml(tmp_path, data) -> Path:
 
 
 @pytest.mark.parametrize(
-    "data, message",
+    "data, entry, message",
     [
-        ({"phrases": {"a": ["毒罪办"], "b": ["毒罪办"]}}, "already listed under phrases.a"),
-        ({"phrases": {"a": ["毒罪办", ""]}}, "a[1]"),
-        ({"patterns": {"title": "《(公约"}}, "patterns.title"),
-        ({"patterns": {"title": "(公约)?"}}, "matches the empty string"),
-        ({"chapeau": {"actors": ["各国"]}}, "missing list 'modals'"),
-        ({"chapeau": {"actors": ["各国", "各国"], "modals": ["应"]}}, "listed twice"),
-        ({"phrasez": {}}, "unknown section"),
-        ({}, "no stock phrase"),
+        ({"phrases": {"a": ["毒罪办"], "b": ["毒罪办"]}}, "phrases.b", "already listed under phrases.a"),
+        ({"phrases": {"a": ["毒罪办", ""]}}, "phrases.a[1]", "is empty"),
+        ({"patterns": {"title": "《(公约"}}, "patterns.title", "invalid regex"),
+        ({"patterns": {"title": "(公约)?"}}, "patterns.title", "matches the empty string"),
+        ({"chapeau": {"actors": ["各国"]}}, "chapeau", "missing list 'modals'"),
+        ({"chapeau": {"actors": ["各国", "各国"], "modals": ["应"]}}, "chapeau.actors[1]", "listed twice"),
+        ({"phrasez": {}}, "phrasez", "unknown section"),
+        ({}, "file", "no stock phrase"),
     ],
 )
-def test_stock_phrase_file_is_validated(tmp_path, data, message):
+def test_stock_phrase_file_is_validated(tmp_path, data, entry, message):
+    # A stock-phrase file fails like every rule file: RuleError naming the file and the entry.
     path = _write_yaml(tmp_path, data)
-    with pytest.raises(StockPhraseError) as err:
+    with pytest.raises(RuleError) as err:
         load_stock_phrases(path)
-    assert str(path.resolve()) in str(err.value) and message in str(err.value)
+    assert err.value.path == path.resolve() and err.value.entry == entry and message in err.value.problem
+    assert str(path.resolve()) in str(err.value) and entry in str(err.value) and message in str(err.value)
+
+
+def test_a_stock_phrase_file_that_is_not_yaml_names_its_line(tmp_path):
+    path = tmp_path / "stock.yaml"
+    path.write_text("phrases:\n  a: [毒罪办\n", encoding="utf-8")
+    with pytest.raises(RuleError) as err:
+        load_stock_phrases(path)
+    assert err.value.entry == "file" and err.value.line and "not valid YAML" in err.value.problem
 
 
 def test_packaged_stock_phrase_file_loads():

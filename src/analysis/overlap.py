@@ -100,7 +100,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .engine.parallel import forked_pool, shared
-from .lexicon import read_yaml
+from .rules import RuleError, read_yaml
 from .spans import SpanSearch
 
 logger = logging.getLogger(__name__)
@@ -220,10 +220,6 @@ class OverlapSettings:
 # --------------------------------------------------------------------------
 
 
-class StockPhraseError(ValueError):
-    """The stock-phrase file is malformed; the message names file and entry."""
-
-
 @dataclass(frozen=True)
 class StockPhrases:
     """Compiled stock phrases: ``strip`` cuts them out of a text."""
@@ -246,22 +242,23 @@ def _alternation(items: Iterable[str]) -> str:
     return "|".join(re.escape(s) for s in sorted(set(items), key=lambda s: (-len(s), s)))
 
 
-def _str_list(data: dict, key: str, where: str, *, required: bool = True) -> list[str]:
+def _str_list(data: dict, key: str, path: str, where: str, *, required: bool = True) -> list[str]:
+    """The list of strings at ``data[key]``; problems name the entry ``where.key``."""
     value = data.get(key)
     if value is None:
         if required:
-            raise StockPhraseError(f"{where}: missing list {key!r}")
+            raise RuleError(path, where, f"missing list {key!r}")
         return []
     if not isinstance(value, list) or not value:
-        raise StockPhraseError(f"{where}: {key!r} must be a non-empty list of strings")
+        raise RuleError(path, f"{where}.{key}", "must be a non-empty list of strings")
     seen: set[str] = set()
     out = []
     for i, item in enumerate(value):
         if not isinstance(item, str) or not item.strip():
-            raise StockPhraseError(f"{where}: {key}[{i}] is empty or not a string: {item!r}")
+            raise RuleError(path, f"{where}.{key}[{i}]", f"is empty or not a string: {item!r}")
         item = item.strip()
         if item in seen:
-            raise StockPhraseError(f"{where}: {key}[{i}] {item!r} is listed twice")
+            raise RuleError(path, f"{where}.{key}[{i}]", f"{item!r} is listed twice")
         seen.add(item)
         out.append(item)
     return out
@@ -270,7 +267,7 @@ def _str_list(data: dict, key: str, where: str, *, required: bool = True) -> lis
 def load_stock_phrases(path: str | Path | None = None) -> StockPhrases:
     """Load and validate a stock-phrase file (default: the packaged one).
 
-    Raises StockPhraseError naming the file and the entry at fault.
+    Raises ``analysis.rules.RuleError`` naming the file and the entry at fault.
     """
     path = Path(path) if path is not None else STOCK_PHRASES_FILE
     return _load_stock_phrases(str(path.resolve()))
@@ -278,22 +275,22 @@ def load_stock_phrases(path: str | Path | None = None) -> StockPhrases:
 
 @lru_cache(maxsize=8)
 def _load_stock_phrases(path: str) -> StockPhrases:
-    data = read_yaml(path, error=lambda problem: StockPhraseError(f"{path}: {problem}"))
+    data = read_yaml(path)
     unknown = set(data) - {"version", "chapeau", "patterns", "phrases"}
     if unknown:
-        raise StockPhraseError(f"{path}: unknown section(s) {sorted(unknown)}")
+        raise RuleError(path, ", ".join(sorted(map(str, unknown))),
+                        "unknown section(s); the sections are version, chapeau, patterns and phrases")
 
     passes: list[re.Pattern] = []
     n = 0
     chapeau = data.get("chapeau")
     if chapeau is not None:
         if not isinstance(chapeau, dict):
-            raise StockPhraseError(f"{path}: chapeau must be a mapping")
-        where = f"{path}: chapeau"
-        actors = _str_list(chapeau, "actors", where)
-        modals = _str_list(chapeau, "modals", where)
-        exhort = _str_list(chapeau, "exhortations", where, required=False)
-        not_after = _str_list(chapeau, "modal_not_followed_by", where, required=False)
+            raise RuleError(path, "chapeau", "must be a mapping")
+        actors = _str_list(chapeau, "actors", path, "chapeau")
+        modals = _str_list(chapeau, "modals", path, "chapeau")
+        exhort = _str_list(chapeau, "exhortations", path, "chapeau", required=False)
+        not_after = _str_list(chapeau, "modal_not_followed_by", path, "chapeau", required=False)
         actor_rx = f"(?:{_alternation(actors)})(?:（[^（）]{{1,20}}）)?"
         modal_rx = f"(?:{_alternation(modals)})"
         if not_after:
@@ -306,37 +303,35 @@ def _load_stock_phrases(path: str) -> StockPhrases:
 
     patterns = data.get("patterns") or {}
     if not isinstance(patterns, dict):
-        raise StockPhraseError(f"{path}: patterns must be a mapping name: regex")
+        raise RuleError(path, "patterns", "must be a mapping name: regex")
     for name, rx in patterns.items():
         if not isinstance(rx, str) or not rx:
-            raise StockPhraseError(f"{path}: patterns.{name} must be a non-empty regex string")
+            raise RuleError(path, f"patterns.{name}", "must be a non-empty regex string")
         try:
             compiled = re.compile(rx)
         except re.error as exc:
-            raise StockPhraseError(f"{path}: patterns.{name}: invalid regex: {exc}") from None
+            raise RuleError(path, f"patterns.{name}", f"invalid regex: {exc}") from None
         if compiled.match(""):
-            raise StockPhraseError(f"{path}: patterns.{name} matches the empty string")
+            raise RuleError(path, f"patterns.{name}", "matches the empty string")
         passes.append(compiled)
         n += 1
 
     phrases = data.get("phrases") or {}
     if not isinstance(phrases, dict):
-        raise StockPhraseError(f"{path}: phrases must be a mapping category: [strings]")
+        raise RuleError(path, "phrases", "must be a mapping category: [strings]")
     owner: dict[str, str] = {}
     literal: list[str] = []
     for cat in phrases:
-        for item in _str_list(phrases, cat, f"{path}: phrases"):
+        for item in _str_list(phrases, cat, path, "phrases"):
             if item in owner:
-                raise StockPhraseError(
-                    f"{path}: phrases.{cat}: {item!r} is already listed under phrases.{owner[item]}"
-                )
+                raise RuleError(path, f"phrases.{cat}", f"{item!r} is already listed under phrases.{owner[item]}")
             owner[item] = cat
             literal.append(item)
     if literal:
         passes.append(re.compile(_alternation(literal)))
         n += len(literal)
     if not passes:
-        raise StockPhraseError(f"{path}: no stock phrase defined")
+        raise RuleError(path, "file", "no stock phrase defined")
     logger.debug("stock phrases: %d entries from %s", n, path)
     return StockPhrases(source=path, version=str(data.get("version", "")), passes=tuple(passes), n_entries=n)
 
