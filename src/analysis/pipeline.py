@@ -268,7 +268,10 @@ def resolve_overrides(overrides: Path | str | None, paths: list[str | Path]) -> 
 #: so that editing, say, the chart code keeps the cache of a large corpus.
 _INPUT_MODULES = ("__init__", "pipeline", "inputs", "text", "structure", "read", "formats", "numerals", "segment",
                   "schema", "rules", "lexicon", "bodies", "tokenise", "classify", "crime_areas", "citations")
-STAGE_MODULES = {"inputs": _INPUT_MODULES, "overlap": (*_INPUT_MODULES, "overlap", "spans")}
+STAGE_MODULES = {"inputs": _INPUT_MODULES,
+                 "overlap": (*_INPUT_MODULES, "engine", "engine.cache", "engine.parallel", "overlap",
+                             *(f"overlap.{p.stem}" for p in sorted((_PACKAGE_DIR / "overlap").glob("*.py"))
+                               if p.stem != "__init__"))}
 
 
 def code_fingerprint(stage: str | None = None) -> str:
@@ -281,7 +284,8 @@ def code_fingerprint(stage: str | None = None) -> str:
     if stage is None:
         code = sorted(_PACKAGE_DIR.rglob("*.py"))
     else:
-        code = [_PACKAGE_DIR / f"{m}.py" for m in STAGE_MODULES[stage]]
+        code = [_PACKAGE_DIR.joinpath(*m.split(".")).with_suffix(".py") for m in STAGE_MODULES[stage]]
+        code += [_PACKAGE_DIR.joinpath(*m.split("."), "__init__.py") for m in STAGE_MODULES[stage]]  # packages
     files = code + sorted((_PACKAGE_DIR / "lexicon").glob("*"))
     files += sorted((_PROJECT_DIR / "data" / "annotations").glob("*.csv"))
     for f in files:
