@@ -142,14 +142,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=None, help="also write the figures to this JSON file")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    from analysis.overlap import OverlapSettings, _default_tokens, overlap_clusters, overlap_pairs
+    from analysis.overlap import OverlapSettings, default_tokens, overlap_clusters, overlap_pairs
 
     t0 = time.perf_counter()
     recs = synthetic_corpus(args.n, args.seed)
     t_build = time.perf_counter() - t0
     settings = OverlapSettings(n_jobs=args.jobs, tokeniser_backend=args.backend)
     # The tokeniser is built before timing: a one-off cost of the process.
-    _default_tokens(settings.tokeniser_backend)("各国应考虑加强执法合作")
+    default_tokens(settings.tokeniser_backend)("各国应考虑加强执法合作")
     rss_before = maxrss_mb()
 
     load_start = os.getloadavg()[0]

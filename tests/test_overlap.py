@@ -12,13 +12,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 import yaml
 
 from analysis import overlap
+from analysis.engine.cache import pickle_atomic, read_pickles
+from analysis.overlap import explain, features, search
 from analysis.overlap import (
     SEP,
+    OverlapMemo,
     OverlapSettings,
-    StockPhraseError,
     char_ngrams,
     load_stock_phrases,
     overlap_clusters,
@@ -26,6 +29,7 @@ from analysis.overlap import (
     shared_spans,
     strip_stock_phrases,
 )
+from analysis.rules import RuleError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "paraphrases.yaml"
 
@@ -113,23 +117,33 @@ def _write_yaml(tmp_path, data) -> Path:
 
 
 @pytest.mark.parametrize(
-    "data, message",
+    "data, entry, message",
     [
-        ({"phrases": {"a": ["毒罪办"], "b": ["毒罪办"]}}, "already listed under phrases.a"),
-        ({"phrases": {"a": ["毒罪办", ""]}}, "a[1]"),
-        ({"patterns": {"title": "《(公约"}}, "patterns.title"),
-        ({"patterns": {"title": "(公约)?"}}, "matches the empty string"),
-        ({"chapeau": {"actors": ["各国"]}}, "missing list 'modals'"),
-        ({"chapeau": {"actors": ["各国", "各国"], "modals": ["应"]}}, "listed twice"),
-        ({"phrasez": {}}, "unknown section"),
-        ({}, "no stock phrase"),
+        ({"phrases": {"a": ["毒罪办"], "b": ["毒罪办"]}}, "phrases.b", "already listed under phrases.a"),
+        ({"phrases": {"a": ["毒罪办", ""]}}, "phrases.a[1]", "is empty"),
+        ({"patterns": {"title": "《(公约"}}, "patterns.title", "invalid regex"),
+        ({"patterns": {"title": "(公约)?"}}, "patterns.title", "matches the empty string"),
+        ({"chapeau": {"actors": ["各国"]}}, "chapeau", "missing list 'modals'"),
+        ({"chapeau": {"actors": ["各国", "各国"], "modals": ["应"]}}, "chapeau.actors[1]", "listed twice"),
+        ({"phrasez": {}}, "phrasez", "unknown section"),
+        ({}, "file", "no stock phrase"),
     ],
 )
-def test_stock_phrase_file_is_validated(tmp_path, data, message):
+def test_stock_phrase_file_is_validated(tmp_path, data, entry, message):
+    # A stock-phrase file fails like every rule file: RuleError naming the file and the entry.
     path = _write_yaml(tmp_path, data)
-    with pytest.raises(StockPhraseError) as err:
+    with pytest.raises(RuleError) as err:
         load_stock_phrases(path)
-    assert str(path.resolve()) in str(err.value) and message in str(err.value)
+    assert err.value.path == path.resolve() and err.value.entry == entry and message in err.value.problem
+    assert str(path.resolve()) in str(err.value) and entry in str(err.value) and message in str(err.value)
+
+
+def test_a_stock_phrase_file_that_is_not_yaml_names_its_line(tmp_path):
+    path = tmp_path / "stock.yaml"
+    path.write_text("phrases:\n  a: [毒罪办\n", encoding="utf-8")
+    with pytest.raises(RuleError) as err:
+        load_stock_phrases(path)
+    assert err.value.entry == "file" and err.value.line and "not valid YAML" in err.value.problem
 
 
 def test_packaged_stock_phrase_file_loads():
@@ -315,7 +329,7 @@ def test_blocks_stay_under_the_cell_budget(monkeypatch):
     # The similarity matrix is computed in row chunks; record every block
     # and every dense operand the chunks are multiplied with.
     shapes, operands = [], []
-    real_block, real_matmul = overlap._block, overlap.sp.csr_matrix.__matmul__
+    real_block, real_matmul = search.similarity_block, sp.csr_matrix.__matmul__
 
     def spy(*a, **k):
         out = real_block(*a, **k)
@@ -327,8 +341,8 @@ def test_blocks_stay_under_the_cell_budget(monkeypatch):
             operands.append(other.shape)
         return real_matmul(self, other)
 
-    monkeypatch.setattr(overlap, "_block", spy)
-    monkeypatch.setattr(overlap.sp.csr_matrix, "__matmul__", spy_matmul)
+    monkeypatch.setattr(search, "similarity_block", spy)
+    monkeypatch.setattr(sp.csr_matrix, "__matmul__", spy_matmul)
     recs = _synthetic(600)
     settings = OverlapSettings(chunk_cells=600 * 50)
     pairs = overlap_pairs(recs, settings, tokens=_pair_tokens)
@@ -363,11 +377,11 @@ def test_five_thousand_rows_with_bounded_memory():
     recs = _zipf_corpus(n)
     settings = OverlapSettings(chunk_cells=1_000_000, top_k=3, max_neighbours=10)
     dense = n * n * 4  # one float32 n x n matrix: 100 MB
-    feats = overlap._features(recs["text"].tolist(), settings, _pair_tokens)
+    feats = features.text_features(recs["text"].tolist(), settings, _pair_tokens)
     tracemalloc.start()
     try:
         base, _ = tracemalloc.get_traced_memory()
-        edges = overlap._neighbours(feats.X, settings)
+        edges = search.neighbours(feats.X, settings)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -462,7 +476,7 @@ def test_clusters_of_nothing():
 def test_workers_give_the_same_table(fixture_recs, tokens, monkeypatch):
     # Small chunks so that the two workers share the chunks between them,
     # and the spans are computed by the workers too.
-    monkeypatch.setattr(overlap, "PARALLEL_MIN_PAIRS", 0)
+    monkeypatch.setattr(explain, "PARALLEL_MIN_PAIRS", 0)
     one = overlap_pairs(fixture_recs, OverlapSettings(chunk_cells=len(fixture_recs) * 3), tokens=tokens)
     two = overlap_pairs(fixture_recs, OverlapSettings(chunk_cells=len(fixture_recs) * 3, n_jobs=2), tokens=tokens)
     pd.testing.assert_frame_equal(one, two)
@@ -637,7 +651,7 @@ def test_identical_texts_pair_with_similarity_one_and_whole_spans(repeated_recs,
         assert row.shared_spans == shared_spans(s, s, settings.min_span, settings.max_spans)
         # The first span is the longest stretch of the text between stripped
         # phrases (the earliest of equally long ones), its punctuation trimmed.
-        longest = max(s.split(SEP), key=len).strip(overlap._SPAN_TRIM)
+        longest = max(s.split(SEP), key=len).strip(explain.SPAN_TRIM)
         if len(longest) >= settings.min_span:
             assert row.shared_spans[0] == longest
         assert row.shared_terms
@@ -670,7 +684,7 @@ def test_document_frequencies_count_rows_not_distinct_texts(tokens):
     repeated = ["各国应考虑加强执法合作", "缔约国应加强执法合作"] * 6
     others = [f"编写关于第{k}项立法的解释材料并提供培训" for k in range(10)]
     texts = repeated + others
-    feats = overlap._features(texts, settings, tokens)
+    feats = features.text_features(texts, settings, tokens)
     assert len(feats.stripped) == 11 and feats.mult.tolist() == [12] + [1] * 10
     assert "执法合作" in feats.terms
     col = list(feats.terms).index("执法合作")
@@ -680,31 +694,31 @@ def test_document_frequencies_count_rows_not_distinct_texts(tokens):
 
     # The weighted rows are exactly what the rows would have had one by one.
     stripped_rows = [strip_stock_phrases(t) for t in texts]
-    tok_rows = [overlap._segment_tokens(s, tokens) for s in stripped_rows]
-    X_tok_rows, terms_rows = overlap._token_matrix(tok_rows, settings)
-    X_chr_rows = overlap._ngram_matrix(stripped_rows, settings)
+    tok_rows = [overlap.segment_tokens(s, tokens) for s in stripped_rows]
+    X_tok_rows, terms_rows = features.token_matrix(tok_rows, settings)
+    X_chr_rows = features.ngram_matrix(stripped_rows, settings)
     assert list(terms_rows) == list(feats.terms)
     assert (abs(feats.X_tok[feats.inverse] - X_tok_rows)).max() == 0
     n_tok = X_tok_rows.shape[1]
     X_chr = feats.X[:, n_tok:] / np.float32(math.sqrt(settings.ngram_weight))
     np.testing.assert_allclose(X_chr[feats.inverse].toarray(), X_chr_rows.toarray(), atol=1e-6)
     # Below min_docs_for_max_df rows nothing is pruned, whatever the repeats.
-    few = overlap._features(repeated[:4] + others[:4], settings, tokens)
+    few = features.text_features(repeated[:4] + others[:4], settings, tokens)
     assert few.X_tok[:, list(few.terms).index("执法合作")].nnz == 1
 
 
 def test_weight_with_multiplicities_equals_repeated_rows():
     rng = np.random.default_rng(5)
-    counts = overlap.sp.random(30, 40, density=0.2, format="csr", random_state=rng, dtype=np.float32)
+    counts = sp.random(30, 40, density=0.2, format="csr", random_state=rng, dtype=np.float32)
     counts.data = np.ceil(counts.data * 3)
     mult = rng.integers(1, 5, size=30)
     rows = np.repeat(np.arange(30), mult)
     settings = OverlapSettings(max_df=0.3)
-    by_row = overlap._weight(counts[rows], settings)
-    weighted = overlap._weight(counts, settings, mult)
+    by_row = features.weight(counts[rows], settings)
+    weighted = features.weight(counts, settings, mult)
     assert (abs(weighted[rows] - by_row)).max() == 0
     with pytest.raises(ValueError):
-        overlap._weight(counts, settings, np.zeros(30, dtype=int))
+        features.weight(counts, settings, np.zeros(30, dtype=int))
 
 
 def test_texts_without_features_pair_with_nothing(tokens):
@@ -731,15 +745,15 @@ def test_texts_without_features_pair_with_nothing(tokens):
 def test_top_breaks_ties_by_index():
     vals = np.array([[0.5, 0.9, 0.5, 0.5, 0.1, 0.0, 0.0]], dtype=np.float32)
     idx = np.array([[7, 3, 9, 2, 1, 5, 4]])
-    v, i = overlap._top(vals, idx, 3)
+    v, i = search.top_per_row(vals, idx, 3)
     assert sorted(i[0].tolist()) == [2, 3, 7]
     # Ties at zero are left alone (never kept), but the width is respected.
-    v, i = overlap._top(vals, idx, 6)
+    v, i = search.top_per_row(vals, idx, 6)
     assert v.shape == (1, 6) and {1, 2, 3, 7, 9} <= set(i[0].tolist())
 
 
 def test_workers_give_the_same_table_with_repeats(repeated_recs, tokens, monkeypatch):
-    monkeypatch.setattr(overlap, "PARALLEL_MIN_PAIRS", 0)
+    monkeypatch.setattr(explain, "PARALLEL_MIN_PAIRS", 0)
     settings = OverlapSettings(chunk_cells=30 * 3)
     one = overlap_pairs(repeated_recs, settings, tokens=tokens)
     two = overlap_pairs(repeated_recs, OverlapSettings(chunk_cells=30 * 3, n_jobs=2), tokens=tokens)
@@ -777,19 +791,19 @@ def test_every_copy_of_a_repeated_text_shares_its_cluster():
 def test_span_memo_gives_the_same_table_and_explains_only_new_pairs(repeated_recs, tokens, tmp_path, monkeypatch):
     settings = OverlapSettings()
     plain = overlap_pairs(repeated_recs, settings, tokens=tokens)
-    path = tmp_path / "spans.pkl"
-    memo = overlap.OverlapMemo.load(path, settings)  # no file yet: empty
+    path = tmp_path / "memo.pkl"
+    memo = OverlapMemo.from_state(None, settings)  # nothing stored yet: empty
     first = overlap_pairs(repeated_recs, settings, tokens=tokens, memo=memo)
     pd.testing.assert_frame_equal(first, plain)
-    memo.save(path)
+    pickle_atomic(path, memo.state())  # as the pipeline stores it
     # Next run: one recommendation more; only the pairs involving it are explained.
     extra = pd.DataFrame({"rec_id": ["30/1:I:a"], "resolution": ["30/1"],
                           "text": ["各国应考虑加强在引渡和司法协助方面的合作，并交流经验"]})
     grown = pd.concat([repeated_recs, extra], ignore_index=True)
     computed: list[int] = []
-    real = overlap._compute_spans
-    monkeypatch.setattr(overlap, "_compute_spans", lambda s, a, b, st: computed.append(len(a)) or real(s, a, b, st))
-    again = overlap_pairs(grown, settings, tokens=tokens, memo=overlap.OverlapMemo.load(path, settings))
+    real = explain.compute_spans
+    monkeypatch.setattr(explain, "compute_spans", lambda s, a, b, st: computed.append(len(a)) or real(s, a, b, st))
+    again = overlap_pairs(grown, settings, tokens=tokens, memo=OverlapMemo.from_state(read_pickles(path), settings))
     monkeypatch.undo()
     pd.testing.assert_frame_equal(again, overlap_pairs(grown, settings, tokens=tokens))
     new_text = overlap.strip_stock_phrases(extra["text"][0])
@@ -799,14 +813,23 @@ def test_span_memo_gives_the_same_table_and_explains_only_new_pairs(repeated_rec
     # the new text's pairs, plus any pair of old texts that became neighbours only now
     assert 0 < len(with_new) <= sum(computed) < len(all_pairs) / 2
     # A memo made with other span settings is not used.
-    other = overlap.OverlapMemo.load(path, OverlapSettings(min_span=5))
+    other = OverlapMemo.from_state(read_pickles(path), OverlapSettings(min_span=5))
     assert other.span_lists is None and not other.span_keys.size
+
+
+@pytest.mark.parametrize("state", [{}, {"texts": []}, {"texts": [], "span_params": (4, 3), "spans": [1]}, "memo", 7])
+def test_a_memo_state_that_does_not_read_gives_an_empty_memo(state, caplog):
+    with caplog.at_level("WARNING", logger="analysis.overlap"):
+        memo = OverlapMemo.from_state(state, OverlapSettings())
+    assert memo.span_lists is None and not memo.span_keys.size and memo.search is None
+    assert memo.tokens == {} and memo.stripped == {} and memo.strip_key is None
+    assert "it is rebuilt" in caplog.text
 
 
 def test_ngram_keys_are_the_char_ngrams_exactly():
     texts = ["司法协助、引渡", "", "abc12各国\u2016加强x", "一", "甲\n乙丙丁戊", "\u3400\u3401q", "培训法官\n培训"]
     for ngram_range in [(2, 3), (1, 3), (3, 3)]:
-        rows, keys = overlap._ngram_keys(texts, ngram_range)
+        rows, keys = features.ngram_keys(texts, ngram_range)
         for r, t in enumerate(texts):
             want = []
             for g in char_ngrams(t, ngram_range):
@@ -815,19 +838,19 @@ def test_ngram_keys_are_the_char_ngrams_exactly():
                     k = (k << 21) | ord(ch)
                 want.append(k)
             assert sorted(keys[rows == r].tolist()) == sorted(want), (ngram_range, t)
-    rows, keys = overlap._ngram_keys(texts, (2, 4))  # longer n-grams: hashed, one key per n-gram
+    rows, keys = features.ngram_keys(texts, (2, 4))  # longer n-grams: hashed, one key per n-gram
     assert [int((rows == r).sum()) for r in range(len(texts))] == [len(char_ngrams(t, (2, 4))) for t in texts]
 
 
 def test_incremental_search_matches_the_full_search_when_resolutions_are_added(repeated_recs, tokens, tmp_path,
                                                                               monkeypatch):
-    monkeypatch.setattr(overlap, "INCREMENTAL_MIN_TEXTS", 0)  # the fixture is small
-    monkeypatch.setattr(overlap, "INCREMENTAL_MAX_NEW", 0.5)
+    monkeypatch.setattr(search, "INCREMENTAL_MIN_TEXTS", 0)  # the fixture is small
+    monkeypatch.setattr(search, "INCREMENTAL_MAX_NEW", 0.5)
     settings = OverlapSettings()
     path = tmp_path / "memo.pkl"
-    memo = overlap.OverlapMemo.load(path, settings)
+    memo = OverlapMemo(settings)
     overlap_pairs(repeated_recs, settings, tokens=tokens, memo=memo)
-    memo.save(path)
+    pickle_atomic(path, memo.state())
     extra = pd.DataFrame({
         "rec_id": ["30/1:I:a", "30/1:I:b", "30/1:I:c"], "resolution": ["30/1"] * 3,
         "text": ["各国应考虑加强在引渡和司法协助方面的合作，并交流经验",
@@ -839,8 +862,8 @@ def test_incremental_search_matches_the_full_search_when_resolutions_are_added(r
     def no_full_search(*args, **kwargs):
         raise AssertionError("the full search ran")
 
-    monkeypatch.setattr(overlap, "_search", no_full_search)
-    memo = overlap.OverlapMemo.load(path, settings)
+    monkeypatch.setattr(search, "full_search", no_full_search)
+    memo = OverlapMemo.from_state(read_pickles(path), settings)
     incremental = overlap_pairs(grown, settings, tokens=tokens, memo=memo)
     monkeypatch.undo()
     assert memo.search["new"] > 0
@@ -848,11 +871,11 @@ def test_incremental_search_matches_the_full_search_when_resolutions_are_added(r
     cols = ["rec_id_a", "rec_id_b", "similarity", "rank_a", "rank_b", "shared_spans"]
     pd.testing.assert_frame_equal(incremental[cols], full[cols])
     # Too many new texts since the last full search: the full search runs again.
-    monkeypatch.setattr(overlap, "INCREMENTAL_MIN_TEXTS", 0)
-    monkeypatch.setattr(overlap, "INCREMENTAL_MAX_NEW", 0.0)
+    monkeypatch.setattr(search, "INCREMENTAL_MIN_TEXTS", 0)
+    monkeypatch.setattr(search, "INCREMENTAL_MAX_NEW", 0.0)
     calls = []
-    real = overlap._search
-    monkeypatch.setattr(overlap, "_search", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = search.full_search
+    monkeypatch.setattr(search, "full_search", lambda *a, **k: calls.append(1) or real(*a, **k))
     overlap_pairs(grown, settings, tokens=tokens, memo=memo)
     assert calls and memo.search["new"] == 0.0
 
@@ -861,16 +884,16 @@ def test_memo_keeps_the_default_tokenisers_cuts(repeated_recs, tmp_path, monkeyp
     """A rerun tokenises only texts it has not seen; the table is the same."""
     settings = OverlapSettings()
     path = tmp_path / "memo.pkl"
-    memo = overlap.OverlapMemo.load(path, settings)
+    memo = OverlapMemo(settings)
     first = overlap_pairs(repeated_recs, settings, memo=memo)
-    memo.save(path)
-    loaded = overlap.OverlapMemo.load(path, settings)
+    pickle_atomic(path, memo.state())
+    loaded = OverlapMemo.from_state(read_pickles(path), settings)
     assert loaded.tokens and loaded.tokens == memo.tokens
 
     def no_tokeniser(backend):
         raise AssertionError("tokeniser loaded although every text was seen")
 
-    monkeypatch.setattr(overlap, "_default_tokens", no_tokeniser)
+    monkeypatch.setattr(features, "default_tokens", no_tokeniser)
     pd.testing.assert_frame_equal(overlap_pairs(repeated_recs, settings, memo=loaded), first)
     monkeypatch.undo()
     # A new text is cut by the tokeniser, and only it.
@@ -878,15 +901,15 @@ def test_memo_keeps_the_default_tokenisers_cuts(repeated_recs, tmp_path, monkeyp
                           "text": ["各国应考虑加强在引渡和司法协助方面的合作，并交流经验"]})
     grown = pd.concat([repeated_recs, extra], ignore_index=True)
     cut: list[str] = []
-    real = overlap._default_tokens
-    monkeypatch.setattr(overlap, "_default_tokens",
+    real = features.default_tokens
+    monkeypatch.setattr(features, "default_tokens",
                         lambda backend: (lambda s: cut.append(s) or real(backend)(s)))
-    again = overlap_pairs(grown, settings, memo=overlap.OverlapMemo.load(path, settings))
+    again = overlap_pairs(grown, settings, memo=OverlapMemo.from_state(read_pickles(path), settings))
     monkeypatch.undo()
     assert cut and all(part in overlap.strip_stock_phrases(extra["text"][0]) for part in cut)
     pd.testing.assert_frame_equal(again, overlap_pairs(grown, settings))
     # Cuts made with another tokeniser backend are not used.
-    assert overlap.OverlapMemo.load(path, OverlapSettings(tokeniser_backend="jieba")).tokens == {}
+    assert OverlapMemo.from_state(read_pickles(path), OverlapSettings(tokeniser_backend="jieba")).tokens == {}
 
 
 def test_row_then_descending_sort_equals_lexsort():
@@ -894,20 +917,20 @@ def test_row_then_descending_sort_equals_lexsort():
     rows = np.sort(rng.integers(0, 50, 2000))
     values = rng.choice(np.array([0.0, 0.25, 0.5, 1e-8, 3.0], dtype=np.float32), 2000)  # many ties
     for v in (values, values.astype(np.float64), np.where(values > 1, -values, values)):
-        assert (overlap._by_row_then_descending(rows, v) == np.lexsort((-v, rows))).all()
+        assert (explain.by_row_then_descending(rows, v) == np.lexsort((-v, rows))).all()
 
 
-# --- shared spans on arrays (analysis.spans) against the one-pair definition ---
+# --- shared spans on arrays (analysis.overlap.spans) against the one-pair definition ---
 
 from hypothesis import given, settings as hyp_settings, strategies as st  # noqa: E402
 
-from analysis import spans as spans_mod  # noqa: E402
+from analysis.overlap import spans as spans_mod  # noqa: E402
 
 _ALPHABET = list("甲乙丙丁戊己庚") + ["，", "。", " ", "a", SEP]
 
 
 def _many(texts, a, b, min_len=4, max_spans=3):
-    return spans_mod.many_shared_spans(texts, a, b, min_len, max_spans, SEP, overlap._SPAN_TRIM, shared_spans)
+    return spans_mod.many_shared_spans(texts, a, b, min_len, max_spans, SEP, explain.SPAN_TRIM, shared_spans)
 
 
 def _variants(base: str, rng: random.Random, m: int) -> list[str]:
@@ -969,7 +992,7 @@ def test_spans_of_repetitive_texts_and_the_round_limit(monkeypatch):
         return shared_spans(x, y, min_len, max_spans)
 
     monkeypatch.setattr(spans_mod, "MAX_ROUNDS", 2)
-    got = spans_mod.many_shared_spans(texts, a, b, 4, 5, SEP, overlap._SPAN_TRIM, one_pair)
+    got = spans_mod.many_shared_spans(texts, a, b, 4, 5, SEP, explain.SPAN_TRIM, one_pair)
     assert got == want and handed  # some pairs needed more than two rounds
     assert len(handed) < len(a)
 
@@ -979,6 +1002,6 @@ def test_explanations_in_small_batches_give_the_same_table(repeated_recs, tokens
     # large corpora (memory); the batch size must not change a cell.
     settings = OverlapSettings()
     whole = overlap_pairs(repeated_recs, settings, tokens=tokens)
-    monkeypatch.setattr(overlap, "_TERMS_PAIRS", 7)
+    monkeypatch.setattr(explain, "TERMS_PAIRS", 7)
     monkeypatch.setattr(spans_mod, "BATCH_LOOKUPS", 300)
     pd.testing.assert_frame_equal(overlap_pairs(repeated_recs, settings, tokens=tokens), whole)

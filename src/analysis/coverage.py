@@ -486,7 +486,7 @@ def top_terms(
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
     from . import overlap
 
-    tok = tokens if tokens is not None else overlap._default_tokens()
+    tok = tokens if tokens is not None else overlap.default_tokens()
     phrases = overlap.load_stock_phrases() if strip_stock else None
 
     docs = Counter()
@@ -495,7 +495,7 @@ def top_terms(
     for text, key in zip(recs["text"], recs[by]):
         text = "" if _missing(text) else str(text)
         stripped = phrases.strip(text) if phrases else text
-        terms = overlap._segment_tokens(stripped, tok)
+        terms = overlap.segment_tokens(stripped, tok)
         groups = (list_cell(key) or [none]) if by == "themes" else [none if _missing(key) else str(key)]
         for g in groups:
             group_sizes[g] += 1
