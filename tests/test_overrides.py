@@ -148,15 +148,24 @@ def test_wrong_header_is_refused(tmp_path):
         read_overrides(path)
 
 
-def test_overrides_are_applied_on_every_run(tmp_path):
+def test_overrides_are_applied_on_every_run_by_the_corrections_stage(tmp_path):
+    """The classifier labels; the pipeline's ``corrections`` stage applies the
+    analysts' file, once per run, and reports what it could not apply as a
+    warning of the run."""
+    import analysis.stages  # noqa: F401
+    from analysis.engine.run import RunSettings
+    from analysis.engine.stages import REGISTRY, Context
+
     path = tmp_path / "overrides.csv"
     write_overrides(path, ["9/9:I:b,themes,COOP|TA,", "9/9:I:x,actor,各国,"])
-    settings = ClassifySettings(theme_model=False, overrides=str(path))
     for _ in range(2):
-        out, _ = classify_recommendations(RECS, settings)
-        row = out.set_index("rec_id").loc["9/9:I:b"]
+        out, _ = classify_recommendations(RECS, ClassifySettings(theme_model=False))
+        assert out.set_index("rec_id").loc["9/9:I:b", "overridden"] == []
+        ctx = Context(RunSettings(overrides=path))
+        fixed = REGISTRY["corrections"].func(recommendations=out, ctx=ctx)["recommendations"]
+        row = fixed.set_index("rec_id").loc["9/9:I:b"]
         assert row["themes"] == ["COOP", "TA"] and "themes" in row["overridden"]
-        assert len(out.attrs["override_warnings"]) == 1
+        assert len(ctx.warnings) == 1 and "9/9:I:x" in ctx.warnings[0]
 
 
 def test_review_queue_lists_rows_that_need_review(tmp_path, classified):

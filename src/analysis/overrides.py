@@ -44,6 +44,7 @@ import pandas as pd
 
 from .lexicon import ACTOR_GROUPS, FAMILIES, load_lexicon
 from .inputs import InputError, decode_bytes
+from . import tables
 
 logger = logging.getLogger(__name__)
 
@@ -60,9 +61,7 @@ FIELDS = {
 }
 LIST_FIELDS = ("actors", "conditions", "themes", "crime_areas")
 
-QUEUE_COLUMNS = ("rec_id", "resolution", "part", "label", "text", "actor", "actor_group", "strength",
-                 "strength_family", "themes", "primary_theme", "themes_rules", "themes_model", "crime_areas",
-                 "review_reasons")
+QUEUE_COLUMNS = tuple(tables.REVIEW_QUEUE.names)  # the contract is analysis.tables'
 
 
 class OverrideError(InputError):

@@ -60,18 +60,10 @@ import numpy as np
 import pandas as pd
 
 from .bodies import time_key
+from . import tables
 
-COLUMNS = [
-    "rec_id", "resolution", "year", "precedent_rec_id", "precedent_resolution", "precedent_year", "similarity",
-    "status", "strength_change", "actor_changed", "actors_added", "actors_removed", "conditions_added",
-    "conditions_removed", "words_added", "words_removed", "added_spans", "removed_spans", "shared_terms",
-    "shared_spans", "text", "precedent_text", "actor_group", "precedent_actor_group", "strength",
-    "precedent_strength", "strength_family", "precedent_strength_family", "themes", "precedent_themes",
-    "successor_rec_id", "successor_similarity", "dropped",
-]
-LIST_COLUMNS = ("actors_added", "actors_removed", "conditions_added", "conditions_removed", "words_added",
-                "words_removed", "added_spans", "removed_spans", "shared_terms", "shared_spans", "themes",
-                "precedent_themes")
+COLUMNS = tables.PRECEDENTS.names  # the contract is analysis.tables'
+LIST_COLUMNS = tables.PRECEDENTS.list_columns
 STATUSES = ("unchanged", "changed", "new")
 STRENGTH_CHANGES = ("stronger", "weaker", "same", "negation")
 _FAMILY_RANK = {"不妨": 1, "鼓励": 2, "应": 3}

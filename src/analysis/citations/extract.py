@@ -20,6 +20,7 @@ from typing import Iterable
 import pandas as pd
 
 from .. import bodies as registry
+from .. import tables
 from ..numerals import cn_to_int
 from .citable import BODIES_FILE, Bodies, _acting_body, load_bodies
 from .patterns import (
@@ -44,27 +45,7 @@ logger = logging.getLogger(__package__)
 
 CITED_KINDS = ("resolution", "document", "date", "treaty", "article")
 
-CITATION_COLUMNS = [
-    "para_id",
-    "rec_id",
-    "resolution",
-    "source_file",
-    "citation_type",
-    "cited_kind",
-    "cited",
-    "cited_body",
-    "span_start",
-    "span_end",
-    "context",
-    "detail",
-    "normalised",
-    "body_inferred",
-    "referenced_by",
-    "citing_body",
-    "cited_unit_kind",
-    "cited_key",
-    "body_source",
-]
+CITATION_COLUMNS = tables.CITATIONS.names  # the contract is analysis.tables'
 
 CONTEXT_CHARS = 20
 

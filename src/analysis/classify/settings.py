@@ -23,7 +23,8 @@ class ClassifySettings:
     model gets the rest). ``threshold``: combined score from which a theme
     is assigned. ``review_margin``: how far from 0.5 the model's
     probability must be for a disagreement with the rules to be flagged.
-    ``overrides``: path of the analysts' overrides CSV, applied last.
+    (The analysts' overrides are applied by the pipeline's ``corrections``
+    stage, once, not by the classifier.)
     """
 
     lexicon_dir: str | None = None
@@ -32,7 +33,6 @@ class ClassifySettings:
     rule_weight: float = 0.5
     threshold: float = 0.5
     review_margin: float = 0.25
-    overrides: str | None = None
     backend: str = "auto"
     with_tokens: bool = True
 

@@ -1,5 +1,6 @@
 """The classification stage: every row through the grammar, the theme
-classifiers and the crime areas, the review flags, then the overrides.
+classifiers and the crime areas, the review flags. (The analysts' overrides are the
+``corrections`` stage's, applied once, after every input is classified.)
 
 ``classify_recommendations(recs, settings)`` is the contract the package
 docstring describes; it works on whole columns (one pass of the grammar
@@ -24,6 +25,7 @@ from .grammar import get_grammar
 from .settings import ClassifySettings
 from .themes import CombinedThemeClassifier, RuleThemeClassifier, _labels, _primary
 from .training import trained_model
+from .. import tables
 
 # The package's logger: messages read ``analysis.classify`` as before the split.
 logger = logging.getLogger(__package__)
@@ -32,21 +34,9 @@ SCORE_PREFIX = "score_"
 
 #: Columns added to the recommendations table (plus one ``score_<CODE>``
 #: per theme after ``primary_theme``).
-CLASSIFY_COLUMNS = (
-    "actor", "actor_group", "actors", "actor_span", "actor_source",
-    "strength", "strength_family", "strength_score", "negated", "strength_span", "strength_source",
-    "conditions", "condition_spans", "n_provisions",
-    "themes", "primary_theme", "themes_rules", "themes_model", "theme_evidence",
-    "crime_areas", "crime_area_evidence",
-    "tokens", "needs_review", "review_reasons", "overridden", "lexicon_version",
-)
+CLASSIFY_COLUMNS = tuple(c for c in tables.RECOMMENDATIONS.names if c not in tables.PARAGRAPHS.names)
 
-PROVISION_COLUMNS = (
-    "rec_id", "provision", "is_main", "text", "start", "end", "subject",
-    "actor", "actor_group", "actors", "actor_span", "actor_source",
-    "strength", "strength_family", "strength_score", "negated", "strength_span", "strength_source",
-    "conditions", "condition_spans", "crime_areas", "crime_area_evidence", "lexicon_version",
-)
+PROVISION_COLUMNS = tuple(tables.PROVISIONS.names)
 
 
 # --------------------------------------------------------------------------
@@ -182,13 +172,6 @@ def _classify_recommendations(recs: pd.DataFrame, settings: ClassifySettings) ->
         provisions["strength_score"] = pd.array(provisions["strength_score"].tolist(), dtype="Int64")
         provisions["negated"] = provisions["negated"].astype(bool)
         provisions["is_main"] = provisions["is_main"].astype(bool)
-
-    if settings.overrides:
-        from ..overrides import apply_overrides, read_overrides
-
-        out, warnings = apply_overrides(out, read_overrides(settings.overrides, settings.lexicon_dir),
-                                        settings.lexicon_dir)
-        out.attrs["override_warnings"] = warnings
 
     n = len(out)
     if n:

@@ -27,10 +27,11 @@ from .features import distinct_stripped
 from .pairs import check_recs
 from .settings import OverlapSettings
 from .stock import load_stock_phrases
+from .. import tables
 
 logger = logging.getLogger(__name__)
 
-CLUSTER_COLUMNS = ["cluster_id", "rec_id", "cluster_label", "size", "n_resolutions"]
+CLUSTER_COLUMNS = tables.CLUSTERS.names  # the contract is analysis.tables'
 
 
 def _average_linkage(members: np.ndarray, la: np.ndarray, lb: np.ndarray, sim: np.ndarray, threshold: float):

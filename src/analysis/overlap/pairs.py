@@ -24,19 +24,11 @@ from .features import TokenFn, text_features
 from .memo import OverlapMemo
 from .search import neighbours
 from .settings import OverlapSettings
+from .. import tables
 
 logger = logging.getLogger(__name__)
 
-OVERLAP_COLUMNS = [
-    "rec_id_a",
-    "rec_id_b",
-    "similarity",
-    "same_resolution",
-    "shared_terms",
-    "shared_spans",
-    "rank_a",
-    "rank_b",
-]
+OVERLAP_COLUMNS = tables.OVERLAP.names  # the contract is analysis.tables'
 
 
 def check_recs(recs: pd.DataFrame) -> None:
