@@ -28,9 +28,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
 
+from .config import RULES_DIR
 from .rules import LexiconError, read_yaml
 
-BODIES_FILE = Path(__file__).with_name("lexicon") / "bodies.yaml"
+BODIES_FILE = RULES_DIR / "bodies.yaml"
 KINDS = ("resolution", "decision")
 _FIELDS = ("prefix", "zh", "zh_full", "en", "en_short", "symbol", "spellings")
 
@@ -168,7 +169,7 @@ def sort_key(key: str) -> tuple:
     return (list(load_bodies()).index(body), a, KINDS.index(kind), b, "")
 
 
-SESSIONS_FILE = Path(__file__).with_name("lexicon") / "sessions.yaml"
+SESSIONS_FILE = RULES_DIR / "sessions.yaml"
 
 
 @lru_cache(maxsize=4)

@@ -53,11 +53,12 @@ from pathlib import Path
 import matplotlib as mpl
 from matplotlib import font_manager
 from matplotlib.text import Text
+from .config import FONTS_DIR
 
 logger = logging.getLogger(__name__)
 
 #: The bundled CJK font (Debian fonts-droid-fallback 1:6.0.1r16-1.1, Apache-2.0).
-BUNDLED_FONT_PATH = Path(__file__).with_name("fonts") / "DroidSansFallbackFull.ttf"
+BUNDLED_FONT_PATH = FONTS_DIR / "DroidSansFallbackFull.ttf"
 #: Its family name as matplotlib reads it from the font's name table.
 BUNDLED_FAMILY = "Droid Sans Fallback"
 #: Latin text: matplotlib's own default, shipped with matplotlib.

@@ -37,9 +37,10 @@ from typing import Mapping
 
 import yaml
 
+from .config import RULES_DIR
 from .lexicon import LexiconError
 
-GLOSSARY_FILE = Path(__file__).with_name("lexicon") / "glossary.yaml"
+GLOSSARY_FILE = RULES_DIR / "glossary.yaml"
 
 #: Marks a Chinese word shown in an English chart for want of a gloss.
 UNGLOSSED_MARK = "*"

@@ -47,11 +47,12 @@ from types import MappingProxyType
 from typing import Mapping
 
 
+from .config import RULES_DIR
 from .rules import LexiconError, read_yaml  # noqa: F401  (one loader for every rule file)
 
 logger = logging.getLogger(__name__)
 
-LEXICON_DIR = Path(__file__).with_name("lexicon")
+LEXICON_DIR = RULES_DIR
 
 #: The files this module owns, in the order their bytes enter the version hash.
 FILES = ("userdict.txt", "synonyms.yaml", "stopwords.txt", "actors.yaml", "strength.yaml", "themes.yaml",

@@ -27,8 +27,9 @@ import html
 import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from .config import FONTS_DIR
 
-FONT = Path(__file__).with_name("fonts") / "DroidSansFallbackFull.ttf"
+FONT = FONTS_DIR / "DroidSansFallbackFull.ttf"
 FONT_FAMILY = "CopCJK"
 
 

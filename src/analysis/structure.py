@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .rules import read_yaml
+from .config import RULES_DIR
+from .rules import RuleError, read_yaml
 
-LEXICON_DIR = Path(__file__).parent / "lexicon"
+LEXICON_DIR = RULES_DIR
 
 
 @dataclass(frozen=True)
@@ -30,18 +31,18 @@ class StructureRules:
 def structure_rules(path: str | Path | None = None) -> StructureRules:
     """Load and validate ``lexicon/structure.yaml``."""
     path = Path(path) if path else LEXICON_DIR / "structure.yaml"
-    data = read_yaml(path, error=lambda problem: ValueError(f"{path}: {problem}"))
+    data = read_yaml(path)
     lists = {}
     for key in ("preamble_verbs", "operative_verbs", "verb_prefixes", "acting_body_words"):
         values = data.get(key)
         if not values or not isinstance(values, list):
-            raise ValueError(f"{path}: '{key}' must be a non-empty list")
+            raise RuleError(path, key, "must be a non-empty list")
         bad = [v for v in values if not isinstance(v, str) or not v.strip()]
         if bad:
-            raise ValueError(f"{path}: '{key}' has an empty or non-text entry: {bad[0]!r}")
+            raise RuleError(path, key, f"has an empty or non-text entry: {bad[0]!r}")
         dup = {v for v in values if values.count(v) > 1}
         if dup:
-            raise ValueError(f"{path}: '{key}' lists {sorted(dup)[0]!r} twice")
+            raise RuleError(path, key, f"lists {sorted(dup)[0]!r} twice")
         # longest first, so 满意地注意到 wins over 注意到
         lists[key] = tuple(sorted(values, key=len, reverse=True))
     return StructureRules(version=str(data.get("version", "unversioned")), **lists)

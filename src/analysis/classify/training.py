@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from pathlib import Path
 from typing import Sequence
 
@@ -137,9 +136,9 @@ def _stored_model(key: tuple, files: tuple[Path, ...], settings: ClassifySetting
     The file holds plain arrays (see ``ModelThemeClassifier.fit``), keyed by
     the lexicon version, the annotation files' content, the tokeniser backend
     and scikit-learn's version (which trains it)."""
-    import pickle
     from importlib import metadata
 
+    from ..engine.cache import pickle_atomic, read_pickles
     from ..tokenise import cache_dir
 
     model = ModelThemeClassifier(settings.lexicon_dir, backend=settings.backend)
@@ -150,22 +149,18 @@ def _stored_model(key: tuple, files: tuple[Path, ...], settings: ClassifySetting
     tag = hashlib.sha256(repr((*key, model.C, tuple(model.classes_), sk)).encode()).hexdigest()[:16]
     path = cache_dir() / f"theme-model-{tag}.pkl"
     try:
-        with open(path, "rb") as fh:
-            stored = pickle.load(fh)
+        stored = read_pickles(path)
         model.params_, model.n_train_ = stored["params"], stored["n_train"]
         logger.info("theme model (%d annotated recommendations) from %s", model.n_train_, path)
         return model
-    except (OSError, pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError, AttributeError):
+    except Exception:  # missing or damaged: trained again
         pass
     data = training_data(files, settings.lexicon_dir)
     model.fit(data, data["themes"].tolist())
     logger.info("theme model trained on %d annotated recommendations (%s)", len(data),
                 ", ".join(f.name for f in files))
     try:
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump({"params": model.params_, "n_train": model.n_train_}, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(path)
+        pickle_atomic(path, {"params": model.params_, "n_train": model.n_train_})
     except OSError as exc:
         logger.warning("cannot keep the trained theme model in %s (%s)", path.parent, exc)
     return model

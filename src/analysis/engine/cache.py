@@ -21,9 +21,11 @@ from .. import config
 
 def pickle_atomic(target: Path, *objs) -> None:
     """Pickle ``objs`` one after the other into ``target``, which appears whole or not at all."""
+    import os
+
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".tmp")
+    tmp = target.with_suffix(f".{os.getpid()}.tmp")  # two processes may write the same file
     with open(tmp, "wb") as fh:
         for obj in objs:
             pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
