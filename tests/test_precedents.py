@@ -124,7 +124,7 @@ def test_word_changes_absorb_single_equal_characters():
 
 
 def test_a_rerun_with_nothing_new_reads_the_precedents_back(corpus, tmp_path, monkeypatch):
-    import analysis.precedents as P
+    import analysis.stages.precedents as P  # the stage that compares
 
     out = tmp_path / "out"
     first = run(corpus, out, RunSettings(progress=False)).tables["precedents"]
@@ -132,7 +132,7 @@ def test_a_rerun_with_nothing_new_reads_the_precedents_back(corpus, tmp_path, mo
     def must_not_run(*a, **k):
         raise AssertionError("precedents computed again for unchanged inputs")
 
-    monkeypatch.setattr(P, "precedents", must_not_run)
+    monkeypatch.setattr(P, "compare", must_not_run)
     again = run(corpus, out, RunSettings(progress=False)).tables["precedents"]
     pd.testing.assert_frame_equal(again.astype(str), first.astype(str))
     # without the cache everything is recomputed

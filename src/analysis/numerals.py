@@ -15,7 +15,9 @@ _ROMAN_STEPS = ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (
 
 
 def to_roman(n: int, *, upper: bool = True) -> str:
-    """>>> to_roman(14), to_roman(4, upper=False)
+    """A positive integer in Roman numerals.
+
+    >>> to_roman(14), to_roman(4, upper=False)
     ('XIV', 'iv')
     """
     out = []
