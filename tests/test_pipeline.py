@@ -116,7 +116,8 @@ def test_cache_fingerprints_cover_every_module_a_stage_runs(stage, seed_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     ran = {m.removesuffix(".__init__") if m != "__init__" else m for m in out.strip().splitlines()[-1].split()}
     ran -= {"engine.run", "engine.stages"}  # the engine calling the stage, not the stage's code
-    assert {"segment" if stage == "inputs" else "overlap"} <= ran  # the trace sees the stage's work
+    work = "segment" if stage == "inputs" else "overlap."
+    assert any(m.startswith(work) for m in ran)  # the trace sees the stage's work
     covered = _fingerprinted(stage)
     assert ran <= covered, ran - covered
 

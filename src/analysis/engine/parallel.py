@@ -59,18 +59,23 @@ def forked_pool(jobs: int, **data) -> Iterator["mp.pool.Pool | None"]:
             _SHARED.pop(key, None)
 
 
-def start_pool(jobs: int):
-    """A pool of ``jobs`` forked workers that the caller closes (``stop_pool``),
-    for work that runs alongside the main process (reading new inputs while
-    stored ones load: even one worker is worth it then); None when fork is
-    not available."""
+def start_pool(jobs: int, **data):
+    """A pool of ``jobs`` forked workers inheriting ``data`` (``shared``),
+    that the caller closes (``stop_pool``), for work that runs alongside the
+    main process (reading new inputs while stored ones load: even one
+    worker is worth it then); None when fork is not available (``data`` is
+    still shared, for the tasks the caller then runs itself)."""
+    _SHARED.update(data)
     return mp.get_context("fork").Pool(max(1, jobs)) if can_fork() else None
 
 
-def stop_pool(pool) -> None:
+def stop_pool(pool, *names: str) -> None:
+    """Stop a pool of ``start_pool`` and take back the data ``names`` it was given."""
     if pool is not None:
         pool.terminate()
         pool.join()
+    for name in names:
+        _SHARED.pop(name, None)
 
 
 @contextmanager

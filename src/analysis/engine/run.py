@@ -180,8 +180,7 @@ class _Processing:
 
             get_tokeniser(backend=ClassifySettings().backend).cut("各国")
             trained_model(ClassifySettings())
-        parallel._SHARED["run_settings"] = settings  # inherited by the fork below
-        self.pool = parallel.start_pool(min(jobs, len(self.batches)))
+        self.pool = parallel.start_pool(min(jobs, len(self.batches)), run_settings=settings)
         self.results = self.pool.imap(_batch_in_worker, self.batches)
 
     def __iter__(self):
@@ -190,8 +189,7 @@ class _Processing:
         return iter(self.results)
 
     def close(self) -> None:
-        parallel.stop_pool(self.pool)
-        parallel._SHARED.pop("run_settings", None)
+        parallel.stop_pool(self.pool, "run_settings")
         self.pool = None
 
 
