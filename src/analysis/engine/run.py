@@ -236,10 +236,12 @@ def process_inputs(files: list[Path], shas: list[str], settings: RunSettings, *,
     else:
         chunks = new_batches
     tables = assemble(chunks, files, shas)
-    if len(set(shas)) < len(shas):  # the same bytes in two files: a documents row each (the units
-        docs = tables["documents"].set_index("source_sha256", drop=False)  # stage refuses the second)
-        rows = [docs.loc[sha].to_dict() | {"source_file": f.name, "source_path": str(f)} for f, sha in zip(files, shas)]
-        tables["documents"] = pd.DataFrame(rows, columns=tables["documents"].columns)
+    # One documents row per file, made as one frame: its file then does not
+    # depend on how the inputs were batched or stored; the same bytes in two
+    # files give a row each (the units stage refuses the second).
+    docs = tables["documents"].set_index("source_sha256", drop=False)
+    rows = [docs.loc[sha].to_dict() | {"source_file": f.name, "source_path": str(f)} for f, sha in zip(files, shas)]
+    tables["documents"] = pd.DataFrame(rows, columns=tables["documents"].columns)
     # The batches' frames are now copied into the corpus tables: let them go
     # (on a large corpus they are hundreds of megabytes).
     del chunks, new_batches
