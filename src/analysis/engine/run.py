@@ -202,7 +202,8 @@ def process_inputs(files: list[Path], shas: list[str], settings: RunSettings, *,
 
     store = None
     if cache_dir is not None:
-        keep = tuple(f"{s.name}-" for s in corpus_stages()) + ("memo-",)
+        # the corpus stages' results and memos are theirs to replace (an older memo naming goes)
+        keep = tuple(f"{p}{s.name}-" for s in corpus_stages() for p in ("", "memo-"))
         store = CorpusStore(cache_dir, input_fingerprint(), writes, keep_prefixes=keep).load()
         store.prune(set(shas))
     pending = [(f, sha) for f, sha in zip(files, shas) if store is None or sha not in store.where]
