@@ -95,3 +95,26 @@ def test_a_missing_overrides_file_is_an_error(tmp_path, seed_folder, capsys):
     assert rc == 2
     assert "none.csv: no such overrides file" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_broken_rule_file_is_an_error_with_its_line_not_a_traceback(seed_folder, tmp_path, capsys, monkeypatch):
+    """An analyst edits a rule file and breaks the YAML: the run says which
+    file and line, exits 2, and the last outputs stay."""
+    import analysis.pipeline
+    from analysis.rules import read_yaml
+
+    out = tmp_path / "out"
+    assert _run(seed_folder, "--out", out) == 0
+    before = _snapshot(out)
+    broken = tmp_path / "themes.yaml"
+    broken.write_text("themes:\n  LEG:\n    name: [立法\n  TA: {}\n", encoding="utf-8")
+
+    def run(*args, **kwargs):
+        read_yaml(broken)
+
+    monkeypatch.setattr(analysis.pipeline, "run", run)
+    capsys.readouterr()
+    assert _run(seed_folder, "--out", out) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {broken}:4: file: is not valid YAML") and "Traceback" not in err
+    assert _snapshot(out) == before
