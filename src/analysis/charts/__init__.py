@@ -44,10 +44,9 @@ families) and heatmaps use one hue whose lightness carries the order, so the
 charts survive greyscale printing; text on a coloured cell switches to white
 on dark cells. Fonts come from ``analysis.fonts`` (Chinese renders without
 any system CJK font; PDFs use TrueType outlines only). Theme names are read
-from the lexicon (``lexicon/themes.yaml``) when it is there, so the charts
-follow the codebook an analyst edits; ``THEMES`` is the codebook's table,
-kept equal to the lexicon file by a test. Crime area names come from
-``lexicon/crime_areas.yaml`` alone (``crime_area_names``). The
+from the lexicon (``lexicon/themes.yaml``, through ``analysis.lexicon``), so
+the charts follow the codebook an analyst edits; crime area names come from
+``lexicon/crime_areas.yaml`` the same way (``crime_area_names``). The
 ``Body`` actor group is shown under the adopting body's name
 (``actor_group_name``).
 """
@@ -66,13 +65,9 @@ from .labels import (
     STRENGTH_FAMILIES,
     STRENGTH_SCORES,
     THEME_NONE,
-    THEMES,
-    THEMES_YAML,
-    LEXICON_DIR,
     actor_group_name,
     crime_area_names,
     lexicon_version,
-    load_theme_names,
     rec_label,
     rec_sort_key,
     text_width,
@@ -130,8 +125,8 @@ from .style import _empty, _new_axes, _require, _styled, _text_color  # noqa: E4
 __all__ = [
     # labels
     "ACTOR_GROUPS", "BODIES_EN", "CITED_KINDS", "CRIME_GENERAL", "LANGS", "NONE_VALUES", "OWN_BODY",
-    "STRENGTH_FAMILIES", "STRENGTH_SCORES", "THEME_NONE", "THEMES", "THEMES_YAML", "LEXICON_DIR", "actor_group_name", "crime_area_names",
-    "lexicon_version", "load_theme_names", "rec_label", "rec_sort_key", "text_width", "theme_names", "unit_label", "wrap_label",
+    "STRENGTH_FAMILIES", "STRENGTH_SCORES", "THEME_NONE", "actor_group_name", "crime_area_names",
+    "lexicon_version", "rec_label", "rec_sort_key", "text_width", "theme_names", "unit_label", "wrap_label",
     # style
     "ACTOR_COLORS", "CATEGORICAL", "COLUMN_WIDTH", "FAMILY_COLORS", "FAMILY_HATCH", "GREY", "INK", "LIGHT_GREY",
     "NODE_SHAPES", "OKABE_ITO", "PAGE_WIDTH", "PRINT_COLUMN_WIDTH", "PRINT_PAGE_WIDTH", "SEQUENTIAL_CMAP",

@@ -14,10 +14,13 @@ their reading order), wrapped to a width counted in half-width columns
 
 Why it is kept apart
 --------------------
-The names are the codebook's: theme names are read from
-``lexicon/themes.yaml`` when it is there (``THEMES`` is the codebook's
-table, kept equal to the file by a test), crime area names from
-``lexicon/crime_areas.yaml`` through ``analysis.lexicon``. Every chart module draws its
+The names are the codebook's: theme and crime area names are read from
+``lexicon/themes.yaml`` and ``lexicon/crime_areas.yaml`` through
+``analysis.lexicon`` (validated there, one error type), so the charts
+follow the codebook an analyst edits and never keep a copy of it. The
+names below exist only here: the rule files hold other wordings for some
+of them (``actors.yaml``'s group names, ``strength.yaml``'s family
+glosses) that are not the charts' labels. Every chart module draws its
 words from this one place, so that Chinese and English charts of a
 briefing say the same things the same way.
 """
@@ -27,32 +30,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from pathlib import Path
 
 import pandas as pd
 
-from analysis import config
+from analysis.lexicon import lexicon_version as _lexicon_version
+from analysis.lexicon import load_lexicon
 from analysis.numerals import cn_to_int, int_to_cn, roman_to_int, to_roman
 
 LANGS = ("zh", "en")
-LEXICON_DIR = config.RULES_DIR
-THEMES_YAML = LEXICON_DIR / "themes.yaml"
 
-#: Codebook §4: theme code -> (中文, English), in codebook order.
-THEMES = {
-    "LEG": ("立法、判例与知识管理", "Legislation, case law and knowledge management"),
-    "TA": ("技术援助与能力建设", "Technical assistance and capacity-building"),
-    "COOP": ("国际合作", "International cooperation"),
-    "ML": ("洗钱与犯罪所得", "Money laundering and proceeds of crime"),
-    "EVID": ("侦查与证据", "Investigation and evidence"),
-    "PROS": ("起诉与案件管理", "Prosecution and case management"),
-    "VICT": ("被害人与证人保护", "Victims and witnesses"),
-    "GHR": ("性别与人权", "Gender and human rights"),
-    "PREV": ("预防与国家战略", "Prevention and national strategies"),
-    "DATA": ("数据、研究与分析", "Data, research and analysis"),
-    "REV": ("审议机制与后续行动", "Review mechanism and follow-up"),
-    "RES": ("资源与供资", "Resources and funding"),
-}
 #: Recommendations that name no crime area: the Convention in general (codebook §4b).
 CRIME_GENERAL = ("公约总体（未指明犯罪）", "Convention in general")
 #: How the coverage tables write "no category" (``coverage.NONE_LABELS``,
@@ -220,58 +206,15 @@ def actor_group_name(group, lang: str = "zh", body: str | None = "COP") -> str:
     return _name(ACTOR_GROUPS, group, lang)
 
 
-def load_theme_names(path: str | Path = THEMES_YAML) -> dict[str, tuple[str, str]]:
-    """Theme code -> (zh, en) read from the lexicon's themes file.
-
-    Accepts the theme entries at the top level or under ``themes:``, as a
-    mapping keyed by code or a list of entries with ``code``; names as
-    ``zh``/``en`` keys of the entry (or of its ``name``/``names``). Raises
-    ValueError naming the file and the entry when a name is missing.
-    """
-    import yaml
-
-    path = Path(path)
-    with path.open(encoding="utf-8") as fh:
-        doc = yaml.safe_load(fh)
-    entries = doc.get("themes", doc) if isinstance(doc, dict) else doc
-    if isinstance(entries, list):
-        items = []
-        for i, entry in enumerate(entries):
-            if not isinstance(entry, dict) or "code" not in entry:
-                raise ValueError(f"{path}: theme entry #{i + 1} has no 'code'")
-            items.append((entry["code"], entry))
-    elif isinstance(entries, dict):
-        items = [(k, v) for k, v in entries.items() if isinstance(v, dict)]
-    else:
-        raise ValueError(f"{path}: expected a mapping or list of themes, got {type(entries).__name__}")
-    names: dict[str, tuple[str, str]] = {}
-    for code, entry in items:
-        holder = entry
-        for key in ("name", "names", "label", "labels"):
-            if isinstance(entry.get(key), dict):
-                holder = entry[key]
-        zh, en = holder.get("zh"), holder.get("en")
-        if not (isinstance(zh, str) and zh.strip() and isinstance(en, str) and en.strip()):
-            raise ValueError(f"{path}: theme {code!r} needs non-empty 'zh' and 'en' names")
-        names[str(code)] = (zh.strip(), en.strip())
-    if not names:
-        raise ValueError(f"{path}: no themes found")
-    return names
-
-
-_THEME_CACHE: dict[str, tuple[float, dict]] = {}
-
-
 def theme_names() -> dict[str, tuple[str, str]]:
-    """Theme names from the lexicon when ``themes.yaml`` exists, else the
-    codebook's ``THEMES`` (reread when the file changes)."""
-    if not THEMES_YAML.exists():
-        return dict(THEMES)
-    mtime = THEMES_YAML.stat().st_mtime
-    cached = _THEME_CACHE.get("themes")
-    if cached is None or cached[0] != mtime:
-        cached = _THEME_CACHE["themes"] = (mtime, load_theme_names(THEMES_YAML))
-    return dict(cached[1])
+    """Theme code -> (zh, en), in codebook order, from the lexicon's
+    ``themes.yaml`` (read and validated by ``analysis.lexicon``, reread when
+    the file changes).
+
+    >>> theme_names()["TA"]
+    ('技术援助与能力建设', 'Technical assistance and capacity-building')
+    """
+    return {code: (t.zh, t.en) for code, t in load_lexicon().themes.items()}
 
 
 def crime_area_names() -> dict[str, tuple[str, str]]:
@@ -281,20 +224,13 @@ def crime_area_names() -> dict[str, tuple[str, str]]:
     >>> crime_area_names()["TIP"]
     ('贩运人口', 'Trafficking in persons')
     """
-    from analysis.lexicon import load_lexicon
-
     return {code: (a.zh, a.en) for code, a in load_lexicon().crime_areas.items()}
 
 
 def lexicon_version() -> str:
     """The lexicon version recorded with every output (``analysis.lexicon``),
     so a chart's source line names the same version as the manifest."""
-    from analysis.lexicon import lexicon_version as _lexicon_version
-
     return _lexicon_version()
-
-
-_ZH_DIGITS = "一二三四五六七八九"
 
 
 def unit_label(unit: str, lang: str) -> str:
@@ -433,7 +369,6 @@ def _na_to_none(v):
     return None if isinstance(v, str) and v.strip() in NONE_VALUES else v
 
 
-
 _PREFIXED_KEY = re.compile(r"^(?:[A-Za-z]+\.)+\d+/\d+$")
 
 
@@ -447,4 +382,3 @@ def _unit_head(head: str, lang: str) -> str:
 
         first = unit_name(first, lang)
     return f"{first} {rest}".strip()
-
