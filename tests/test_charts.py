@@ -893,7 +893,7 @@ def test_source_line_is_replaced_not_stacked(tmp_path, caplog):
     ax = C.plot_actor_strength(actor_strength_table(seed_recs()), lang="en")
     C.add_source_line(ax.figure, "Source: first")
     C.save_figure(ax.figure, "a", out_dir=tmp_path, source="Source: second", formats=("svg",))
-    assert [t.get_text() for t in ax.figure.texts if t.get_gid() == C._SOURCE_GID] == ["Source: second"]
+    assert [t.get_text() for t in ax.figure.texts if t.get_gid() == C.SOURCE_GID] == ["Source: second"]
     fig2 = C.plot_actor_strength(actor_strength_table(seed_recs()), lang="en").figure
     with caplog.at_level("WARNING", logger="analysis.charts"):
         C.save_figure(fig2, "b", out_dir=tmp_path, formats=("png",))

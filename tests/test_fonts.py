@@ -110,7 +110,7 @@ def test_bundled_font_is_truetype_and_covers_the_chart_vocabulary():
         + [zh for zh, _ in charts.STRENGTH_FAMILIES.values()]
         + [zh for zh, _ in charts.STRENGTH_SCORES.values()]
         + [zh for zh, _ in charts.CITED_KINDS.values()]
-        + [zh for zh, _ in charts._TEXT.values()]
+        + [zh for zh, _ in charts.TEXT.values()]
         + list(charts.BODIES_EN) + ["附件一二三四五六七八九十正文《》（）〔〕：；、，。“”"]
     )
     # Everything DejaVu Sans (the Latin font) lacks must be in the CJK font.

@@ -64,6 +64,7 @@ from .labels import (
     OWN_BODY,
     STRENGTH_FAMILIES,
     STRENGTH_SCORES,
+    TEXT,
     THEME_NONE,
     actor_group_name,
     crime_area_names,
@@ -84,6 +85,7 @@ from .relations import (
     plot_overlap_network,
 )
 from .save import (
+    SOURCE_GID,
     SOURCE_MAX_UNITS,
     SVG_FONT_FAMILY,
     add_source_line,
@@ -117,22 +119,19 @@ from .themes import plot_crime_area_coverage, plot_crime_area_theme, plot_theme_
 # with (as ``charts._styled``, ``charts._name`` …), so that their charts
 # look like these.
 from .labels import _name  # noqa: E402,F401
-# ... and the tests (the words and the source line's gid).
-from .labels import _TEXT  # noqa: E402,F401
-from .save import _SOURCE_GID  # noqa: E402,F401
 from .style import _empty, _new_axes, _require, _styled, _text_color  # noqa: E402,F401
 
 __all__ = [
     # labels
     "ACTOR_GROUPS", "BODIES_EN", "CITED_KINDS", "CRIME_GENERAL", "LANGS", "NONE_VALUES", "OWN_BODY",
-    "STRENGTH_FAMILIES", "STRENGTH_SCORES", "THEME_NONE", "actor_group_name", "crime_area_names",
+    "STRENGTH_FAMILIES", "STRENGTH_SCORES", "TEXT", "THEME_NONE", "actor_group_name", "crime_area_names",
     "lexicon_version", "rec_label", "rec_sort_key", "text_width", "theme_names", "unit_label", "wrap_label",
     # style
     "ACTOR_COLORS", "CATEGORICAL", "COLUMN_WIDTH", "FAMILY_COLORS", "FAMILY_HATCH", "GREY", "INK", "LIGHT_GREY",
     "NODE_SHAPES", "OKABE_ITO", "PAGE_WIDTH", "PRINT_COLUMN_WIDTH", "PRINT_PAGE_WIDTH", "SEQUENTIAL_CMAP",
     "STYLE_RC", "WIDTHS",
     # save
-    "SOURCE_MAX_UNITS", "SVG_FONT_FAMILY", "add_source_line", "alt_text", "figure_title",
+    "SOURCE_GID", "SOURCE_MAX_UNITS", "SVG_FONT_FAMILY", "add_source_line", "alt_text", "figure_title",
     "save_figure", "set_alt_text", "source_text",
     # charts
     "plot_theme_coverage", "plot_crime_area_coverage", "plot_crime_area_theme", "plot_top_terms",

@@ -5,7 +5,7 @@ Contract
 Everything a chart writes that is not data: the names of the codebook's
 categories (``theme_names`` and ``crime_area_names`` from the lexicon's
 rule files, the actor groups, strength families and scores, the kinds of
-cited item), the charts' own words (``_TEXT``: titles, axis labels, notes,
+cited item), the charts' own words (``TEXT``: titles, axis labels, notes,
 the source line), and how labels are made from the data: units
 (``unit_label``), recommendations (``rec_label``, ``rec_sort_key`` for
 their reading order), wrapped to a width counted in half-width columns
@@ -101,7 +101,9 @@ BODIES_EN = {
     "人权理事会": "Human Rights Council",
 }
 
-_TEXT = {
+#: The charts' own words (titles, axis labels, notes, the source line):
+#: key -> (中文, English), filled in by ``_t``.
+TEXT = {
     "coverage_title": ("主题覆盖", "Theme coverage"),
     "coverage_share": ("占该单元建议的比例", "Share of the unit's recommendations"),
     "coverage_count": ("建议条数", "Recommendations"),
@@ -167,7 +169,7 @@ def _lang(lang: str) -> int:
 
 
 def _t(key: str, lang: str, **kw) -> str:
-    return _TEXT[key][_lang(lang)].format(**kw)
+    return TEXT[key][_lang(lang)].format(**kw)
 
 
 def _name(table: Mapping, key, lang: str) -> str:

@@ -2,13 +2,13 @@
 
 Contract
 --------
-``save_figure(fig, name, out_dir=…, source=…)`` writes PNG
+``save_figure(fig, name, out_dir=config.FIGURES, source=…)`` writes PNG
 (300 dpi), SVG (text as text, with ``<title>``/``<desc>``) and PDF
 (TrueType fonts embedded, text extractable) of a figure and returns
 ``{format: path}``. ``source_text`` makes the small source line under a
 chart (units covered by name and symbol, lexicon version, date);
 ``add_source_line`` puts it on a figure (its text artist carries the gid
-``_SOURCE_GID``, so a later line replaces it). ``set_alt_text`` is how a
+``SOURCE_GID``, so a later line replaces it). ``set_alt_text`` is how a
 chart function says what its chart shows; ``alt_text`` and
 ``figure_title`` what ``save_figure`` writes as SVG ``<desc>``/``<title>``
 and PDF subject/title.
@@ -35,6 +35,7 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from analysis import config
 from analysis.fonts import pdf_font_context, setup_fonts
 
 from .labels import _t, lexicon_version, wrap_label
@@ -44,7 +45,8 @@ from .style import _SAVE_PAD, STYLE_RC
 logger = logging.getLogger("analysis.charts")
 
 
-_SOURCE_GID = "cop-analysis-source-line"
+#: The gid of the source line's text artist (and its SVG element).
+SOURCE_GID = "cop-analysis-source-line"
 
 
 def _unit_source_name(key: str, lang: str) -> str:
@@ -108,7 +110,7 @@ def add_source_line(fig: Figure, text: str) -> Figure:
     ``analysis.glossary``) gets the footnote saying so."""
     from analysis.glossary import UNGLOSSED_NOTE
 
-    for old in [t for t in fig.texts if t.get_gid() == _SOURCE_GID]:
+    for old in [t for t in fig.texts if t.get_gid() == SOURCE_GID]:
         old.remove()
     if _shows_unglossed(fig) and UNGLOSSED_NOTE not in text:
         text = f"{text}\n{UNGLOSSED_NOTE}"
@@ -117,7 +119,7 @@ def add_source_line(fig: Figure, text: str) -> Figure:
     text = "\n".join(wrap_label(line, columns, 4) for line in text.split("\n"))
     with mpl.rc_context(STYLE_RC):
         setup_fonts()
-        fig.text(0.005, -0.005, text, ha="left", va="top", fontsize=6.5, color="#666666", gid=_SOURCE_GID,
+        fig.text(0.005, -0.005, text, ha="left", va="top", fontsize=6.5, color="#666666", gid=SOURCE_GID,
                  wrap=False)
     return fig
 
@@ -129,7 +131,7 @@ def _figure_texts(fig: Figure) -> list[str]:
     """Every string the figure shows (titles, tick labels, legends, notes)."""
     out = []
     for artist in fig.findobj(mpl.text.Text):
-        if artist.get_visible() and artist.get_text() and artist.get_gid() != _SOURCE_GID:
+        if artist.get_visible() and artist.get_text() and artist.get_gid() != SOURCE_GID:
             out.append(artist.get_text())
     return out
 
@@ -206,7 +208,7 @@ def _safe_name(name: str) -> str:
     return name
 
 
-def save_figure(fig: Figure, name: str, *, out_dir: str | Path = "data/processed/figures",
+def save_figure(fig: Figure, name: str, *, out_dir: str | Path = config.FIGURES,
                 source: str | None = None, formats: Iterable[str] = ("png", "svg", "pdf"),
                 close: bool = False, alt: str | None = None) -> dict[str, Path]:
     """Write ``fig`` as ``<out_dir>/<name>.png`` (300 dpi), ``.svg`` (text
@@ -229,7 +231,7 @@ def save_figure(fig: Figure, name: str, *, out_dir: str | Path = "data/processed
     setup_fonts()
     if source is not None:
         add_source_line(fig, source)
-    elif not any(t.get_gid() == _SOURCE_GID for t in fig.texts):
+    elif not any(t.get_gid() == SOURCE_GID for t in fig.texts):
         logger.warning("figure %s saved without a source line", name)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
