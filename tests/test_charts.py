@@ -337,7 +337,7 @@ CHARTS = ["coverage", "coverage_sections", "actor_strength", "strength_by_actor"
           "overlap_network", "citation_graph", "top_terms"]
 
 #: Words of the codebook vocabulary that must not appear in an English chart.
-ZH_VOCAB = ({zh for zh, _ in C.THEMES.values()} | {zh for zh, _ in C.ACTOR_GROUPS.values()}
+ZH_VOCAB = ({zh for zh, _ in C.theme_names().values()} | {zh for zh, _ in C.ACTOR_GROUPS.values()}
             | {"应", "鼓励", "不妨", "无数据", "资料来源", "建议条数", "相似度", "本语料中的决议"})
 
 
@@ -576,7 +576,7 @@ def test_top_terms_one_panel_per_group_in_rank_order(lang):
     panels = [ax for ax in fig.axes if ax.axison]
     assert len(panels) == terms["group"].nunique()
     first = panels[0]
-    assert unwrap(first.get_title(loc="left"), lang) == C.THEMES["LEG"][0 if lang == "zh" else 1]
+    assert unwrap(first.get_title(loc="left"), lang) == C.theme_names()["LEG"][0 if lang == "zh" else 1]
     expected = terms[terms["group"] == "LEG"].sort_values("rank")["term"].tolist()
     if lang == "en":  # terms under their English gloss (glossary.yaml), or marked * where there is none
         from analysis.glossary import english
@@ -649,20 +649,33 @@ def test_a_missing_glyph_is_an_error_here():
 # ---- names and labels ----------------------------------------------------------
 
 
-def test_theme_names_match_the_lexicon_file():
-    if not C.THEMES_YAML.exists():
-        pytest.skip(f"{C.THEMES_YAML} not written yet")
-    assert C.load_theme_names() == C.THEMES
-    assert C.theme_names() == C.THEMES
+def test_theme_names_are_the_lexicon_s():
+    """The charts keep no copy of the codebook's themes: names and their
+    order are those of themes.yaml, read by analysis.lexicon (which
+    test_lexicon ties to the codebook)."""
+    from analysis.lexicon import load_lexicon
+
+    lex = load_lexicon()
+    assert list(C.theme_names()) == list(lex.theme_codes)
+    assert C.theme_names() == {code: (t.zh, t.en) for code, t in lex.themes.items()}
+    assert C.theme_names()["LEG"] == ("立法、判例与知识管理", "Legislation, case law and knowledge management")
 
 
 def test_theme_file_errors_name_the_file_and_entry(tmp_path):
-    path = tmp_path / "themes.yaml"
-    path.write_text("themes:\n  - code: TA\n    zh: 技术援助与能力建设\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"themes\.yaml: theme 'TA' needs non-empty 'zh' and 'en'"):
-        C.load_theme_names(path)
-    path.write_text("LEG: {zh: 立法, en: Legislation}\n", encoding="utf-8")
-    assert C.load_theme_names(path) == {"LEG": ("立法", "Legislation")}
+    """A theme without both names is refused by the loader the charts read
+    through, naming the file and the entry."""
+    import yaml
+
+    from analysis.lexicon import FILES, LEXICON_DIR, load_lexicon
+    from analysis.rules import RuleError
+
+    for name in FILES:
+        shutil.copy(LEXICON_DIR / name, tmp_path / name)
+    data = yaml.safe_load((tmp_path / "themes.yaml").read_text(encoding="utf-8"))
+    next(t for t in data["themes"] if t["code"] == "TA").pop("en")
+    (tmp_path / "themes.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with pytest.raises(RuleError, match=r"themes\.yaml: theme 'TA': needs non-empty 'zh' and 'en'"):
+        load_lexicon(tmp_path)
 
 
 @pytest.mark.parametrize("unit, lang, expected", [
@@ -880,7 +893,7 @@ def test_source_line_is_replaced_not_stacked(tmp_path, caplog):
     ax = C.plot_actor_strength(actor_strength_table(seed_recs()), lang="en")
     C.add_source_line(ax.figure, "Source: first")
     C.save_figure(ax.figure, "a", out_dir=tmp_path, source="Source: second", formats=("svg",))
-    assert [t.get_text() for t in ax.figure.texts if t.get_gid() == C._SOURCE_GID] == ["Source: second"]
+    assert [t.get_text() for t in ax.figure.texts if t.get_gid() == C.SOURCE_GID] == ["Source: second"]
     fig2 = C.plot_actor_strength(actor_strength_table(seed_recs()), lang="en").figure
     with caplog.at_level("WARNING", logger="analysis.charts"):
         C.save_figure(fig2, "b", out_dir=tmp_path, formats=("png",))

@@ -105,12 +105,12 @@ def test_bundled_font_is_truetype_and_covers_the_chart_vocabulary():
     assert fonts.outline_format(fonts.BUNDLED_FONT_PATH) == "truetype"
     cmap = TTFont(str(fonts.BUNDLED_FONT_PATH), lazy=True).getBestCmap()
     vocabulary = "".join(
-        [zh for zh, _ in charts.THEMES.values()]
+        [zh for zh, _ in charts.theme_names().values()]
         + [zh for zh, _ in charts.ACTOR_GROUPS.values()]
         + [zh for zh, _ in charts.STRENGTH_FAMILIES.values()]
         + [zh for zh, _ in charts.STRENGTH_SCORES.values()]
         + [zh for zh, _ in charts.CITED_KINDS.values()]
-        + [zh for zh, _ in charts._TEXT.values()]
+        + [zh for zh, _ in charts.TEXT.values()]
         + list(charts.BODIES_EN) + ["附件一二三四五六七八九十正文《》（）〔〕：；、，。“”"]
     )
     # Everything DejaVu Sans (the Latin font) lacks must be in the CJK font.

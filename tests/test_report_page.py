@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.report import TITLES, _report_page, chart_specs
+from analysis.report import TITLES, chart_specs, report_page
 from pagecheck import CODES, SEED, WRITTEN, Page
 from pagecheck import run_corpus as _run
 
@@ -35,7 +35,7 @@ def _figures(run):
 
 
 def _page(run, **kw):
-    return Page(_report_page(run, _figures(run), ["01_reading_and_structure"], **kw))
+    return Page(report_page(run, _figures(run), ["01_reading_and_structure"], **kw))
 
 
 @pytest.mark.parametrize("which", ["one_unit", "two_units"])
@@ -85,7 +85,7 @@ def test_a_reader_sees_names_never_codes_dicts_or_missing_values(which, request)
 
 
 def test_the_recommendations_table_sorts_and_filters_every_recommendation(two_units):
-    html = _report_page(two_units, _figures(two_units), [])
+    html = report_page(two_units, _figures(two_units), [])
     page = Page(html)
     table = next(a for t, a in page.tags if t == "table" and a.get("id") == "recs")
     assert "sortable" in table["class"]
@@ -107,7 +107,7 @@ def test_one_unit_without_precedents_still_gives_a_page(one_unit):
 
 
 def test_the_font_is_embedded_so_the_page_needs_no_chinese_system_font(one_unit):
-    html = _report_page(one_unit, _figures(one_unit), [])
+    html = report_page(one_unit, _figures(one_unit), [])
     face = re.search(r"@font-face\{font-family:'CopCJK';src:.*?base64,([A-Za-z0-9+/=]+)", html)
     assert face
     import base64
@@ -130,7 +130,7 @@ def test_screenshots_of_the_report_and_a_brief(one_unit, tmp_path):
     if not (shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")):
         pytest.skip("no Chromium on this machine: the screenshots are not taken")
     report = tmp_path / "report.html"
-    report.write_text(_report_page(one_unit, _figures(one_unit), []), encoding="utf-8")
+    report.write_text(report_page(one_unit, _figures(one_unit), []), encoding="utf-8")
     brief = tmp_path / "brief.html"
     brief.write_text(brief_html(one_unit.tables, "11/2"), encoding="utf-8")
     for page in (report, brief):

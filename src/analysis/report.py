@@ -40,14 +40,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import config
+from .engine.parallel import forked_pool, shared, workers
 from .tables import list_cell
 from .explore import Run, load
 from .outputs import write_csv, write_xlsx
 
 logger = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOKS = ROOT / "notebooks"
+#: The notebooks ``build_report`` executes (the project's ``notebooks/``).
+NOTEBOOKS = config.NOTEBOOKS_DIR
 
 TITLES = {
     "theme_coverage": ("主题覆盖", "Theme coverage"),
@@ -136,22 +138,22 @@ def chart_specs(run: Run) -> list[tuple[str, pd.DataFrame, Callable[[str], objec
 _SLOW_FIRST = ("top_terms", "overlap_heatmap", "theme_coverage_sections", "overlap_network", "crime_area_theme")
 #: Where ``make_figures`` records what each figure was drawn from.
 FIGURE_INDEX = ".figures.json"
-#: What forked figure workers read (set just before the pool starts).
-_SHARED: dict = {}
 
 
 def _draw_and_save(job: tuple[int, str]) -> tuple[str, dict[str, str]]:
-    """Draw chart ``index`` in ``lang`` once and write every format from that drawing."""
+    """Draw chart ``index`` in ``lang`` once and write every format from that
+    drawing (in a figure worker, or in this process: ``make_figures`` hands
+    the specs, the folder and the source lines over with ``shared``)."""
     import matplotlib.pyplot as plt
 
     from . import charts
 
     index, lang = job
-    name, _, draw = _SHARED["specs"][index]
+    name, _, draw = shared("specs")[index]
     fig = draw(lang)
     fig = getattr(fig, "figure", fig)
     try:
-        files = charts.save_figure(fig, f"{name}_{lang}", out_dir=_SHARED["out"], source=_SHARED["source"][lang])
+        files = charts.save_figure(fig, f"{name}_{lang}", out_dir=shared("out"), source=shared("source")[lang])
     finally:
         plt.close(fig)
     return f"{name}_{lang}", {fmt: str(path) for fmt, path in files.items()}
@@ -176,8 +178,8 @@ def make_figures(run: Run, out_dir: str | Path | None = None, langs=("zh", "en")
     """
     import hashlib
     import json
-    import multiprocessing as mp
-    import os
+
+    import matplotlib
 
     from . import charts
     from .pipeline import code_fingerprint
@@ -191,7 +193,7 @@ def make_figures(run: Run, out_dir: str | Path | None = None, langs=("zh", "en")
         index = json.loads(index_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         index = {}
-    basis = json.dumps([run.manifest.get("outputs_key"), code_fingerprint(), charts.mpl.__version__], default=str)
+    basis = json.dumps([run.manifest.get("outputs_key"), code_fingerprint(), matplotlib.__version__], default=str)
     keys, written, pending = {}, {}, []
     for i, (name, _, _) in enumerate(specs):
         for lang in langs:
@@ -206,17 +208,12 @@ def make_figures(run: Run, out_dir: str | Path | None = None, langs=("zh", "en")
                 pending.append((i, lang))
     pending.sort(key=lambda job: (specs[job[0]][0] not in _SLOW_FIRST,
                                   _SLOW_FIRST.index(specs[job[0]][0]) if specs[job[0]][0] in _SLOW_FIRST else 0))
-    jobs = jobs or min(os.cpu_count() or 1, 4)
-    _SHARED.update(specs=specs, out=out, source=source)  # before the fork: the workers inherit them
-    try:
-        if jobs > 1 and len(pending) > 1 and "fork" in mp.get_all_start_methods():
-            with mp.get_context("fork").Pool(min(jobs, len(pending))) as pool:
-                done = pool.imap_unordered(_draw_and_save, pending, chunksize=1)
-                drawn = dict(done)
+    # the workers inherit the specs, the folder and the source lines (shared)
+    with forked_pool(min(workers(jobs), len(pending)), specs=specs, out=out, source=source) as pool:
+        if pool is not None:
+            drawn = dict(pool.imap_unordered(_draw_and_save, pending, chunksize=1))
         else:
             drawn = dict(map(_draw_and_save, pending))
-    finally:
-        _SHARED.clear()
     for stem, files in drawn.items():
         written[stem] = {fmt: Path(path) for fmt, path in files.items()}
     index = {stem: {"key": keys[stem], "files": {fmt: _file_sha(Path(p)) for fmt, p in files.items()}}
@@ -327,7 +324,7 @@ class BuiltReport:
     retried: list[str] = field(default_factory=list)  # stalled once, executed again in a new kernel
 
 
-def build_report(processed: str | Path = "data/processed", notebooks: str | Path | None = None,
+def build_report(processed: str | Path = config.PROCESSED, notebooks: str | Path | None = None,
                  execute: bool = True) -> BuiltReport:
     """Figures, executed notebooks and ``report.html`` in ``processed``
     (``notebooks``: the folder of notebooks, by default the project's)."""
@@ -357,7 +354,7 @@ def build_report(processed: str | Path = "data/processed", notebooks: str | Path
             if nb.metadata.get("cop_analysis", {}).get("attempts", 1) > 1:
                 retried.append(nb_path.stem)
             logger.info("executed %s", nb_path.name)
-    page = _report_page(run, figures, nb_links, failed, retried)
+    page = report_page(run, figures, nb_links, failed, retried)
     target = processed / "report.html"
     target.write_text(page, encoding="utf-8")
     return BuiltReport(target, failed, retried)
@@ -469,8 +466,14 @@ def bodies_unit_name(key: str) -> str:
     return unit_name(key, "zh")
 
 
-def _report_page(run: Run, figures: dict[str, dict], nb_links: list[str],
-                 failed: list[tuple[str, str]] = (), retried: list[str] = ()) -> str:
+def report_page(run: Run, figures: dict[str, dict], nb_links: list[str],
+                failed: list[tuple[str, str]] = (), retried: list[str] = ()) -> str:
+    """The HTML of ``report.html`` for ``run``: ``figures`` as ``make_figures``
+    returns them (``{f"{chart}_{lang}": {format: path}}``; a chart without
+    its files is left out), ``nb_links`` the executed notebooks (their
+    stems, ``report/<stem>.html``), ``failed`` the ``(notebook, error)``
+    that could not be executed, ``retried`` those executed again after a
+    stall. Writes nothing: ``build_report`` writes the page."""
     from . import findings
     from .charts import lexicon_version
     from .pages import SWITCH, bi, bi_html, esc, figure, head, png_width, tail
