@@ -17,6 +17,7 @@ import openpyxl  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
+from analysis.coverage import chart_words
 from analysis import charts, explore, glossary, report  # noqa: E402
 from analysis.pipeline import RunSettings, run  # noqa: E402
 from fixtures_reports import CCPCJ_RES, COSP_RES, ECOSOC_RES, GA_RES, RES_A, later_seed  # noqa: E402
@@ -104,7 +105,7 @@ def test_english_charts_show_treaties_by_name_and_units_by_name(multi_run, tmp_p
 
 
 def test_glossary_covers_what_the_seed_charts_show(seed_run):
-    glossed, total, missing = glossary.coverage(glossary.chart_words(seed_run.recommendations, seed_run.citations))
+    glossed, total, missing = glossary.coverage(chart_words(seed_run.recommendations, seed_run.citations))
     assert total > 20 and not missing
 
 

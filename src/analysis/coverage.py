@@ -524,3 +524,22 @@ def top_terms(
     out["count"] = out["count"].astype("int64")
     out["rank"] = out["rank"].astype("int64")
     return out
+
+
+def chart_words(recs, citations=None, *, n: int = 10) -> list[str]:
+    """The Chinese words the English charts of a run show: the top terms of
+    each theme and each unit (``top_terms``), the annex section
+    headings and the cited treaties and bodies' resolutions."""
+    words: list[str] = []
+    if recs is not None and len(recs) and "text" in recs:
+        for by in ("primary_theme", "resolution"):
+            if by in recs:
+                words += top_terms(recs, by=by, n=n)["term"].astype(str).tolist()
+        if "section" in recs:
+            words += [str(s) for s in recs["section"].dropna().unique() if str(s).strip()]
+    if citations is not None and len(citations) and "cited_kind" in citations:
+        shown = citations[citations["cited_kind"].isin(["resolution", "document", "treaty"])]
+        words += shown["cited"].astype(str).tolist()
+    from .glossary import has_chinese
+
+    return [w for w in dict.fromkeys(words) if has_chinese(w)]

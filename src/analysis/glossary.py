@@ -270,25 +270,6 @@ def coverage(terms) -> tuple[int, int, list[str]]:
     return len(distinct) - len(missing), len(distinct), missing
 
 
-def chart_words(recs, citations=None, *, n: int = 10) -> list[str]:
-    """The Chinese words the English charts of a run show: the top terms of
-    each theme and each unit (``coverage.top_terms``), the annex section
-    headings and the cited treaties and bodies' resolutions."""
-    from . import coverage
-
-    words: list[str] = []
-    if recs is not None and len(recs) and "text" in recs:
-        for by in ("primary_theme", "resolution"):
-            if by in recs:
-                words += coverage.top_terms(recs, by=by, n=n)["term"].astype(str).tolist()
-        if "section" in recs:
-            words += [str(s) for s in recs["section"].dropna().unique() if str(s).strip()]
-    if citations is not None and len(citations) and "cited_kind" in citations:
-        shown = citations[citations["cited_kind"].isin(["resolution", "document", "treaty"])]
-        words += shown["cited"].astype(str).tolist()
-    return [w for w in dict.fromkeys(words) if has_chinese(w)]
-
-
 def unglossed_summary(words: dict[str, int] | None = None, *, limit: int = 8) -> str:
     """The line a run prints: how many words its English charts showed in
     Chinese for want of a gloss (``unglossed()`` by default), and the first few.
