@@ -19,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+from . import config
 from .inputs import InputError
 from .rules import RuleError
 
@@ -68,7 +69,7 @@ def cmd_run(args) -> int:
     overrides = AUTO if args.overrides is None else (Path(args.overrides) if args.overrides else None)
     settings = RunSettings(overrides=overrides, cache=not args.no_cache, jobs=args.jobs)
     started = time.perf_counter()
-    result = run(args.inputs or ["data/raw"], args.out, settings)
+    result = run(args.inputs or [config.RAW], args.out, settings)
     for note in result.notes:
         print(f"note: {note}")
     _print_summary(result)
@@ -168,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("run", help="read, classify and relate the resolutions; write the tables")
     p.add_argument("inputs", nargs="*", help="files or folders (default: data/raw)")
-    p.add_argument("--out", default="data/processed", help="output folder (default: data/processed)")
+    p.add_argument("--out", default=config.PROCESSED, help=f"output folder (default: {config.PROCESSED})")
     p.add_argument("--overrides", default=None,
                    help="analyst corrections applied on every run (default: data/overrides.csv of the inputs' "
                         "project, the nearest folder above them that has one; \"\" for none)")
@@ -177,20 +178,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="worker processes for new inputs and the overlap stage (default 0: one per core, at most 4)")
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("report", help="charts (PNG/SVG/PDF), executed notebooks and report.html from a run")
-    p.add_argument("--out", default="data/processed", help="the run's output folder (default: data/processed)")
+    p.add_argument("--out", default=config.PROCESSED, help=f"the run's output folder (default: {config.PROCESSED})")
     p.add_argument("--no-notebooks", action="store_true", help="charts and report page only")
     p.set_defaults(func=cmd_report)
     p = sub.add_parser("evaluate", help="score the classifier against the gold annotation")
-    p.add_argument("--out", default="data/processed", help="where evaluation.md goes (default: data/processed)")
+    p.add_argument("--out", default=config.PROCESSED, help=f"where evaluation.md goes (default: {config.PROCESSED})")
     p.set_defaults(func=cmd_evaluate)
     p = sub.add_parser("brief", help="one-page HTML brief for one resolution against the corpus so far")
     p.add_argument("input", help="the resolution file (e.g. data/raw/<file>)")
-    p.add_argument("--corpus", default="data/raw", help="the corpus to compare with (default: data/raw)")
-    p.add_argument("--out", default="data/processed", help="output folder (default: data/processed)")
+    p.add_argument("--corpus", default=config.RAW, help=f"the corpus to compare with (default: {config.RAW})")
+    p.add_argument("--out", default=config.PROCESSED, help=f"output folder (default: {config.PROCESSED})")
     p.set_defaults(func=cmd_brief)
     p = sub.add_parser("search", help="agreed-language search: where the corpus asks for something, over time")
     p.add_argument("query", help="words to find (in the text, or as the tokeniser's words)")
-    p.add_argument("--out", default="data/processed", help="the run's output folder (default: data/processed)")
+    p.add_argument("--out", default=config.PROCESSED, help=f"the run's output folder (default: {config.PROCESSED})")
     p.add_argument("--actor-group", nargs="*", help="States, UNODC, Body, Other")
     p.add_argument("--strength-family", nargs="*", help="应, 鼓励, 不妨, 其他")
     p.add_argument("--theme", nargs="*", help="theme codes (LEG, TA …)")
