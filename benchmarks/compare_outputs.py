@@ -15,7 +15,9 @@ on the same inputs (each in a fresh process, cache off), and compares:
 Inputs: folders or files as arguments, or ``--corpus NAME`` for the
 corpora the tests and benchmarks use: ``seed`` (data/raw), ``reports``
 (the written session-report fixtures of tests/fixtures_reports.py as
-.txt), ``repeated``/``distinct``/``realistic`` (``bench_pipeline.py``'s
+.txt), ``formats`` (the seed and the written session report as DOCX, PDF
+and HTML, built as the tests build them: one run per format, since the
+same resolution in two files is refused), ``repeated``/``distinct``/``realistic`` (``bench_pipeline.py``'s
 generators, ``--n`` resolutions). Exit status 0 when everything is
 identical, 1 otherwise (the differences are listed)::
 
@@ -45,6 +47,18 @@ def build(corpus: str, where: Path, n: int) -> Path:
     if raw.exists():
         return raw
     raw.mkdir(parents=True)
+    if corpus == "formats":  # the seed and a session report as DOCX, PDF and HTML, as the tests build them
+        sys.path.insert(0, str(ROOT / "tests"))
+        import fixtures_build as fb
+        import fixtures_reports as fx
+
+        for name, text in (("seed", fb.seed_text()), ("report", fx.report_text())):
+            sub = raw / name
+            sub.mkdir()
+            fb.build_docx(text, sub / f"written_for_testing_{name}.docx")
+            fb.build_pdf(text, sub / f"written_for_testing_{name}.pdf")
+            (sub / f"written_for_testing_{name}.html").write_bytes(fb.build_html(text))
+        return raw
     if corpus == "reports":
         sys.path.insert(0, str(ROOT / "tests"))
         import fixtures_reports as fx
@@ -109,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("inputs", nargs="*", type=Path, help="input files or folders")
     ap.add_argument("--corpus", action="append", default=[],
-                    choices=["seed", "reports", "repeated", "distinct", "realistic"])
+                    choices=["seed", "reports", "formats", "repeated", "distinct", "realistic"])
     ap.add_argument("--base", default="main~", help="git revision to compare with (default main~)")
     ap.add_argument("--n", type=int, default=200, help="resolutions of a generated corpus")
     ap.add_argument("--workdir", type=Path, default=None, help="scratch folder (default: a temporary one)")
@@ -122,7 +136,12 @@ def main(argv: list[str] | None = None) -> int:
                        capture_output=True)
     sets = {str(p): [p] for p in args.inputs}
     for c in args.corpus:
-        sets[c] = [build(c, work, args.n)]
+        raw = build(c, work, args.n)
+        if c == "formats":
+            for ext in ("docx", "pdf", "html"):
+                sets[f"formats-{ext}"] = sorted(raw.glob(f"*/*.{ext}"))
+        else:
+            sets[c] = [raw]
     failed = False
     try:
         for label, inputs in sets.items():
