@@ -120,15 +120,12 @@ def input_fingerprint() -> str:
 
 def process_batch(items: list[tuple[Path, str]], settings: RunSettings | None = None) -> FileBatch:
     """Run the per-input stages on the inputs ``(path, sha256)``; raises
-    InputError on the first bad one. The first stage reads each file; the
-    others take the batch's tables at once (their costs are per call)."""
+    InputError on the first bad one. The first stage takes the inputs and
+    reads them; the others take the batch's tables (their costs are per
+    call, not per row)."""
     ctx = Context(settings or RunSettings())
     first, *rest = input_stages()
-    parts = [first.func(path=Path(f), sha256=sha) for f, sha in items]
-    tables = {name: pd.concat([p[name] for p in parts], ignore_index=True) if parts else contracts.empty(
-        contracts.TABLES[name]) for name in first.produces}
-    for name in first.produces:
-        check_table(name, tables[name], stage=first.name)
+    tables = first.call({}, ctx, inputs=[(Path(f), sha) for f, sha in items])
     for s in rest:
         tables.update(s.call(tables, ctx))
     return FileBatch([sha for _, sha in items], tables, owners_of(tables))

@@ -17,8 +17,8 @@ reads and what it makes, the way spaCy components declare ``requires`` /
   there are many), keeps its tables per input in the corpus store, and
   reuses them while the input's bytes and the stage's code are unchanged.
   It receives the tables of a batch of inputs at once (its costs are per
-  call). The first per-input stage takes ``path`` and ``sha256`` instead of
-  tables (it reads the file).
+  call). The first per-input stage takes ``inputs``, the batch's
+  ``(path, sha256)`` pairs, instead of tables (it reads the files).
 * ``memo``: the stage keeps state between runs (what it computed for texts
   it has seen): it takes ``state`` (None on a first run) and returns the
   new state under the key ``"state"``.

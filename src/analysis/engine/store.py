@@ -57,8 +57,15 @@ def owners_of(tables: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
                 out[name] = df[owner[0]].to_numpy(dtype=object)
             elif owner[1] in out:
                 parent = tables[owner[1]]
-                mapping = dict(zip(parent[owner[0]].tolist(), out[owner[1]].tolist()))
-                out[name] = np.array([mapping.get(v) for v in df[owner[0]].tolist()], dtype=object)
+                keys = pd.Index(parent[owner[0]])
+                if keys.is_unique:
+                    at = keys.get_indexer(df[owner[0]])
+                    if (at < 0).any():
+                        raise RuntimeError(f"{name}: rows not traceable to their input")
+                    out[name] = out[owner[1]][at]
+                else:  # e.g. two inputs of one name from two folders: the last one's
+                    mapping = dict(zip(parent[owner[0]].tolist(), out[owner[1]].tolist()))
+                    out[name] = np.array([mapping.get(v) for v in df[owner[0]].tolist()], dtype=object)
             else:
                 continue
             if len(df) and pd.isna(out[name]).any():

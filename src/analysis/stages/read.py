@@ -34,31 +34,35 @@ def read_one(path: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
 
 
 @stage("read", produces=("documents", "paragraphs", "unplaced"), per_input=True)
-def read(path: Path, sha256: str) -> dict[str, pd.DataFrame]:
-    doc_row, paragraphs, unplaced = read_one(path)
-    return {"documents": pd.DataFrame([doc_row], columns=tables.DOCUMENTS.names), "paragraphs": paragraphs,
-            "unplaced": unplaced}
+def read(inputs: list[tuple[Path, str]]) -> dict[str, pd.DataFrame]:
+    """The batch's files ``(path, sha256)``, read one after the other."""
+    docs, paras, unplaced = [], [], []
+    for path, _sha in inputs:
+        doc_row, p, u = read_one(path)
+        docs.append(doc_row)
+        paras.append(p)
+        unplaced.append(u)
+    return {"documents": pd.DataFrame(docs, columns=tables.DOCUMENTS.names),
+            "paragraphs": pd.concat(paras, ignore_index=True) if paras else tables.empty(tables.PARAGRAPHS),
+            "unplaced": pd.concat(unplaced, ignore_index=True) if unplaced else tables.empty(tables.UNPLACED)}
 
 
 def summaries(documents: pd.DataFrame, paragraphs: pd.DataFrame, unplaced: pd.DataFrame) -> list[dict]:
     """One line of the run summary per input (what the command line prints)."""
     kind_of = dict(zip(paragraphs["resolution"], paragraphs["unit_kind"]))
-    by_file = paragraphs.groupby("source_file", sort=False)
-    counts = pd.DataFrame({
-        "n": by_file.size(),
-        "footnotes": by_file["kind"].agg(lambda k: int((k == "footnote").sum())),
-        "report": by_file["kind"].agg(lambda k: int((k == "report").sum())),
-        "recs": by_file["rec_id"].agg(lambda r: int(r.notna().sum())),
-    }) if len(paragraphs) else pd.DataFrame(columns=["n", "footnotes", "report", "recs"])
+    files = paragraphs["source_file"].to_numpy()
+    kinds = paragraphs["kind"].to_numpy()
+    per = pd.DataFrame({"file": files, "n": 1, "footnotes": kinds == "footnote", "report": kinds == "report",
+                        "recs": paragraphs["rec_id"].notna().to_numpy()})
+    counts = per.groupby("file", sort=False).sum().to_dict("index")
     lines = unplaced.groupby("source_file", sort=False)["line"].agg(list).to_dict() if len(unplaced) else {}
     out = []
     for row in documents.itertuples(index=False):
-        c = counts.loc[row.source_file] if row.source_file in counts.index else None
-        n, foot, rep, recs = (int(c["n"]), int(c["footnotes"]), int(c["report"]), int(c["recs"])) \
-            if c is not None else (0, 0, 0, 0)
+        c = counts.get(row.source_file, {"n": 0, "footnotes": 0, "report": 0, "recs": 0})
+        foot, rep = int(c["footnotes"]), int(c["report"])
         out.append({
             "file": row.source_file, "units": [(kind_of.get(k, ""), k) for k in row.units],
-            "paragraphs": n - foot - rep, "report_paragraphs": rep, "recommendations": recs,
+            "paragraphs": int(c["n"]) - foot - rep, "report_paragraphs": rep, "recommendations": int(c["recs"]),
             "footnotes": foot, "debris": int(row.n_debris), "unplaced": int(row.n_unplaced),
             "unplaced_lines": [int(x) for x in lines.get(row.source_file, [])],
             "converted": row.converted, "folded": int(row.n_folded),
