@@ -574,15 +574,32 @@ def _directory(directory) -> Path:
     return Path(directory) if directory is not None else LEXICON_DIR
 
 
+#: files_hash by the files' (inode, size, modification time): ``load_lexicon`` is
+#: called for every cell of some tables (names of codes), and reading and
+#: hashing eight files each time took seconds on a corpus; an edit, a save
+#: or a replacement of a file changes its signature and so its hash.
+_HASHES: dict[tuple, str] = {}
+
+
 def files_hash(directory: str | Path | None = None) -> str:
     """Short sha256 over the bytes of the lexicon files (``FILES``)."""
     d = _directory(directory)
-    h = hashlib.sha256()
+    sig = [str(d)]
     for name in FILES:
-        p = d / name
-        h.update(name.encode())
-        h.update(p.read_bytes() if p.exists() else b"<missing>")
-    return h.hexdigest()[:8]
+        try:
+            st = (d / name).stat()
+            sig.append((st.st_ino, st.st_size, st.st_mtime_ns))
+        except OSError:
+            sig.append(None)
+    key = tuple(sig)
+    if key not in _HASHES:
+        h = hashlib.sha256()
+        for name in FILES:
+            p = d / name
+            h.update(name.encode())
+            h.update(p.read_bytes() if p.exists() else b"<missing>")
+        _HASHES[key] = h.hexdigest()[:8]
+    return _HASHES[key]
 
 
 def _version_key(v: str):

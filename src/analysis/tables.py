@@ -459,22 +459,22 @@ def list_cell(v) -> list[str]:
 
     >>> list_cell(["TA", "LEG"]), list_cell("TA| LEG"), list_cell(None), list_cell(""), list_cell(float("nan"))
     (['TA', 'LEG'], ['TA', 'LEG'], [], [], [])
-    >>> list_cell(np.array(["a", None, "b"], dtype=object))
-    ['a', 'b']
+    >>> list_cell(np.array(["a", None, "b", float("nan")], dtype=object)), list_cell(pd.NA), list_cell(7)
+    (['a', 'b'], [], ['7'])
     """
     if isinstance(v, (list, tuple, np.ndarray, pd.Series)):
-        return [str(x).strip() for x in v if not _missing(x) and str(x).strip()]
-    if _missing(v):
-        return []
+        out = []
+        for x in v:  # called for every cell of a table: the common cases first, without pd.isna
+            s = x.strip() if isinstance(x, str) else None if _missing(x) else str(x).strip()
+            if s:
+                out.append(s)
+        return out
     if isinstance(v, str):
         return [x.strip() for x in v.split("|") if x.strip()]
+    if _missing(v):
+        return []
     return [str(v)]
 
 
 def _missing(v) -> bool:
-    if v is None:
-        return True
-    try:
-        return bool(pd.isna(v))
-    except (TypeError, ValueError):
-        return False
+    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v)

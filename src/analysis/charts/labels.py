@@ -216,7 +216,7 @@ def theme_names() -> dict[str, tuple[str, str]]:
     >>> theme_names()["TA"]
     ('技术援助与能力建设', 'Technical assistance and capacity-building')
     """
-    return {code: (t.zh, t.en) for code, t in load_lexicon().themes.items()}
+    return _names(load_lexicon(), "themes")
 
 
 def crime_area_names() -> dict[str, tuple[str, str]]:
@@ -226,7 +226,18 @@ def crime_area_names() -> dict[str, tuple[str, str]]:
     >>> crime_area_names()["TIP"]
     ('贩运人口', 'Trafficking in persons')
     """
-    return {code: (a.zh, a.en) for code, a in load_lexicon().crime_areas.items()}
+    return _names(load_lexicon(), "crime_areas")
+
+
+#: (lexicon, facet) -> names: the names are asked for once per table cell.
+_NAMES: dict[tuple[int, str], dict[str, tuple[str, str]]] = {}
+
+
+def _names(lex, facet: str) -> dict[str, tuple[str, str]]:
+    key = (id(lex), facet)  # lexicons are kept for the process's life (lexicon._CACHE): ids are not reused
+    if key not in _NAMES:
+        _NAMES[key] = {code: (x.zh, x.en) for code, x in getattr(lex, facet).items()}
+    return dict(_NAMES[key])
 
 
 def lexicon_version() -> str:

@@ -89,6 +89,7 @@ from .views import (
     crime_theme_wide,
     heading,
     label_name,
+    label_namer,
     named,
     readable_table,
     strength_family_name,
@@ -100,7 +101,7 @@ __all__ = [
     # load
     "TABLES", "Run", "load", "pick_resolution", "subset",
     # views
-    "heading", "label_name", "strength_family_name", "named", "readable_table", "coverage_wide",
+    "heading", "label_name", "label_namer", "strength_family_name", "named", "readable_table", "coverage_wide",
     "actor_strength_wide", "actor_strength_by_resolution", "cooccurrence_named", "crime_theme_wide",
     # filters
     "GENERAL", "filter_recommendations", "crime_area_options", "filter_pairs",

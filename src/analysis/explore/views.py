@@ -169,14 +169,29 @@ def label_name(kind: str, code, lang: str = "zh") -> str:
     >>> label_name("crime_area", "SOM", "en"), label_name("crime_area", "未分类"), label_name("theme", "(none)", "en")
     ('Smuggling of migrants', '公约总体（未指明犯罪）', 'No theme')
     """
+    return label_namer(kind, lang)(code)
+
+
+def label_namer(kind: str, lang: str = "zh"):
+    """``label_name`` for one facet and language, with the names looked up
+    once: for naming every cell of a column.
+
+    >>> name = label_namer("theme", "en"); name("TA"), name(None), name("XX")
+    ('Technical assistance and capacity-building', 'No theme', 'XX')
+    """
     from .. import charts
 
     names, none = ((charts.crime_area_names(), charts.CRIME_GENERAL) if kind == "crime_area"
                    else (charts.theme_names(), charts.THEME_NONE))
     i = 0 if lang == "zh" else 1
-    if code is None or (isinstance(code, str) and code.strip() in charts.NONE_VALUES):
-        return none[i]
-    return names[code][i] if code in names else str(code)
+    blank = charts.NONE_VALUES
+
+    def name(code) -> str:
+        if code is None or (isinstance(code, str) and code.strip() in blank):
+            return none[i]
+        return names[code][i] if code in names else str(code)
+
+    return name
 
 
 def actor_strength_by_resolution(recs: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
@@ -226,9 +241,9 @@ def readable_table(df: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
         out = out.drop(columns="value")
     for col in out.columns:
         if col in ("theme", "primary_theme"):
-            out[col] = out[col].map(lambda v: label_name("theme", v, lang))
+            out[col] = out[col].map(label_namer("theme", lang))
         elif col == "crime_area":
-            out[col] = out[col].map(lambda v: label_name("crime_area", v, lang))
+            out[col] = out[col].map(label_namer("crime_area", lang))
         elif col == "actor_group":
             out[col] = out[col].map(lambda v: charts.actor_group_name(v if isinstance(v, str) and v.strip()
                                                                       not in charts.NONE_VALUES else None, lang))
@@ -236,8 +251,8 @@ def readable_table(df: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
             out[col] = out[col].map(lambda v: strength_family_name(v if isinstance(v, str) and v.strip()
                                                                    not in charts.NONE_VALUES else None, lang))
         elif col == "group":
-            names = charts.theme_names()
-            out[col] = out[col].map(lambda v: label_name("theme", v, lang) if v in names
+            names, theme_name = charts.theme_names(), label_namer("theme", lang)
+            out[col] = out[col].map(lambda v: theme_name(v) if v in names
                                     or (isinstance(v, str) and v.strip() in charts.NONE_VALUES)
                                     else _unit_of(v, lang))
         elif col in ("rec_id_a", "rec_id_b"):
@@ -277,7 +292,8 @@ def _named_cells(recs: pd.DataFrame, columns, lang: str) -> pd.DataFrame:
             out[c] = [sep.join(themes[t][i] if t in themes else t for t in list_cell(v)) or charts.THEME_NONE[i]
                       for v in col]
         elif c == "primary_theme":
-            out[c] = [label_name("theme", t if isinstance(t, str) and t else None, lang) for t in col]
+            theme_name = label_namer("theme", lang)
+            out[c] = [theme_name(t if isinstance(t, str) and t else None) for t in col]
         elif c == "crime_areas":
             out[c] = [sep.join(areas[a][i] if a in areas else a for a in list_cell(v)) or charts.CRIME_GENERAL[i]
                       for v in col]

@@ -24,7 +24,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..tables import list_cell
-from .views import _body_code, _cell, _unit_of, heading, label_name, strength_family_name
+from .views import _body_code, _cell, _unit_of, heading, label_namer, strength_family_name
 
 
 #: How a yes/no column (``needs_review``, ``overridden``) reads.
@@ -87,8 +87,8 @@ def readable_recommendations(recs: pd.DataFrame, lang: str = "zh") -> pd.DataFra
         out["themes"] = recs["themes"].map(lambda v: [themes[t][i] if t in themes else t for t in list_cell(v)]
                                            or [charts.THEME_NONE[i]])
     if "primary_theme" in recs:
-        out["primary_theme"] = recs["primary_theme"].map(lambda t: label_name("theme", t if isinstance(t, str) and t
-                                                                                  else None, lang))
+        theme_name = label_namer("theme", lang)
+        out["primary_theme"] = recs["primary_theme"].map(lambda t: theme_name(t if isinstance(t, str) and t else None))
     if "crime_areas" in recs:
         out["crime_areas"] = recs["crime_areas"].map(lambda v: [areas[a][i] if a in areas else a
                                                                 for a in list_cell(v)] or [charts.CRIME_GENERAL[i]])
