@@ -77,8 +77,12 @@ from .labels import (
     wrap_label,
 )
 from .relations import (
+    HeatmapData,
+    NetworkData,
     citation_digraph,
+    heatmap_data,
     heatmap_pairs,
+    network_data,
     network_pairs,
     plot_citation_graph,
     plot_overlap_heatmap,
@@ -137,5 +141,6 @@ __all__ = [
     "plot_theme_coverage", "plot_crime_area_coverage", "plot_crime_area_theme", "plot_top_terms",
     "plot_actor_strength", "plot_strength_by_actor",
     "plot_overlap_heatmap", "plot_overlap_network", "heatmap_pairs", "network_pairs",
+    "heatmap_data", "network_data", "HeatmapData", "NetworkData",
     "citation_digraph", "plot_citation_graph",
 ]
