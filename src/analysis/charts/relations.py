@@ -192,7 +192,14 @@ def _packed_layout(graph: nx.Graph, *, seed: int = 7, spacing: float = 1.3) -> d
     comps = sorted(nx.connected_components(graph), key=lambda c: (-len(c), rec_sort_key(min(c, key=rec_sort_key))))
     boxes = []
     for comp in comps:
-        sub = graph.subgraph(sorted(comp, key=rec_sort_key))
+        # A subgraph view iterates its node set (hash order) when the
+        # component is under half the graph: build the component in reading
+        # order instead, or the layout would change with PYTHONHASHSEED.
+        members = sorted(comp, key=rec_sort_key)
+        sub = nx.Graph()
+        sub.add_nodes_from(members)
+        sub.add_edges_from(sorted(((u, v, d) for u, v, d in graph.edges(members, data=True)),
+                                  key=lambda e: (rec_sort_key(e[0]), rec_sort_key(e[1]))))
         m = len(comp)
         if m == 1:
             local = {next(iter(comp)): np.zeros(2)}
