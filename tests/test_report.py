@@ -52,6 +52,9 @@ def test_the_report_of_a_corpus_without_resolution_11_2_is_written_whatever_its_
     brief = (out / "report" / "06_resolution_brief.html").read_text(encoding="utf-8")
     assert "第 99/1 号决议" in brief  # the latest (here the only) resolution of the run
     assert (out / "figures" / "chart_tables.xlsx").is_file()
+    # plotly.js beside the page, which loads it from there (no CDN)
+    assert (out / "report_assets" / "plotly.min.js").stat().st_size > 1_000_000
+    assert '<script src="report_assets/plotly.min.js">' in page and "https://" not in page
     # a second report on the same run keeps the figures it drew (same run, code and source line)
     drawn = {p.name: p.stat().st_mtime_ns for p in (out / "figures").glob("*.png")}
     assert drawn

@@ -14,7 +14,19 @@ in any browser, on a machine without a Chinese font:
   images in the same way (``figure``);
 * ``sortable_table`` writes a table whose columns sort by a click and whose
   rows filter by a text box and by the values of chosen columns (vanilla
-  script in the page, no CDN).
+  script in the page, no CDN); ``row_ids`` gives rows an anchor
+  (``rec_anchor``) that a click in a chart leads to;
+* ``figure(…, interactive=…)`` adds a chart's plotly figures (one per
+  language, drawn when its language is shown) above its images, which stay
+  the fallback without script; ``plotly_scripts(src)`` loads plotly.js from
+  a file shipped beside the page (``src`` a relative URL, never a CDN: the
+  report writes ``report_assets/plotly.min.js``) and draws them. A click on
+  a chart's cell, node or edge scrolls to the recommendations it stands
+  for in the table of the page and marks them (its filters are cleared
+  when they hide them).
+
+The report page refers to files beside it (its figures, plotly.js); the
+brief is one file.
 
 No function here reads a run: callers pass what a person should read
 (names, never codes).
@@ -96,6 +108,8 @@ table.sortable th{{cursor:pointer;user-select:none}} table.sortable th::after{{c
 .filters{{display:flex;gap:.6em;flex-wrap:wrap;margin:.5em 0}} .filters input{{min-width:16em}}
 .findings li{{margin:.35em 0}} nav.toc ol{{columns:2}}
 .num{{text-align:right}} #recs td:nth-child(-n+4){{white-space:nowrap}}
+.hint{{display:none}} html.plotly .hint{{display:block}} html.plotly figure.interactive img{{display:none}} figure .plot{{max-width:100%;overflow-x:auto}}
+table.sortable tr.picked td{{background:#fff3a8}} table.sortable tr{{scroll-margin-top:3em}}
 """
 
 SWITCH = ('<div class="switch"><button type="button" data-lang="zh">中文</button> '
@@ -108,6 +122,7 @@ SCRIPT = """
     document.body.classList.remove('zh','en'); document.body.classList.add(lang);
     document.documentElement.lang = lang === 'zh' ? 'zh-Hans' : 'en';
     try { localStorage.setItem('cop-lang', lang); } catch (e) {}
+    document.dispatchEvent(new CustomEvent('cop-lang', {detail: lang}));
   }
   document.querySelectorAll('.switch button').forEach(function(b){
     b.addEventListener('click', function(){ show(b.dataset.lang); });
@@ -162,8 +177,10 @@ def head(title_zh: str, title_en: str, text_for_font: str, extra_css: str = "") 
             f"<style>{font_face(text_for_font + title_zh)}{CSS}{extra_css}</style></head><body class='zh'>")
 
 
-def tail() -> str:
-    return SCRIPT + "</body></html>"
+def tail(extra: str = "") -> str:
+    """The page's scripts (``extra`` after the language switch's: it may
+    read the language shown) and its end."""
+    return SCRIPT + extra + "</body></html>"
 
 
 def png_width(path: str | Path, dpi: int = 300) -> int | None:
@@ -180,27 +197,38 @@ def png_width(path: str | Path, dpi: int = 300) -> int | None:
 
 
 def figure(png: dict[str, str], alt: dict[str, str], caption: dict[str, str], links: dict[str, str] = (),
-           widths: dict[str, int | None] | None = None) -> str:
+           widths: dict[str, int | None] | None = None, interactive: dict[str, str] | None = None,
+           name: str = "chart") -> str:
     """One chart: its Chinese and English images (``png[lang]``, a URL or a
     data URI), each with the alt text of its language; ``links``: the other
-    formats (label → URL); ``widths``: CSS widths of the images."""
+    formats (label → URL); ``widths``: CSS widths of the images;
+    ``interactive``: the chart's plotly figure of each language
+    (``charts.interactive.figure_json``), drawn by ``plotly_scripts`` in a
+    ``<div class="plot">`` (id ``plot-{name}-{lang}``) in place of the image."""
     widths = widths or {}
+    plots = "".join(
+        f'<div class="plot {lang}" lang="{"zh-Hans" if lang == "zh" else "en"}" id="plot-{esc(name)}-{lang}" '
+        f'data-figure="plot-{esc(name)}-{lang}-data" role="img" aria-label="{esc(alt.get(lang, ""))}"></div>'
+        f'<script type="application/json" id="plot-{esc(name)}-{lang}-data">{spec}</script>'
+        for lang, spec in (interactive or {}).items())
     imgs = "".join(f'<img class="{lang}" lang="{"zh-Hans" if lang == "zh" else "en"}" loading="lazy" '
                    + (f'width="{widths[lang]}" ' if widths.get(lang) else "")
                    + f'src="{esc(src)}" alt="{esc(alt[lang])}">' for lang, src in png.items())
     more = " · ".join(f'<a href="{esc(url)}">{esc(label)}</a>' for label, url in dict(links).items())
-    return (f"<figure>{imgs}<figcaption>{bi(caption['zh'], caption['en'])}"
+    cls = ' class="interactive"' if plots else ""
+    return (f"<figure{cls}>{plots}{imgs}<figcaption>{bi(caption['zh'], caption['en'])}"
             f"{' · ' + more if more else ''}</figcaption></figure>")
 
 
 def sortable_table(table_id: str, headers: Sequence[tuple[str, str]], rows: Iterable[Sequence],
                    filters: Sequence[int] = (), values: Sequence[Sequence[str]] | None = None,
-                   lang_of: Sequence[str | None] = ()) -> str:
+                   lang_of: Sequence[str | None] = (), row_ids: Sequence[str] | None = None) -> str:
     """A table that sorts by column and filters by text and by ``filters``
     (column indexes; each gets a drop-down of its values). A cell is a str
     (escaped), a ``{"zh": …, "en": …}`` pair, or ``(either, sort_key)``; ``values``: for each row, the
     ``|``-joined filter values of its cells (default: the cell text);
-    ``lang_of``: the ``lang`` of each column's cells (None: the page's)."""
+    ``lang_of``: the ``lang`` of each column's cells (None: the page's);
+    ``row_ids``: each row's ``id`` (an anchor, e.g. ``rec_anchor(rec_id)``)."""
     rows = [list(r) for r in rows]
     heads = "".join(f"<th>{bi(zh, en)}</th>" for zh, en in headers)
     body, options = [], {c: set() for c in filters}
@@ -218,7 +246,8 @@ def sortable_table(table_id: str, headers: Sequence[tuple[str, str]], rows: Iter
                 f' lang="{lang}"' if lang else "")
             inner = bi(text["zh"], text["en"]) if both else esc(text)
             cells.append(f"<td{attrs}>{inner}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
+        row_id = f' id="{esc(row_ids[i])}"' if row_ids is not None else ""
+        body.append(f"<tr{row_id}>" + "".join(cells) + "</tr>")
     selects = "".join(
         f'<label>{bi(*headers[c])} <select data-table="{table_id}" data-col="{c}"><option value="">'
         f'{bi("全部", "all")}</option>' + "".join(f'<option value="{esc(v)}">{esc(v)}</option>'
@@ -231,14 +260,82 @@ def sortable_table(table_id: str, headers: Sequence[tuple[str, str]], rows: Iter
             f'<tbody>{"".join(body)}</tbody></table>')
 
 
+def rec_anchor(rec_id: str) -> str:
+    """The ``id`` of a recommendation's row in a page's table (what a click
+    in a chart scrolls to; ``PLOTLY_SCRIPT`` builds it the same way).
+
+    >>> rec_anchor("11/2:body:4(a)")
+    'rec-11/2:body:4(a)'
+    """
+    return "rec-" + "_".join(str(rec_id).split())
+
+
+#: Draws the page's plotly figures (``figure(…, interactive=…)``) when their
+#: language is shown, and leads a click on a chart to the table's rows.
+PLOTLY_SCRIPT = """
+<script>
+(function(){
+  if (!window.Plotly) return;  // plotly.js missing: the images stay
+  document.documentElement.classList.add('plotly');
+  var config = {displaylogo: false, responsive: true, scrollZoom: false,
+                modeBarButtonsToRemove: ['select2d', 'lasso2d', 'autoScale2d', 'toggleSpikelines'],
+                toImageButtonOptions: {format: 'svg'}};
+  function lang(){ return document.body.classList.contains('en') ? 'en' : 'zh'; }
+  function reveal(rows){
+    var hidden = rows.some(function(r){ return r.style.display === 'none'; });
+    if (hidden) {  // a filter hides them: clear the filters of their table
+      var table = rows[0].closest('table');
+      var box = document.querySelector('[data-filter="' + table.id + '"]');
+      document.querySelectorAll('select[data-table="' + table.id + '"]').forEach(function(s){ s.value = ''; });
+      if (box) { box.value = ''; box.dispatchEvent(new Event('input')); }
+    }
+  }
+  function goTo(ids){
+    var rows = String(ids).split('|').map(function(id){
+      return document.getElementById('rec-' + id.split(/\\s+/).join('_'));
+    }).filter(Boolean);
+    if (!rows.length) return;
+    reveal(rows);
+    document.querySelectorAll('tr.picked').forEach(function(r){ r.classList.remove('picked'); });
+    rows.forEach(function(r){ r.classList.add('picked'); });
+    rows[0].scrollIntoView({behavior: 'smooth', block: 'center'});
+  }
+  function draw(){
+    document.querySelectorAll('div.plot.' + lang() + ':not([data-drawn])').forEach(function(div){
+      var fig = JSON.parse(document.getElementById(div.dataset.figure).textContent);
+      div.dataset.drawn = '1';
+      Plotly.newPlot(div, fig.data, fig.layout, config).then(function(){
+        div.on('plotly_click', function(ev){
+          var p = ev && ev.points && ev.points[0];
+          if (p && p.customdata) goTo(p.customdata);
+        });
+      });
+    });
+  }
+  document.addEventListener('cop-lang', draw);
+  draw();
+})();
+</script>
+"""
+
+
+def plotly_scripts(src: str) -> str:
+    """plotly.js from ``src`` (a URL relative to the page: a file shipped
+    beside it, never a CDN) and the script that draws the figures."""
+    if "//" in src:
+        raise ValueError(f"plotly.js must be shipped beside the page, not fetched: {src}")
+    return f'<script src="{esc(src)}"></script>' + PLOTLY_SCRIPT
+
+
 def data_uri(path: str | Path, mime: str = "image/png") -> str:
     return f"data:{mime};base64,{base64.b64encode(Path(path).read_bytes()).decode()}"
 
 
 def screenshot(page: str | Path, png: str | Path, *, lang: str = "zh", width: int = 1200, height: int = 3000,
-               timeout: float = 120) -> Path | None:
+               timeout: float = 120, wait_ms: int = 5000) -> Path | None:
     """A picture of ``page`` as headless Chromium shows it (``lang``: which
-    language the switch shows); None when no Chromium is installed. For
+    language the switch shows; ``wait_ms``: virtual time the page's scripts
+    get, the plotly figures drawn); None when no Chromium is installed. For
     checking the pages by eye; nothing in the package needs it."""
     import shutil
     import subprocess
@@ -249,6 +346,7 @@ def screenshot(page: str | Path, png: str | Path, *, lang: str = "zh", width: in
     png = Path(png)
     url = Path(page).resolve().as_uri() + ("#en" if lang == "en" else "")
     subprocess.run([exe, "--headless", "--no-sandbox", "--hide-scrollbars", f"--screenshot={png}",
+                    f"--virtual-time-budget={int(wait_ms)}",
                     f"--window-size={width},{height}", url], check=True, timeout=timeout,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return png

@@ -17,7 +17,13 @@ writes ``report.html``: title, the corpus (units by body and year), key
 findings written from the tables (``findings``), contents, one chart per
 topic with a Chinese/English switch, a sortable and filterable table of
 the recommendations, and links to the executed notebooks; names, never
-codes, and the bundled font embedded (``pages``). ``report.html`` is always
+codes, and the bundled font embedded (``pages``). The charts of
+``INTERACTIVE`` (the overlap heatmap and network) are shown as plotly
+figures (``charts.interactive``; hover reads the texts, a click leads to the
+recommendation's row of the table), their PNG the fallback without script;
+plotly.js is written once beside the page (``report_assets/plotly.min.js``,
+from the plotly package: the page loads nothing from the network).
+``report.html`` is always
 written: a notebook that fails is named on the page (and in
 ``BuiltReport.failed``) instead of taking the whole report down with it.
 
@@ -132,6 +138,28 @@ def chart_specs(run: Run) -> list[tuple[str, pd.DataFrame, Callable[[str], objec
         add("language_drift", precedents.drift(prec, by=drift_by), lambda lang: timeline.plot_language_drift(
             precedents.drift(prec, by=drift_by, lang=lang), lang=lang))
     return specs
+
+
+#: The charts the page shows as interactive figures: name -> figure of a run
+#: in a language (``charts.interactive``; the same data preparation as the
+#: print chart of that name in ``chart_specs``).
+INTERACTIVE: dict[str, Callable[[Run, str], object]] = {
+    "overlap_heatmap": lambda run, lang: _interactive().overlap_heatmap_figure(
+        run.tables["overlap"], run.tables.get("clusters"), run.recommendations, lang=lang),
+    "overlap_network": lambda run, lang: _interactive().overlap_network_figure(
+        run.tables["overlap"], run.recommendations, lang=lang),
+}
+#: Said above an interactive chart (shown only when plotly.js drew it).
+HINT = ("悬停可查看案文与相似度；点击可跳到下方建议一览中的该条建议。",
+        "Hover to read the texts and their similarity; click to go to the recommendation in the table below.")
+#: Where the page finds plotly.js (relative to ``report.html``).
+PLOTLY_JS = "report_assets/plotly.min.js"
+
+
+def _interactive():
+    from .charts import interactive
+
+    return interactive
 
 
 #: Charts that take longest to draw go first, so that the workers finish together.
@@ -355,6 +383,8 @@ def build_report(processed: str | Path = config.PROCESSED, notebooks: str | Path
                 retried.append(nb_path.stem)
             logger.info("executed %s", nb_path.name)
     page = report_page(run, figures, nb_links, failed, retried)
+    # plotly.js beside the page (the page and the notebooks' HTML load it)
+    _interactive().write_plotly_js(processed / Path(PLOTLY_JS).parent)
     target = processed / "report.html"
     target.write_text(page, encoding="utf-8")
     return BuiltReport(target, failed, retried)
@@ -431,7 +461,7 @@ def recommendations_table(recs: pd.DataFrame) -> str:
     """The recommendations as a sortable, filterable table, every label by its name."""
     from . import findings
     from .charts import rec_sort_key
-    from .pages import sortable_table
+    from .pages import rec_anchor, sortable_table
 
     body = findings.adopting_body(recs)
     rows, values = [], []
@@ -456,8 +486,9 @@ def recommendations_table(recs: pd.DataFrame) -> str:
                        "|".join(findings.area_name(a, "zh") for a in areas) or findings.area_name(None, "zh"), ""])
     headers = [("编号", "ID"), ("文件", "Unit"), ("行为方", "Actor group"), ("强度", "Strength"),
                ("行动主题", "Action themes"), ("犯罪领域", "Crime areas"), ("案文", "Text")]
+    ids = [rec_anchor(r[0][0]) for r in rows]
     return sortable_table("recs", headers, rows, filters=(2, 3, 4), values=values,
-                          lang_of=(None, None, None, "zh-Hans", None, None, "zh-Hans"))
+                          lang_of=(None, None, None, "zh-Hans", None, None, "zh-Hans"), row_ids=ids)
 
 
 def bodies_unit_name(key: str) -> str:
@@ -467,16 +498,18 @@ def bodies_unit_name(key: str) -> str:
 
 
 def report_page(run: Run, figures: dict[str, dict], nb_links: list[str],
-                failed: list[tuple[str, str]] = (), retried: list[str] = ()) -> str:
+                failed: list[tuple[str, str]] = (), retried: list[str] = (), interactive: bool = True) -> str:
     """The HTML of ``report.html`` for ``run``: ``figures`` as ``make_figures``
     returns them (``{f"{chart}_{lang}": {format: path}}``; a chart without
     its files is left out), ``nb_links`` the executed notebooks (their
     stems, ``report/<stem>.html``), ``failed`` the ``(notebook, error)``
     that could not be executed, ``retried`` those executed again after a
-    stall. Writes nothing: ``build_report`` writes the page."""
+    stall; ``interactive``: the charts of ``INTERACTIVE`` as plotly figures
+    too (plotly.js at ``PLOTLY_JS``). Writes nothing: ``build_report``
+    writes the page and plotly.js."""
     from . import findings
     from .charts import lexicon_version
-    from .pages import SWITCH, bi, bi_html, esc, figure, head, png_width, tail
+    from .pages import SWITCH, bi, bi_html, esc, figure, head, plotly_scripts, png_width, tail
 
     recs = run.recommendations
     specs = {name: data for name, data, _ in chart_specs(run)}
@@ -509,6 +542,7 @@ def report_page(run: Run, figures: dict[str, dict], nb_links: list[str],
                  f"</th></tr></thead><tbody>{rows}</tbody></table>")
     parts.append(f"<h2 id='findings'>{bi('主要发现', 'Key findings')}</h2><ul class='findings'>"
                  + "".join(f"<li>{bi(z, e)}</li>" for z, e in found) + "</ul>")
+    n_interactive = 0
     for i, ((tz, te), names) in enumerate(topics):
         parts.append(f"<h2 id='topic-{i}'>{bi(tz, te)}</h2>")
         for name in names:
@@ -522,7 +556,13 @@ def report_page(run: Run, figures: dict[str, dict], nb_links: list[str],
                 links.update({f"PDF ({lang})": f"figures/{stem}.pdf", f"SVG ({lang})": f"figures/{stem}.svg"})
             links.update({"CSV": f"figures/{name}.csv", "XLSX": "figures/chart_tables.xlsx"})
             widths = {lang: png_width(figures[f"{name}_{lang}"]["png"]) for lang in png}
-            parts.append(f"<h3>{bi(zh, en)}</h3>" + figure(png, alt, {"zh": zh, "en": en}, links, widths))
+            plots = None
+            if interactive and name in INTERACTIVE:
+                plots = {lang: _interactive().figure_json(INTERACTIVE[name](run, lang)) for lang in png}
+                n_interactive += 1
+            hint = (f"<p class='muted hint'>{bi(*HINT)}</p>" if plots else "")
+            parts.append(f"<h3>{bi(zh, en)}</h3>" + hint + figure(png, alt, {"zh": zh, "en": en}, links, widths,
+                                                                  interactive=plots, name=name))
     parts.append(f"<h2 id='recommendations'>{bi('建议一览', 'All recommendations')}</h2>"
                  f"<p class='muted'>{bi('点击列标题排序；输入文字或选择取值以筛选。', 'Click a heading to sort; type or choose a value to filter.')}"
                  f"</p>{table}")
@@ -539,7 +579,7 @@ def report_page(run: Run, figures: dict[str, dict], nb_links: list[str],
                            f"词典版本 {esc(lexicon_version())}；生成日期 {created}。",
                            f"Sources: {esc(', '.join(bodies_unit_name_en(str(r)) for r in units['resolution']))}; "
                            f"lexicon {esc(lexicon_version())}; generated {created}.") + "</p>")
-    parts.append(tail())
+    parts.append(tail(plotly_scripts(PLOTLY_JS) if n_interactive else ""))
     page = "\n".join(parts)
     return head(title_zh, title_en, page) + page
 

@@ -31,7 +31,11 @@ recommendation labels, wrapping), ``style`` (palettes, matplotlib settings,
 sizes, the helpers every chart uses), ``save`` (source line, alternative
 text, the files), and one module per family of charts: ``themes`` (theme
 and crime area coverage, top terms), ``actors`` (actor group × strength),
-``relations`` (overlap heatmap and network, citation map). Import from the
+``relations`` (overlap heatmap and network, citation map; ``heatmap_data``
+and ``network_data`` are what both renderers of those two show), and
+``interactive`` (the overlap heatmap and network as plotly figures for the
+screen: hover reads the texts, ``customdata`` names the recommendations a
+click leads to; ``notebook_view`` shows one in a notebook). Import from the
 package (``from analysis import charts``; ``charts.plot_theme_coverage``):
 the modules are how the code is kept, not an interface.
 
@@ -54,6 +58,13 @@ the charts follow the codebook an analyst edits; crime area names come from
 from __future__ import annotations
 
 from .actors import plot_actor_strength, plot_strength_by_actor
+from .interactive import (
+    figure_json,
+    notebook_view,
+    overlap_heatmap_figure,
+    overlap_network_figure,
+    write_plotly_js,
+)
 from .labels import (
     ACTOR_GROUPS,
     BODIES_EN,
@@ -77,8 +88,12 @@ from .labels import (
     wrap_label,
 )
 from .relations import (
+    HeatmapData,
+    NetworkData,
     citation_digraph,
+    heatmap_data,
     heatmap_pairs,
+    network_data,
     network_pairs,
     plot_citation_graph,
     plot_overlap_heatmap,
@@ -137,5 +152,8 @@ __all__ = [
     "plot_theme_coverage", "plot_crime_area_coverage", "plot_crime_area_theme", "plot_top_terms",
     "plot_actor_strength", "plot_strength_by_actor",
     "plot_overlap_heatmap", "plot_overlap_network", "heatmap_pairs", "network_pairs",
+    "heatmap_data", "network_data", "HeatmapData", "NetworkData",
     "citation_digraph", "plot_citation_graph",
+    # interactive (plotly)
+    "overlap_heatmap_figure", "overlap_network_figure", "figure_json", "notebook_view", "write_plotly_js",
 ]

@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import matplotlib as mpl
 import networkx as nx
@@ -90,17 +91,30 @@ def _cluster_order(recs: list[str], clusters: pd.DataFrame | None) -> tuple[list
     return order, spans
 
 
-@_styled
-def plot_overlap_heatmap(overlap: pd.DataFrame, clusters: pd.DataFrame | None = None, *, ax: Axes | None = None,
-                         lang: str = "zh", top_n: int = 40, title: str | None = None) -> Axes:
-    """Similarity matrix of recommendations, ordered by cluster (boxes mark
-    clusters of two or more).
+@dataclass(frozen=True)
+class HeatmapData:
+    """What the overlap heatmap shows, in the order it shows it: ``order``
+    (rec_ids, top to bottom and left to right), their ``labels`` in the
+    chart's language, the symmetric similarity ``matrix`` (0 where the
+    overlap table holds no pair, 0 on the diagonal), ``spans`` of the
+    clusters of two or more (``(start, stop, cluster_id)`` in ``order``),
+    ``n_total`` recommendations with a pair before the cut to ``top_n``, and
+    the ``title`` (saying so when there was a cut)."""
 
-    ``overlap``: ``[rec_id_a, rec_id_b, similarity]`` (pairs missing from the
-    table count as 0); ``clusters``: ``[cluster_id, rec_id]``. With more than
-    ``top_n`` recommendations only the ``top_n`` with the highest best-pair
-    similarity are shown, and the title says so.
-    """
+    order: list[str]
+    labels: list[str]
+    matrix: np.ndarray
+    spans: list[tuple[int, int, object]]
+    n_total: int
+    title: str
+
+
+def heatmap_data(overlap: pd.DataFrame, clusters: pd.DataFrame | None = None, *, lang: str = "zh",
+                 top_n: int = 40, title: str | None = None) -> HeatmapData:
+    """The heatmap's selection, order, labels and matrix (see ``HeatmapData``):
+    one preparation behind ``plot_overlap_heatmap`` (print) and the
+    interactive heatmap (``charts.interactive``), so both show the same
+    recommendations in the same order under the same labels."""
     title = _t("overlap_title", lang) if title is None else title
     _require(overlap, ("rec_id_a", "rec_id_b", "similarity"), "plot_overlap_heatmap")
     pairs = overlap[["rec_id_a", "rec_id_b", "similarity"]].dropna()
@@ -111,18 +125,36 @@ def plot_overlap_heatmap(overlap: pd.DataFrame, clusters: pd.DataFrame | None = 
     order, spans = _cluster_order(keep, clusters)
     n = len(order)
     labels = [rec_label(r, lang) for r in order]
-    label_w = max((text_width(x) for x in labels), default=8) * 6.5 * 0.55 / 72
-    # A square matrix: as wide as the column allows beside its labels and colour bar.
-    size = min(3.2 + 0.16 * n, COLUMN_WIDTH - label_w - 1.0)
-    ax = _new_axes(ax, size + label_w + 1.0, size + label_w + 1.0)
-    if not n:
-        return _empty(ax, title, lang)
     index = {r: i for i, r in enumerate(order)}
     matrix = np.zeros((n, n))
     for a, b, s in pairs.itertuples(index=False):
         if a in index and b in index:
             i, j = index[a], index[b]
             matrix[i, j] = matrix[j, i] = max(matrix[i, j], float(s))
+    return HeatmapData(order, labels, matrix, spans, n_total, title)
+
+
+@_styled
+def plot_overlap_heatmap(overlap: pd.DataFrame, clusters: pd.DataFrame | None = None, *, ax: Axes | None = None,
+                         lang: str = "zh", top_n: int = 40, title: str | None = None) -> Axes:
+    """Similarity matrix of recommendations, ordered by cluster (boxes mark
+    clusters of two or more).
+
+    ``overlap``: ``[rec_id_a, rec_id_b, similarity]`` (pairs missing from the
+    table count as 0); ``clusters``: ``[cluster_id, rec_id]``. With more than
+    ``top_n`` recommendations only the ``top_n`` with the highest best-pair
+    similarity are shown, and the title says so. What is shown is
+    ``heatmap_data``'s.
+    """
+    data = heatmap_data(overlap, clusters, lang=lang, top_n=top_n, title=title)
+    order, spans, labels, matrix, title = data.order, data.spans, data.labels, data.matrix, data.title
+    n, n_total = len(order), data.n_total
+    label_w = max((text_width(x) for x in labels), default=8) * 6.5 * 0.55 / 72
+    # A square matrix: as wide as the column allows beside its labels and colour bar.
+    size = min(3.2 + 0.16 * n, COLUMN_WIDTH - label_w - 1.0)
+    ax = _new_axes(ax, size + label_w + 1.0, size + label_w + 1.0)
+    if not n:
+        return _empty(ax, title, lang)
     masked = np.ma.masked_where(np.eye(n, dtype=bool), matrix)
     cmap = mpl.colormaps[SEQUENTIAL_CMAP].with_extremes(bad=LIGHT_GREY)  # the diagonal
     vmax = max(float(matrix.max()), 1e-9)
@@ -160,7 +192,14 @@ def _packed_layout(graph: nx.Graph, *, seed: int = 7, spacing: float = 1.3) -> d
     comps = sorted(nx.connected_components(graph), key=lambda c: (-len(c), rec_sort_key(min(c, key=rec_sort_key))))
     boxes = []
     for comp in comps:
-        sub = graph.subgraph(sorted(comp, key=rec_sort_key))
+        # A subgraph view iterates its node set (hash order) when the
+        # component is under half the graph: build the component in reading
+        # order instead, or the layout would change with PYTHONHASHSEED.
+        members = sorted(comp, key=rec_sort_key)
+        sub = nx.Graph()
+        sub.add_nodes_from(members)
+        sub.add_edges_from(sorted(((u, v, d) for u, v, d in graph.edges(members, data=True)),
+                                  key=lambda e: (rec_sort_key(e[0]), rec_sort_key(e[1]))))
         m = len(comp)
         if m == 1:
             local = {next(iter(comp)): np.zeros(2)}
@@ -229,20 +268,33 @@ def _heatmap_members(overlap: pd.DataFrame, top_n: int) -> tuple[list[str], int]
     return best.index.tolist(), len(best)
 
 
-@_styled
-def plot_overlap_network(overlap: pd.DataFrame, clusters: pd.DataFrame | None = None, *, ax: Axes | None = None,
-                         lang: str = "zh", top_n: int = 30, min_similarity: float = 0.0,
-                         title: str | None = None, seed: int = 7) -> Axes:
-    """Network of the ``top_n`` most similar pairs (at least
-    ``min_similarity``): nodes are recommendations labelled by rec_id and
-    coloured by resolution; edge width grows with similarity; pairs across
-    resolutions are drawn dashed. The layout is seeded, hence reproducible.
+@dataclass(frozen=True)
+class NetworkData:
+    """What the overlap network shows: the ``graph`` (nodes in reading
+    order; edges with ``similarity`` and ``same`` = same resolution), the
+    node positions ``pos`` (layout units, about one node spacing each), the
+    ``resolutions`` in reading order with each one's ``colors`` and
+    ``shapes`` (matplotlib marker codes), every node's ``labels`` as the
+    chart writes them (within a single resolution without its number), the
+    similarity range ``lo``–``hi`` of the edges and the ``title``."""
 
-    ``overlap``: ``[rec_id_a, rec_id_b, similarity]`` (``same_resolution``
-    is used when present, else derived from the rec_ids). ``clusters`` is
-    accepted so both overlap charts take the same arguments; the layout
-    groups connected recommendations by itself (one block per component).
-    """
+    graph: nx.Graph
+    pos: dict
+    resolutions: list[str]
+    colors: dict[str, str]
+    shapes: dict[str, str]
+    labels: dict[str, str]
+    lo: float
+    hi: float
+    title: str
+
+
+def network_data(overlap: pd.DataFrame, *, lang: str = "zh", top_n: int = 30, min_similarity: float = 0.0,
+                 title: str | None = None, seed: int = 7) -> NetworkData:
+    """The network's pairs (``network_pairs``), layout, colours, shapes and
+    labels (see ``NetworkData``): one preparation behind
+    ``plot_overlap_network`` (print) and the interactive network
+    (``charts.interactive``), so both draw the same picture."""
     title = _t("network_title", lang) if title is None else title
     _require(overlap, ("rec_id_a", "rec_id_b", "similarity"), "plot_overlap_network")
     n_pairs = len(_distinct_pairs(overlap, min_similarity))
@@ -256,23 +308,56 @@ def plot_overlap_network(overlap: pd.DataFrame, clusters: pd.DataFrame | None = 
         if same is None or pd.isna(same):
             same = _resolution_of(a) == _resolution_of(b)
         graph.add_edge(a, b, similarity=s, same=bool(same))
-    n = graph.number_of_nodes()
     # Deterministic node and edge order, so the layout is reproducible.
     ordered = nx.Graph()
     ordered.add_nodes_from(sorted(graph.nodes, key=rec_sort_key))
     ordered.add_edges_from(sorted(graph.edges(data=True), key=lambda e: (rec_sort_key(e[0]), rec_sort_key(e[1]))))
     graph = ordered
     pos = _packed_layout(graph, seed=seed)
+    resolutions = sorted({_resolution_of(v) for v in graph}, key=lambda r: rec_sort_key(r + ":"))
+    res_color = {r: CATEGORICAL[i % len(CATEGORICAL)] for i, r in enumerate(resolutions)}
+    # Colour and shape both mark the resolution: shapes survive greyscale print.
+    res_shape = {r: NODE_SHAPES[i % len(NODE_SHAPES)] for i, r in enumerate(resolutions)}
+    sims = [d["similarity"] for _, _, d in graph.edges(data=True)]
+    lo, hi = (min(sims), max(sims)) if sims else (0.0, 0.0)
+    one_unit = len(resolutions) == 1
+    labels = {}
+    for v in pos:
+        # Within one resolution its number would repeat on every node: the
+        # part and label say which recommendation it is, the legend the unit.
+        shown = rec_label(v, lang)
+        if one_unit:
+            shown = shown.split(" ", 1)[1] if " " in shown and not _PREFIXED_KEY.match(_resolution_of(v)) else shown
+        labels[v] = shown
+    return NetworkData(graph, pos, resolutions, res_color, res_shape, labels, lo, hi, title)
+
+
+@_styled
+def plot_overlap_network(overlap: pd.DataFrame, clusters: pd.DataFrame | None = None, *, ax: Axes | None = None,
+                         lang: str = "zh", top_n: int = 30, min_similarity: float = 0.0,
+                         title: str | None = None, seed: int = 7) -> Axes:
+    """Network of the ``top_n`` most similar pairs (at least
+    ``min_similarity``): nodes are recommendations labelled by rec_id and
+    coloured by resolution; edge width grows with similarity; pairs across
+    resolutions are drawn dashed. The layout is seeded, hence reproducible.
+
+    ``overlap``: ``[rec_id_a, rec_id_b, similarity]`` (``same_resolution``
+    is used when present, else derived from the rec_ids). ``clusters`` is
+    accepted so both overlap charts take the same arguments; the layout
+    groups connected recommendations by itself (one block per component).
+    What is drawn is ``network_data``'s.
+    """
+    data = network_data(overlap, lang=lang, top_n=top_n, min_similarity=min_similarity, title=title, seed=seed)
+    graph, pos, title = data.graph, data.pos, data.title
+    n = graph.number_of_nodes()
     xs, ys = (zip(*pos.values())) if pos else ((0,), (0,))
     # inches per layout unit (about one node spacing): as much as the column allows
     unit = min(0.8, (COLUMN_WIDTH - 0.3) / (max(xs) - min(xs) + 1.6))
     ax = _new_axes(ax, (max(xs) - min(xs) + 1.6) * unit + 0.3, (max(ys) - min(ys) + 1.5) * unit + 1.6)
     if not n:
         return _empty(ax, title, lang)
-    resolutions = sorted({_resolution_of(v) for v in graph}, key=lambda r: rec_sort_key(r + ":"))
-    res_color = {r: CATEGORICAL[i % len(CATEGORICAL)] for i, r in enumerate(resolutions)}
-    sims = [d["similarity"] for _, _, d in graph.edges(data=True)]
-    lo, hi = min(sims), max(sims)
+    resolutions, res_color, res_shape = data.resolutions, data.colors, data.shapes
+    lo, hi = data.lo, data.hi
 
     def width(s):
         return 0.8 + 3.2 * ((s - lo) / (hi - lo) if hi > lo else 1.0)
@@ -282,22 +367,15 @@ def plot_overlap_network(overlap: pd.DataFrame, clusters: pd.DataFrame | None = 
         if edges:
             nx.draw_networkx_edges(graph, pos, edgelist=edges, ax=ax, style=style, edge_color="#666666",
                                    width=[width(graph.edges[e]["similarity"]) for e in edges], alpha=0.85)
-    # Colour and shape both mark the resolution: shapes survive greyscale print.
-    res_shape = {r: NODE_SHAPES[i % len(NODE_SHAPES)] for i, r in enumerate(resolutions)}
     for r in resolutions:
         nodes = [v for v in graph if _resolution_of(v) == r]
         nx.draw_networkx_nodes(graph, pos, nodelist=nodes, ax=ax, node_color=res_color[r], node_size=90,
                                node_shape=res_shape[r], edgecolors="white", linewidths=0.8)
     fs = 7 if n <= 25 else 6.5 if n <= 45 else 6
-    one_unit = len(resolutions) == 1
     for v, (x, y) in pos.items():
-        # Within one resolution its number would repeat on every node: the
-        # part and label say which recommendation it is, the legend the unit.
-        shown = rec_label(v, lang)
-        if one_unit:
-            shown = shown.split(" ", 1)[1] if " " in shown and not _PREFIXED_KEY.match(_resolution_of(v)) else shown
-        ax.annotate(shown, (x, y), xytext=(0, 6), textcoords="offset points", ha="center", va="bottom", fontsize=fs,
-                    color=INK, bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.75), zorder=4)
+        ax.annotate(data.labels[v], (x, y), xytext=(0, 6), textcoords="offset points", ha="center", va="bottom",
+                    fontsize=fs, color=INK, bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.75),
+                    zorder=4)
     ax.set_xlim(min(xs) - 0.8, max(xs) + 0.8)
     ax.set_ylim(min(ys) - 0.6, max(ys) + 0.9)
     ax.set_aspect("equal", adjustable="box")
