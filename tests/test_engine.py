@@ -79,3 +79,50 @@ def test_a_new_per_input_table_is_one_declaration_and_one_function(seed_path, tm
     again = run([seed_path], out, settings)  # the input is unchanged: its stored rows are reused
     assert calls == [calls[0]] and again.reused == 1
     pd.testing.assert_frame_equal(again.tables["conditions"], first.tables["conditions"])
+
+
+def _fails():
+    raise ValueError("in the child")
+
+
+def test_a_forked_call_returns_or_raises_what_the_child_did():
+    from analysis.engine.parallel import ForkedCall
+
+    assert ForkedCall(sorted, [3, 1, 2]).get() == [1, 2, 3]
+    call = ForkedCall(_fails)
+    with pytest.raises(ValueError, match="in the child"):
+        call.get()
+    call.close()  # twice is fine
+    running = ForkedCall(__import__("time").sleep, 30)
+    running.close()  # stops it
+    with pytest.raises(RuntimeError):
+        running.get()
+
+
+def test_exports_made_beside_the_corpus_stages_are_those_made_after_them(seed_path, tmp_path, monkeypatch):
+    """With workers the exports are made in forked processes as soon as their
+    tables are final; with one job, after the corpus stages: same files."""
+    import filecmp
+
+    from openpyxl import load_workbook
+
+    from analysis.engine import parallel
+
+    made = []
+    real = parallel.ForkedCall.__init__
+    monkeypatch.setattr(parallel.ForkedCall, "__init__",
+                        lambda self, fn, *a: made.append(fn) or real(self, fn, *a))
+    early = run(seed_path, tmp_path / "early", RunSettings(progress=False, cache=False, jobs=2))
+    assert len(made) == len(engine_stages.EXPORTS)
+    made.clear()
+    late = run(seed_path, tmp_path / "late", RunSettings(progress=False, cache=False, jobs=1))
+    assert not made
+    assert filecmp.cmp(tmp_path / "early" / "citations.graphml", tmp_path / "late" / "citations.graphml",
+                       shallow=False)
+
+    def cells(path):
+        return {ws.title: [tuple(r) for r in ws.iter_rows(values_only=True)]
+                for ws in load_workbook(path, read_only=True).worksheets}
+
+    assert cells(tmp_path / "early" / "recommendations.xlsx") == cells(tmp_path / "late" / "recommendations.xlsx")
+    assert set(early.manifest["files"]) == set(late.manifest["files"])

@@ -138,3 +138,27 @@ def test_a_rerun_with_nothing_new_reads_the_precedents_back(corpus, tmp_path, mo
     # without the cache everything is recomputed
     with pytest.raises(AssertionError, match="computed again"):
         run(corpus, out, RunSettings(progress=False, cache=False))
+
+
+def test_a_rerun_with_a_new_resolution_diffs_only_new_pairs_and_equals_a_cold_run(corpus, seed_path, tmp_path,
+                                                                                   monkeypatch):
+    import analysis.precedents as P
+
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    for p in corpus.iterdir():
+        shutil.copy(p, folder / p.name)
+    out = tmp_path / "out"
+    run(folder, out, RunSettings(progress=False))  # the memo holds 11/2 -> 12/2's pairs
+    later = later_seed(seed_path.read_text(encoding="utf-8"))
+    (folder / "res_13-2.txt").write_text(later.replace("12/2", "13/2").replace("加强", "增强"), encoding="utf-8")
+    diffed = []
+    real = P.word_changes
+    monkeypatch.setattr(P, "word_changes", lambda old, new: diffed.append((old, new)) or real(old, new))
+    warm = run(folder, out, RunSettings(progress=False)).tables["precedents"]
+    again = set(diffed)
+    diffed.clear()
+    cold = run(folder, tmp_path / "cold", RunSettings(progress=False, cache=False)).tables["precedents"]
+    pd.testing.assert_frame_equal(warm, cold)
+    assert again and again < set(diffed)  # the pairs of 11/2 and 12/2 came from the memo
+    assert all(new in set(cold.loc[cold["resolution"] == "13/2", "text"]) for _, new in again)

@@ -235,9 +235,23 @@ def _best(x: np.ndarray, y: np.ndarray, sim: np.ndarray, rank: np.ndarray, want:
     return dict(zip(firsts.tolist(), order[at].tolist()))
 
 
-def precedents(recs: pd.DataFrame, overlap: pd.DataFrame, settings: PrecedentSettings = PrecedentSettings()
-               ) -> pd.DataFrame:
-    """The ``precedents`` table (see the module docstring)."""
+def precedents(recs: pd.DataFrame, overlap: pd.DataFrame, settings: PrecedentSettings = PrecedentSettings(),
+               changes: dict | None = None) -> pd.DataFrame:
+    """The ``precedents`` table (see the module docstring).
+
+    ``changes``: ``word_changes`` of pairs of texts already compared,
+    ``{(old, new): result}`` (a function of the two texts alone, so it can
+    be kept between runs: the stage's memo); read, and extended with the
+    pairs this table compares.
+
+    >>> recs = pd.DataFrame({"rec_id": ["1/1#1", "2/1#1"], "resolution": ["1/1", "2/1"], "body": "COP",
+    ...                      "date": None, "year": [2001, 2002], "text": ["鼓励各国合作；", "吁请各国合作；"]})
+    >>> pairs = pd.DataFrame({"rec_id_a": ["1/1#1"], "rec_id_b": ["2/1#1"], "similarity": [0.9],
+    ...                       "shared_terms": [["合作"]], "shared_spans": [[]]})
+    >>> memo = {}
+    >>> precedents(recs, pairs, changes=memo)["words_added"].tolist(), list(memo)
+    ([[], ['吁请']], [('鼓励各国合作；', '吁请各国合作；')])
+    """
     if recs.empty:
         return pd.DataFrame(columns=COLUMNS)
     # column lists, one dict per row: a fraction of DataFrame.to_dict's cost on a large corpus
@@ -277,7 +291,9 @@ def precedents(recs: pd.DataFrame, overlap: pd.DataFrame, settings: PrecedentSet
         last_rank_of_body[body] = max(last_rank_of_body.get(body, -1), r)
 
     comparable_text = [comparable(r["text"]) for r in records]
-    changes: dict[tuple[str, str], tuple] = {}  # corpora repeat texts: each pair of texts is diffed once
+    # Corpora repeat texts: each pair of texts is diffed once (and, with a
+    # memo, once over the runs).
+    changes: dict[tuple[str, str], tuple] = {} if changes is None else changes
     rows = []
     for i, rec in enumerate(records):
         rid = rec["rec_id"]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import gc
 import multiprocessing as mp
 import os
+import threading
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -76,6 +77,78 @@ def stop_pool(pool, *names: str) -> None:
         pool.join()
     for name in names:
         _SHARED.pop(name, None)
+
+
+def _call_and_send(conn, fn, args) -> None:
+    try:
+        value = (True, fn(*args))
+    except BaseException as exc:  # handed to the parent, raised there
+        value = (False, exc)
+    try:
+        conn.send(value)
+    except Exception as exc:  # an unpicklable result or exception
+        conn.send((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+    conn.close()
+
+
+class ForkedCall:
+    """``fn(*args)`` computed in one forked process, beside the main one;
+    ``get()`` waits for it and returns it (or raises what it raised),
+    ``close()`` stops it if it still runs. The arguments are handed over
+    by the fork (not pickled); the result comes back pickled.
+
+    For work that holds the interpreter a long time while the main process
+    has other work (the recommendations workbook: seconds of Python while
+    the similarity and precedent tables are computed). Where fork is not
+    available the call is made by ``get`` itself, in this process.
+
+    >>> ForkedCall(sum, [1, 2, 3]).get()
+    6
+    """
+
+    def __init__(self, fn, *args):
+        self.fn, self.args = fn, args
+        self.proc = self.conn = None
+        self.lock = threading.Lock()
+        if can_fork():
+            ctx = mp.get_context("fork")
+            self.conn, child = ctx.Pipe(duplex=False)
+            self.proc = ctx.Process(target=_call_and_send, args=(child, fn, args), daemon=True)
+            self.proc.start()
+            child.close()
+
+    def get(self):
+        proc, conn = self.proc, self.conn
+        if proc is None:
+            return self.fn(*self.args)
+        try:
+            ok, value = conn.recv()
+        except (EOFError, OSError):
+            proc.join()
+            raise RuntimeError(f"the process computing {getattr(self.fn, '__qualname__', self.fn)} ended "
+                               f"without a result (exit code {proc.exitcode})") from None
+        finally:
+            self.close()
+        if not ok:
+            raise value
+        return value
+
+    def close(self) -> None:
+        """Stop the process (if it still runs) and let its pipe go. Safe to
+        call twice, and from another thread than ``get``'s (a run failing
+        while the writer waits on the result)."""
+        with self.lock:
+            proc, conn, self.proc, self.conn = self.proc, self.conn, None, None
+            self.fn = _closed
+        if proc is not None:
+            if proc.is_alive():
+                proc.terminate()
+            proc.join()
+            conn.close()
+
+
+def _closed(*args):
+    raise RuntimeError("ForkedCall.get after close")
 
 
 @contextmanager

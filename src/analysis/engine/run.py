@@ -386,11 +386,14 @@ def run_pipeline(files: list[Path], folder, settings: RunSettings, writes: Cache
     previous = read_manifest(folder.previous or out_dir)
     same = previous.get("outputs_key") == key
     kept: list[str] = []
+    exports = Exports(early=not same and settings.workers > 1)
     with TableWriter(folder, keep=previous.get("tables", {}) if same else (),
-                     previous_files=previous.get("files", {}), verify="quick" if settings.cache else "full") as writer:
+                     previous_files=previous.get("files", {}), verify="quick" if settings.cache else "full") as writer, \
+            exports:
         def ready(name: str, table: pd.DataFrame) -> None:
             if not writer.submit(name, table):
                 kept.append(name)
+            exports.ready(name, table)
 
         with clock("corpus tables"):
             tables, warnings = run_corpus_stages(
@@ -398,7 +401,7 @@ def run_pipeline(files: list[Path], folder, settings: RunSettings, writes: Cache
                 unchanged_from=folder.previous if same and settings.cache and folder.previous else None)
         with clock("writing"):
             for e in EXPORTS.values():
-                writer.submit_file(e.name, lambda e=e: e.make(tables), keep=same)
+                writer.submit_file(e.name, exports.maker(e, tables), keep=same)
             corpus = Corpus(tables["documents"], tables["paragraphs"], tables["recommendations"],
                             tables["unplaced"], summaries(tables["documents"], tables["paragraphs"],
                                                           tables["unplaced"]), tables["citations"])
@@ -416,6 +419,42 @@ def run_pipeline(files: list[Path], folder, settings: RunSettings, writes: Cache
                 f"; {len(kept)} tables unchanged, not rewritten" if kept else "")
     _report_unmatched(tables["recommendations"])
     return RunResult(corpus, tables, written, manifest, warnings, reused, notes=list(writer.problems), kept=kept)
+
+
+class Exports:
+    """The exported files (``EXPORTS``), each made, with ``early``, in a
+    forked process (``parallel.ForkedCall``) as soon as the tables it
+    requires are final (``ready``), while the main process computes the
+    rest: the recommendations workbook is seconds of openpyxl, which in a
+    writer thread held the interpreter against the corpus stages. Without
+    ``early`` (the last run's files are likely kept, or no workers) each is
+    made when the writer asks (``maker``). A context manager: leaving it
+    stops what still runs."""
+
+    def __init__(self, early: bool):
+        self.early = early
+        self.final: dict[str, pd.DataFrame] = {}
+        self.calls: dict[str, parallel.ForkedCall] = {}
+
+    def ready(self, name: str, table: pd.DataFrame) -> None:
+        if not self.early:
+            return
+        self.final[name] = table
+        for e in EXPORTS.values():
+            if e.name not in self.calls and all(t in self.final for t in e.requires):
+                self.calls[e.name] = parallel.ForkedCall(e.make, {t: self.final[t] for t in e.requires})
+
+    def maker(self, e, tables: dict):
+        call = self.calls.get(e.name)
+        return call.get if call is not None else (lambda: e.make(tables))
+
+    def __enter__(self) -> "Exports":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for call in self.calls.values():
+            call.close()
+        self.final.clear()
 
 
 def _report_unmatched(recs: pd.DataFrame) -> None:

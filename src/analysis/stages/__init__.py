@@ -5,10 +5,10 @@
              └ cite ──────── citations                               (per input)
     units ───────────────── (checks: each resolution in one file only)
     corrections ─────────── recommendations (the analysts' overrides)
-    overlap ─────────────── overlap, clusters                        (memo, cached on rec_id + text)
     review ──────────────── review_queue
+    overlap ─────────────── overlap, clusters                        (memo, cached on rec_id + text)
     terms ───────────────── term_frequencies
-    precedents ──────────── precedents                               (needs overlap)
+    precedents ──────────── precedents                               (needs overlap; memo)
     exports: citations.graphml, recommendations.xlsx
 
 Each module holds one stage: a short function from the tables it requires
@@ -18,7 +18,9 @@ such module, importing it here, and declaring its new table in
 ``analysis.tables`` (docs/architecture.md shows an example).
 """
 
-# In declaration order: the engine keeps it wherever the tables allow.
-from . import read, classify, cite, units, corrections, overlap, review, terms, precedents, exports  # noqa: I001
+# In declaration order: the engine keeps it wherever the tables allow. The
+# review queue comes before the similarity stage so that the workbook
+# (which needs it) is made beside that stage (``engine.run.Exports``).
+from . import read, classify, cite, units, corrections, review, overlap, terms, precedents, exports  # noqa: I001
 
-__all__ = ["read", "classify", "cite", "units", "corrections", "overlap", "review", "terms", "precedents", "exports"]
+__all__ = ["read", "classify", "cite", "units", "corrections", "review", "overlap", "terms", "precedents", "exports"]
