@@ -296,60 +296,97 @@ def _display_width(v) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in longest)
 
 
-def _style_sheet(ws, n_rows: int) -> None:
-    """Header style, frozen panes (the header row, and the key column when
-    the first column is one), an autofilter, widths from the content (long
-    text wrapped at ``XLSX_MAX_WIDTH``)."""
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
+def _cell_value(v):
+    """A flattened cell as openpyxl takes it: missing values empty, numpy
+    scalars as Python numbers (what pandas' Excel writer gives)."""
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, float) and v != v:
+        return None
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
 
-    if ws.max_column < 1:
-        return
-    font = Font(**XLSX_HEADER["font"])
-    fill = PatternFill("solid", fgColor=XLSX_HEADER["fill"])
-    for cell in ws[1]:
-        cell.font, cell.fill = font, fill
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    first = ws.cell(row=1, column=1).value
-    ws.freeze_panes = "B2" if str(first) in XLSX_KEY_HEADINGS else "A2"
-    ws.auto_filter.ref = ws.dimensions
-    sample = min(n_rows + 1, 500)  # widths from the first rows: enough to judge, quick on large tables
-    for j, column in enumerate(ws.iter_cols(min_row=1, max_row=sample), start=1):
-        widths = [_display_width(c.value) for c in column]
-        width = max([XLSX_MIN_WIDTH, *widths]) + 2
-        ws.column_dimensions[get_column_letter(j)].width = min(width, XLSX_MAX_WIDTH)
-        if width > XLSX_MAX_WIDTH:
-            for cell in ws.iter_rows(min_row=2, min_col=j, max_col=j):
-                cell[0].alignment = Alignment(wrap_text=True, vertical="top")
+
+def _column_widths(df: pd.DataFrame) -> list[float]:
+    """Each column's width from its heading and first rows (enough to judge,
+    quick on large tables), at least ``XLSX_MIN_WIDTH``; wider than
+    ``XLSX_MAX_WIDTH`` means the column is wrapped at that width."""
+    sample = df.head(499)
+    return [max([XLSX_MIN_WIDTH, _display_width(col), *map(_display_width, map(_cell_value, sample[col]))]) + 2
+            for col in df.columns]
 
 
 def write_xlsx(sheets: dict[str, pd.DataFrame], path, *, styled: bool = True):
-    """One sheet per table. Every cell made from text is a string cell:
-    openpyxl stores a string starting with ``=`` as a formula, which Excel
-    would evaluate, so such cells are set back to strings before saving.
-    List cells are joined with `` | `` (``XLSX_LIST_SEP``). With ``styled``
-    (the default) every sheet has a styled, frozen header row, an autofilter
-    and column widths that fit its content (``_style_sheet``).
+    """One sheet per table. Every cell made from text is a string cell,
+    never a formula (a text starting with ``=`` is what Excel would
+    evaluate). List cells are joined with `` | `` (``XLSX_LIST_SEP``). With
+    ``styled`` (the default) every sheet has a styled, frozen header row
+    (the key column frozen too when the first column is one), an
+    autofilter, and column widths that fit its content (long text wrapped
+    at ``XLSX_MAX_WIDTH``).
 
     Text such as a resolution number ``11/2`` stays text in XLSX (a string
     cell), where a CSV opened in Excel shows it as a date: XLSX is the
     format for reading in Excel, CSV the one for other programs.
 
+    Written row by row in openpyxl's write-only mode: the recommendations
+    workbook of a thousand resolutions (a million cells) took 24 s of CPU
+    the other way (pandas' writer, then every cell visited again to type
+    and style it), most of a rerun that adds one resolution.
+
     ``path`` is a file path, or a binary file object (``xlsx_bytes``)."""
     import io
 
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     target = path if isinstance(path, io.IOBase) else Path(path)
-    with pd.ExcelWriter(target, engine="openpyxl") as xw:
-        for name, df in sheets.items():
-            title = name[:31]
-            flatten_for_spreadsheet(df, XLSX_LIST_SEP).to_excel(xw, sheet_name=title, index=False)
-            ws = xw.sheets[title]
-            for row in ws.iter_rows():
-                for cell in row:
-                    if cell.data_type == "f":  # this writer never writes formulas: it was text
-                        cell.data_type = "s"
+    wb = Workbook(write_only=True)
+    font = Font(**XLSX_HEADER["font"])
+    fill = PatternFill("solid", fgColor=XLSX_HEADER["fill"])
+    head_align = Alignment(wrap_text=True, vertical="center")
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for name, df in sheets.items():
+        ws = wb.create_sheet(name[:31])
+        flat = flatten_for_spreadsheet(df, XLSX_LIST_SEP)
+        wrapped: set[int] = set()
+        if styled and len(flat.columns):
+            for j, width in enumerate(_column_widths(flat), start=1):
+                ws.column_dimensions[get_column_letter(j)].width = min(width, XLSX_MAX_WIDTH)
+                if width > XLSX_MAX_WIDTH:
+                    wrapped.add(j - 1)
+            ws.freeze_panes = "B2" if str(flat.columns[0]) in XLSX_KEY_HEADINGS else "A2"
+            last = f"{get_column_letter(len(flat.columns))}{len(flat) + 1}"
+            ws.auto_filter.ref = f"A1:{last}"
+        header = []
+        for col in flat.columns:
+            cell = WriteOnlyCell(ws, value=str(col))
             if styled:
-                _style_sheet(ws, len(df))
+                cell.font, cell.fill, cell.alignment = font, fill, head_align
+            header.append(cell)
+        ws.append(header)
+        formula = [False] * len(flat.columns)  # per column: may a cell look like a formula?
+        columns = [flat[c].tolist() for c in flat.columns]
+        for j, values in enumerate(columns):
+            formula[j] = any(isinstance(v, str) and v.startswith("=") for v in values)
+        for row in zip(*columns):
+            out = []
+            for j, v in enumerate(row):
+                v = _cell_value(v)
+                if j in wrapped or (formula[j] and isinstance(v, str) and v.startswith("=")):
+                    cell = WriteOnlyCell(ws, value=v)
+                    if isinstance(v, str) and v.startswith("="):
+                        cell.data_type = "s"  # this writer never writes formulas: it was text
+                    if j in wrapped:
+                        cell.alignment = wrap
+                    out.append(cell)
+                else:
+                    out.append(v)
+            ws.append(out)
+    wb.save(target)
     return target
 
 
