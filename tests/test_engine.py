@@ -126,3 +126,15 @@ def test_exports_made_beside_the_corpus_stages_are_those_made_after_them(seed_pa
 
     assert cells(tmp_path / "early" / "recommendations.xlsx") == cells(tmp_path / "late" / "recommendations.xlsx")
     assert set(early.manifest["files"]) == set(late.manifest["files"])
+
+
+def test_the_imports_read_from_text_are_the_parsed_ones():
+    """Fingerprints read each module's imports from its text (fast); for every
+    module of the package that finds what parsing finds."""
+    from analysis import config
+    from analysis.engine import cache
+
+    for f in sorted(config.PACKAGE_DIR.rglob("*.py")):
+        parts = list(f.relative_to(config.PACKAGE_DIR).with_suffix("").parts)
+        name = ".".join(parts[:-1]) if parts[-1] == "__init__" and len(parts) > 1 else ".".join(parts)
+        assert cache._imports_parsed(name, f) <= cache._imports(name, f), name
