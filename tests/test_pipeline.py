@@ -282,7 +282,7 @@ def test_a_failure_while_tables_are_written_leaves_the_last_outputs(two_resoluti
     must still leave the previous run's files as they were, and no scratch
     folder or unfinished generation."""
     import analysis.outputs
-    import analysis.stages.overlap
+    import analysis.overlap
 
     out = tmp_path / "out"
     settings = RunSettings(overrides=None, progress=False, cache=False)
@@ -295,7 +295,7 @@ def test_a_failure_while_tables_are_written_leaves_the_last_outputs(two_resoluti
         raise RuntimeError("disk full")
 
     if stage == "overlap":  # after the per-input tables started writing
-        monkeypatch.setattr(analysis.stages.overlap, "overlap_pairs", broken)
+        monkeypatch.setattr(analysis.overlap, "overlap_pairs", broken)
     else:  # inside a writer thread
         monkeypatch.setattr(analysis.outputs, "write_csv", broken)
     with pytest.raises(RuntimeError, match="disk full"):

@@ -12,10 +12,11 @@ from __future__ import annotations
 import pandas as pd
 
 from ..engine.stages import Context, stage
-from ..overlap import OverlapMemo, OverlapSettings, overlap_clusters, overlap_pairs
 
 
-def settings_for(ctx: Context) -> OverlapSettings:
+def settings_for(ctx: Context):
+    from ..overlap import OverlapSettings
+
     # Each worker holds a similarity block: at most two.
     return OverlapSettings(n_jobs=min(2, ctx.settings.workers))
 
@@ -23,6 +24,10 @@ def settings_for(ctx: Context) -> OverlapSettings:
 @stage("overlap", requires=("recommendations",), produces=("overlap", "clusters"), memo=True,
        cache_on={"recommendations": ("rec_id", "text")})
 def overlap(recommendations: pd.DataFrame, ctx: Context, state=None) -> dict:
+    # Imported here: a rerun whose texts are unchanged takes the cached
+    # result and never needs SciPy (a quarter of a second to import).
+    from ..overlap import OverlapMemo, overlap_clusters, overlap_pairs
+
     settings = settings_for(ctx)
     memo = OverlapMemo.from_state(state, settings)
     pairs = overlap_pairs(recommendations, settings, memo=memo)
