@@ -74,23 +74,47 @@ TITLES = {
     "crime_area_theme": ("行动主题 × 犯罪领域", "Action theme × crime area"),
 }
 
-#: Columns of the recommendations sheet of ``chart_tables.xlsx``: every label
-#: with the words it rests on, for an analyst to filter in a spreadsheet.
+#: Columns of the recommendations sheets of ``chart_tables.xlsx``: every label
+#: with the words it rests on, for an analyst to filter in a spreadsheet
+#: (by name in each language: ``explore.readable_recommendations``).
 RECOMMENDATION_SHEET = ("rec_id", "resolution", "acting_body", "part", "label", "section", "actor", "actor_group",
                         "strength", "strength_family", "strength_score", "themes", "primary_theme",
                         "theme_evidence", "crime_areas", "crime_area_evidence", "needs_review", "text")
+#: The recommendations sheets of ``chart_tables.xlsx`` (zh, en).
+RECOMMENDATION_SHEETS = {"zh": "建议 (zh)", "en": "recommendations (en)"}
 
 
-def chart_specs(run: Run) -> list[tuple[str, pd.DataFrame, Callable[[str], object]]]:
-    """The charts of a run: name, the table behind it, and a drawing function."""
+class ChartSpec(tuple):
+    """One chart of ``chart_specs``: unpacks as ``(name, data, draw)``
+    (``data`` the tidy machine table behind it, codes as the run writes
+    them); ``table(lang)`` is that table for reading, in ``lang``: names, not
+    codes, the codes kept in the last columns (``explore.readable_table``
+    with ``codes=True``). ``chart_tables.xlsx`` and the CSVs beside the
+    figures hold these."""
+
+    def __new__(cls, name: str, data: pd.DataFrame, draw: Callable[[str], object],
+                table: Callable[[str], pd.DataFrame] | None = None):
+        spec = super().__new__(cls, (name, data, draw))
+        spec._table = table  # the table in a language, where labels are made in it (sessions)
+        return spec
+
+    def table(self, lang: str) -> pd.DataFrame:
+        from .explore import readable_table
+
+        return readable_table(self._table(lang) if self._table is not None else self[1], lang, codes=True)
+
+
+def chart_specs(run: Run) -> list[ChartSpec]:
+    """The charts of a run: name, the table behind it, and a drawing function
+    (``ChartSpec``: and the table for reading in a language)."""
     from . import charts, coverage
 
     recs = run.recommendations
     several = recs["resolution"].nunique() > 1
-    specs: list[tuple[str, pd.DataFrame, Callable]] = []
+    specs: list[ChartSpec] = []
 
-    def add(name, data, draw):
-        specs.append((name, data, draw))
+    def add(name, data, draw, table=None):
+        specs.append(ChartSpec(name, data, draw, table))
 
     cov = coverage.theme_coverage(recs, by="resolution" if several else "part")
     add("theme_coverage", cov, lambda lang: charts.plot_theme_coverage(
@@ -130,13 +154,15 @@ def chart_specs(run: Run) -> list[tuple[str, pd.DataFrame, Callable[[str], objec
             if facet in recs.columns:
                 add(f"{facet}_by_session", timeline.facet_by_session(recs, facet, "en"),
                     lambda lang, facet=facet: timeline.plot_facet_over_time(
-                        timeline.facet_by_session(recs, facet, lang), lang=lang, facet=facet))
+                        timeline.facet_by_session(recs, facet, lang), lang=lang, facet=facet),
+                    lambda lang, facet=facet: timeline.facet_by_session(recs, facet, lang))
     prec = run.tables.get("precedents")
     if prec is not None and len(prec) and recs["resolution"].nunique() > 1:
         # per session when sessions hold several units (a session report), else per unit
         drift_by = "session" if len(sessions) < recs["resolution"].nunique() else "unit"
         add("language_drift", precedents.drift(prec, by=drift_by), lambda lang: timeline.plot_language_drift(
-            precedents.drift(prec, by=drift_by, lang=lang), lang=lang))
+            precedents.drift(prec, by=drift_by, lang=lang), lang=lang),
+            lambda lang: precedents.drift(prec, by=drift_by, lang=lang))
     return specs
 
 
@@ -249,16 +275,57 @@ def make_figures(run: Run, out_dir: str | Path | None = None, langs=("zh", "en")
     index_path.write_text(json.dumps(index, indent=1, sort_keys=True), encoding="utf-8")
     # keep the order of chart_specs (the workers finish in any order)
     written = {f"{name}_{lang}": written[f"{name}_{lang}"] for name, _, _ in specs for lang in langs}
-    sheets = {}
-    for name, data, _ in specs:
-        write_csv(data, out / f"{name}.csv")
-        sheets[name] = data
-    recs = run.recommendations
-    sheets["recommendations"] = recs[[c for c in RECOMMENDATION_SHEET if c in recs.columns]]
-    write_xlsx(sheets, out / "chart_tables.xlsx")
+    write_chart_tables(run, specs, out, langs)
     logger.info("figures: %d charts in %s (%d drawn, %d unchanged)", len(written), out, len(drawn),
                 len(written) - len(drawn))
     return written
+
+
+def recommendations_sheet(recs: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The recommendations as ``chart_tables.xlsx`` shows them in ``lang``:
+    every label by name with the words it rests on (``word (name)``), the
+    text as written; the ``rec_id`` the only key."""
+    from .explore import evidence_terms, heading, label_namer, readable_recommendations
+
+    recs = recs[[c for c in RECOMMENDATION_SHEET if c in recs.columns]]
+    out = readable_recommendations(recs, lang)
+    for col, kind in (("theme_evidence", "theme"), ("crime_area_evidence", "crime_area")):
+        if col not in recs:
+            continue
+        name = label_namer(kind, lang)
+        words = [[f"{term}（{name(code)}）" if lang == "zh" else f"{term} ({name(code)})"
+                  for code, term in evidence_terms(v)] for v in recs[col]]
+        after = heading("themes" if kind == "theme" else "crime_areas", lang)
+        at = out.columns.get_loc(after) + 1 if after in out.columns else len(out.columns)
+        out.insert(at, heading(col, lang), words)
+    return out
+
+
+def write_chart_tables(run: Run, specs: list[ChartSpec], out: Path, langs=("zh", "en")) -> Path:
+    """The tables behind the charts, for reading: ``chart_tables.xlsx`` (a
+    contents sheet, then one sheet per chart and language, ``<chart> (zh)``
+    like the figure ``<chart>_zh.png``, then the recommendations in each
+    language) and ``<chart>_<lang>.csv`` beside each figure. Names in the
+    sheet's language, never codes; the codes in the last columns (headed
+    ``explore.CODE_HEADING``), the key back to the run's tables."""
+    contents, sheets = [], {}
+    for spec in specs:
+        name = spec[0]
+        for lang in langs:
+            table = spec.table(lang)
+            write_csv(table, out / f"{name}_{lang}.csv")
+            sheets[f"{name} ({lang})"] = table
+            zh, en = TITLES.get(name, (name, name))
+            contents.append({"工作表 Sheet": f"{name} ({lang})", "图 Chart": zh if lang == "zh" else en,
+                             "图片 Figure": f"{name}_{lang}.png / .svg / .pdf"})
+        (out / f"{name}.csv").unlink(missing_ok=True)  # the machine table an earlier version wrote here
+    for lang in langs:
+        sheets[RECOMMENDATION_SHEETS[lang]] = recommendations_sheet(run.recommendations, lang)
+        contents.append({"工作表 Sheet": RECOMMENDATION_SHEETS[lang],
+                         "图 Chart": "建议一览" if lang == "zh" else "All recommendations", "图片 Figure": ""})
+    target = out / "chart_tables.xlsx"
+    write_xlsx({"目录 contents": pd.DataFrame(contents), **sheets}, target)
+    return target
 
 
 #: Seconds a notebook cell may run. The slowest cell of the project's
@@ -553,8 +620,9 @@ def report_page(run: Run, figures: dict[str, dict], nb_links: list[str],
             links = {}
             for lang in png:
                 stem = Path(png[lang]).stem
-                links.update({f"PDF ({lang})": f"figures/{stem}.pdf", f"SVG ({lang})": f"figures/{stem}.svg"})
-            links.update({"CSV": f"figures/{name}.csv", "XLSX": "figures/chart_tables.xlsx"})
+                links.update({f"PDF ({lang})": f"figures/{stem}.pdf", f"SVG ({lang})": f"figures/{stem}.svg",
+                              f"CSV ({lang})": f"figures/{stem}.csv"})
+            links.update({"XLSX": "figures/chart_tables.xlsx"})
             widths = {lang: png_width(figures[f"{name}_{lang}"]["png"]) for lang in png}
             plots = None
             if interactive and name in INTERACTIVE:
