@@ -7,13 +7,19 @@ Contract
 ``make_figures(run, out_dir)`` saves every chart in Chinese and English
 (PNG 300 dpi, SVG, PDF through ``charts.save_figure``: one drawing per
 language, every format from it), in forked worker processes, and keeps a
-figure whose run, code and source line have not changed; and the tables
-behind them as XLSX (one sheet per chart, and one of the recommendations
-with every label and its evidence, crime areas included) and CSV with BOM.
+figure whose run, code and source line have not changed (after a change
+of code or rules it is drawn again and saved only if the drawing differs,
+``drawing_key``); and the tables behind them for reading
+(``write_chart_tables``: ``chart_tables.xlsx``, one sheet per chart and
+language and the recommendations with every label and its evidence by
+name, and ``<chart>_<lang>.csv`` with BOM beside each figure: names in the
+language, codes only in columns headed as codes).
 ``build_report`` executes the notebooks (``notebooks/*.ipynb``, parameters
-injected papermill-style; every cell bounded by ``CELL_TIMEOUT``, a stalled
-notebook executed once more in a new kernel), converts them to HTML, and
-writes ``report.html``: title, the corpus (units by body and year), key
+injected papermill-style; ``NOTEBOOK_JOBS`` at a time, every cell bounded
+by ``CELL_TIMEOUT``, a stalled notebook executed once more in a new kernel;
+a notebook whose run, bytes and code are unchanged, ``notebook_key``, is
+not executed again), converts them to HTML, and writes ``report.html``
+(kept when what it shows is unchanged): title, the corpus (units by body and year), key
 findings written from the tables (``findings``), contents, one chart per
 topic with a Chinese/English switch, a sortable and filterable table of
 the recommendations, and links to the executed notebooks; names, never
