@@ -441,11 +441,50 @@ class NotebookStalled(RuntimeError):
     """A notebook cell timed out on every attempt (see ``execute_notebook``)."""
 
 
+#: Longest the client waits on a kernel's channel before it looks again (s).
+POLL_SLICE = 1.0
+
+
+def poll_in_slices(channel, step: float = POLL_SLICE) -> None:
+    """Make ``channel.get_msg(timeout)`` (a kernel client's asyncio channel)
+    look for a message every ``step`` seconds until ``timeout`` instead of
+    waiting once for all of it.
+
+    Why: the client sometimes misses the wake-up of a message already
+    waiting (zmq's edge-triggered socket under asyncio; seen after a cell
+    showing a widget), and then sat out the whole cell timeout before it
+    read the reply: a notebook of 5 s took 95 s, about 1 execution in 15
+    (benchmarks/results_report.md). Looking again every second reads it at
+    once; the timeout is the same."""
+    import time
+
+    from queue import Empty
+
+    get = channel.get_msg
+
+    async def get_msg(timeout: float | None = None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            wait = step if deadline is None else min(step, max(0.0, deadline - time.monotonic()))
+            try:
+                return await get(timeout=wait)
+            except Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+
+    channel.get_msg = get_msg
+
+
 def _run_once(nb, parameters_cwd: str, timeout: int, env: dict | None, current: list):
     from nbclient import NotebookClient
 
+    def started(**_):  # the kernel client exists now: its channels looked at every POLL_SLICE
+        poll_in_slices(client.kc.shell_channel)
+        poll_in_slices(client.kc.iopub_channel)
+
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": parameters_cwd}},
+                            on_notebook_start=started,
                             on_cell_start=lambda cell, cell_index: current.append(cell_index))
     kwargs = {"stderr": subprocess.DEVNULL}
     if env is not None:
