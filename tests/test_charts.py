@@ -587,6 +587,35 @@ def test_top_terms_one_panel_per_group_in_rank_order(lang):
     assert fig._suptitle.get_text() == ("高频词（按主题）" if lang == "zh" else "Top terms by theme")
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("crowded", [False, True])
+def test_top_terms_fit_an_a4_column_at_readable_type(lang, crowded, tmp_path):
+    """At most 16 cm wide and 20 cm tall once saved with its source line,
+    no type under 7 pt; a table of many full groups shows fewer terms per
+    panel, and the title says how many."""
+    pymupdf = pytest.importorskip("pymupdf")
+    terms = top_terms_table("primary_theme")
+    if crowded:  # every theme with ten terms
+        terms = pd.DataFrame([(g, f"词{g}{i}", 20 - i, i + 1) for g in list(C.theme_names()) for i in range(10)],
+                             columns=["group", "term", "count", "rank"])
+    fig = C.plot_top_terms(terms, lang=lang)
+    texts = [t for t in fig.findobj(Text) if t.get_text().strip() and t.get_visible()]
+    paths = C.save_figure(fig, "terms", out_dir=tmp_path, source="Source: test", formats=("pdf",))
+    assert min(t.get_fontsize() for t in fig.findobj(Text) if t.get_text().strip() and t.get_visible()) >= 7
+    plt.close(fig)
+    with pymupdf.open(paths["pdf"]) as doc:
+        width, height = doc[0].rect.width / 72 * 2.54, doc[0].rect.height / 72 * 2.54
+    assert width <= 16.0 and height <= 20.0, (round(width, 1), round(height, 1))
+    panels = [ax for ax in fig.axes if ax.axison]
+    shown = max(len(ax.get_yticks()) for ax in panels)
+    title = fig._suptitle.get_text()
+    if crowded:
+        assert C.TERMS_MIN <= shown < 10 and str(shown) in title
+    else:
+        assert shown == 10 and "前" not in title and "top" not in title  # LEG has ten: all shown
+    assert texts
+
+
 @pytest.mark.parametrize("chart", ["coverage", "actor_strength", "strength_by_actor", "overlap_heatmap",
                                    "overlap_network", "citation_graph", "top_terms"])
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -128,6 +128,51 @@ def test_tables_for_reading_hold_names_not_codes(multi_run, lang):
         assert not values & CODES, (name, values & CODES)
 
 
+#: English words of the codebook that a Chinese sheet must not show (category names, parts, kinds).
+ENGLISH_IN_ZH = {"States", "should", "encourages", "may wish to", "other", "body", "footnote", "date", "treaty",
+                 "resolution", "yes", "no", "Unclassified", "No theme"}
+
+
+@pytest.mark.parametrize("corpus", ["seed_run", "multi_run"])
+def test_chart_tables_hold_names_not_codes(corpus, request, tmp_path):
+    """chart_tables.xlsx (and the CSV beside each figure) is for reading: every
+    chart in each language, cells and headings by name; codes only in the
+    columns headed as codes, the key back to the run's tables."""
+    run_ = request.getfixturevalue(corpus)
+    specs = report.chart_specs(run_)
+    path = report.write_chart_tables(run_, specs, tmp_path)
+    wb = openpyxl.load_workbook(path)
+    names = [spec[0] for spec in specs]
+    assert wb.sheetnames == (["目录 contents"] + [f"{n} ({lg})" for n in names for lg in ("zh", "en")]
+                             + list(report.RECOMMENDATION_SHEETS.values()))
+    seen_codes = set()
+    for ws in wb.worksheets[1:]:
+        lang = "zh" if ws.title.endswith("(zh)") else "en"
+        rows = list(ws.values)
+        header, body = rows[0], rows[1:]
+        code_cols = [i for i, h in enumerate(header) if h.startswith(explore.CODE_HEADING[0 if lang == "zh" else 1])]
+        for i, h in enumerate(header):
+            assert h not in CODES and not re.fullmatch(r"[a-z]+(_[a-z]+)+", h), (ws.title, h)  # no column names
+            if lang == "en":
+                assert not CJK_RUN.search(h), (ws.title, h)
+            cells = {str(r[i]) for r in body if r[i] is not None}
+            if i in code_cols:
+                seen_codes |= cells
+                continue
+            assert not cells & CODES, (ws.title, h, cells & CODES)
+            if lang == "zh":
+                assert not cells & ENGLISH_IN_ZH, (ws.title, h, cells & ENGLISH_IN_ZH)
+        if ws.title.split(" (")[0] in names:  # the CSV beside the figure holds the same table
+            csv = pd.read_csv(tmp_path / f"{ws.title.split(' (')[0]}_{lang}.csv", encoding="utf-8-sig", dtype=str)
+            assert tuple(csv.columns) == header and len(csv) == len(body)
+    assert {"TA", "States"} <= seen_codes  # the codes are kept, in their own columns
+    zh = {str(c) for row in wb["top_terms (zh)"].values for c in row}
+    assert "立法、判例与知识管理" in zh and "建议条数" in zh
+    en = {str(c) for row in wb["recommendations (en)"].values for c in row}
+    assert "Technical assistance and capacity-building" in en and "Theme evidence (words as written)" in en
+    assert any("（技术援助与能力建设）" in str(c) for row in wb["建议 (zh)"].values for c in row)  # evidence named
+
+
 def test_recommendations_xlsx_is_styled_with_codebook_and_sources(seed_run):
     path = seed_run.processed / "recommendations.xlsx"
     assert path.is_symlink() and (seed_run.folder / "recommendations.xlsx").exists()  # one of the run's outputs

@@ -101,3 +101,137 @@ def test_a_notebook_that_stalls_once_is_executed_again_and_the_report_says_so(tm
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "report/01_stalls_once.html" in page and "executed again in a new kernel" in page
     assert "done" in (out / "report" / "01_stalls_once.html").read_text(encoding="utf-8")
+
+
+def _timed_notebook(path: Path, log: Path, seconds: float) -> None:
+    """A notebook that records when it starts and ends, waiting ``seconds`` between."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("PROCESSED = None", metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell(
+                    f"import time\nwith open({str(log)!r}, 'a') as f: f.write(f'start {{time.time()}}\\n')\n"
+                    f"time.sleep({seconds})\nwith open({str(log)!r}, 'a') as f: f.write(f'end {{time.time()}}\\n')\n"
+                    "print('slept')")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+
+
+def test_notebooks_run_two_at_a_time_and_unchanged_ones_are_not_executed_again(tmp_path, capsys, monkeypatch):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(WRITTEN, raw / WRITTEN.name)
+    out = tmp_path / "out"
+    assert main(["run", str(raw), "--out", str(out), "--overrides", ""]) == 0
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    log = tmp_path / "times.log"
+    _timed_notebook(notebooks / "01_first.ipynb", log, 4)
+    _timed_notebook(notebooks / "02_second.ipynb", log, 4)
+    broken = nbformat.v4.new_notebook()
+    broken.cells = [nbformat.v4.new_code_cell("PROCESSED = None", metadata={"tags": ["parameters"]}),
+                    nbformat.v4.new_code_cell("raise RuntimeError('this notebook is broken')")]
+    broken.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(broken, notebooks / "03_broken.ipynb")
+    monkeypatch.setattr(analysis.report, "NOTEBOOKS", notebooks)
+    monkeypatch.setattr(analysis.report, "NOTEBOOK_JOBS", 2)
+    monkeypatch.setattr(analysis.report, "workers", lambda jobs: 2)  # two at a time, however many cores here
+    monkeypatch.setattr(analysis.report, "make_figures", lambda run: {})  # the figures are not the point here
+    capsys.readouterr()
+    assert main(["report", "--out", str(out)]) == 1
+    first = capsys.readouterr()
+    assert "warning: notebook 03_broken.ipynb could not be executed" in first.err and "not executed again" \
+        not in first.out
+    times = [line.split() for line in log.read_text().splitlines()]
+    starts = [float(t) for kind, t in times if kind == "start"]
+    ends = [float(t) for kind, t in times if kind == "end"]
+    assert len(starts) == len(ends) == 2 and max(starts) < min(ends)  # the two ran at the same time
+    executed = {p.name: p.stat().st_mtime_ns for p in (out / "report").glob("0*")}
+    assert set(executed) == {"01_first.html", "01_first.ipynb", "02_second.html", "02_second.ipynb"}
+
+    # again, nothing changed: the executed copies are kept, the broken notebook is tried again
+    assert main(["report", "--out", str(out)]) == 1
+    second = capsys.readouterr()
+    assert "notebooks: 2 not executed again (same run, notebook and code): 01_first, 02_second" in second.out
+    assert "warning: notebook 03_broken.ipynb could not be executed" in second.err
+    assert {p.name: p.stat().st_mtime_ns for p in (out / "report").glob("0*")} == executed
+    assert len(log.read_text().splitlines()) == 4
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "report/01_first.html" in page and "report/02_second.html" in page and "03_broken.ipynb" in page
+
+    # a notebook edited is executed again; a copy altered by hand is too
+    _timed_notebook(notebooks / "02_second.ipynb", log, 0.5)
+    (out / "report" / "01_first.html").write_text("altered", encoding="utf-8")
+    built = analysis.report.build_report(out)
+    assert built.reused == [] and len(log.read_text().splitlines()) == 8
+    assert "slept" in (out / "report" / "01_first.html").read_text(encoding="utf-8")
+    assert analysis.report.build_report(out).reused == ["01_first", "02_second"]
+
+
+def test_figures_drawn_again_the_same_are_not_saved_again(tmp_path):
+    """When the code or a rule file changed (here: the keys recorded say so),
+    every figure is drawn again, and saved only if its drawing differs."""
+    import json
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(WRITTEN, raw / WRITTEN.name)
+    out = tmp_path / "out"
+    assert main(["run", str(raw), "--out", str(out), "--overrides", ""]) == 0
+    run = analysis.report.load(out)
+    figures = analysis.report.make_figures(run, jobs=1)
+    assert figures.drawn == len(figures) > 4 and figures.redrawn == 0
+    folder = out / "figures"
+    stamps = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    index_path = folder / analysis.report.FIGURE_INDEX
+    index = json.loads(index_path.read_text(encoding="utf-8"))
+    changed = "actor_strength_en"
+    for stem, entry in index.items():
+        if stem != analysis.report.TABLES_ENTRY:
+            entry["key"] = "made by other code or rules"
+    index[changed]["look"] = "a different drawing"
+    index_path.write_text(json.dumps(index), encoding="utf-8")
+    again = analysis.report.make_figures(run, jobs=1)
+    assert again.drawn == 1 and again.redrawn == len(figures) - 1
+    now = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    saved = {name for name in stamps if now[name] != stamps[name]}
+    assert {n for n in saved if not n.startswith(".")} == {f"{changed}.{fmt}" for fmt in ("png", "svg", "pdf")}
+    assert analysis.report.make_figures(run, jobs=1).drawn == 0  # and the index says so now
+
+
+def test_a_reply_whose_wake_up_was_missed_is_read_at_the_next_look():
+    """``poll_in_slices``: a channel whose first wait misses a message already
+    there (as zmq under asyncio sometimes does) is looked at again every
+    step, so the reply is read at once instead of after the cell timeout;
+    a channel with nothing to read still times out when the timeout says."""
+    import asyncio
+    import time
+    from queue import Empty
+
+    import pytest
+
+    class Missing:  # the message is there, but the first wait does not see it
+        def __init__(self):
+            self.calls = 0
+
+        async def get_msg(self, timeout=None):
+            self.calls += 1
+            if self.calls == 1:
+                await asyncio.sleep(timeout)
+                raise Empty
+            return {"msg": "reply"}
+
+    class Silent:
+        async def get_msg(self, timeout=None):
+            await asyncio.sleep(timeout)
+            raise Empty
+
+    channel = Missing()
+    analysis.report.poll_in_slices(channel, step=0.05)
+    started = time.monotonic()
+    assert asyncio.run(channel.get_msg(timeout=30)) == {"msg": "reply"}
+    assert time.monotonic() - started < 5
+    silent = Silent()
+    analysis.report.poll_in_slices(silent, step=0.05)
+    started = time.monotonic()
+    with pytest.raises(Empty):
+        asyncio.run(silent.get_msg(timeout=0.3))
+    assert 0.25 <= time.monotonic() - started < 5

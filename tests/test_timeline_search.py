@@ -22,6 +22,7 @@ from analysis.pipeline import RunSettings, run  # noqa: E402
 from analysis.precedents import drift  # noqa: E402
 from analysis.search import search  # noqa: E402
 from fixtures_reports import GA_RES, later_seed  # noqa: E402
+from pagecheck import Page  # noqa: E402
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -134,5 +135,29 @@ def test_the_brief_shows_each_precedent_as_a_redline(result):
     page = brief_html(result[0].tables, "12/2")
     assert "28 条建议中：22 条未变，1 条更强，1 条更弱，1 条新增" in page
     assert "<del>可</del><ins>应</ins>" in page  # 12/2:I:b strengthened
-    assert "<ins>在资源允许的情况下</ins>" in page and "条件增加 conditions added: 在资源允许的情况下" in page
+    assert "<ins>在资源允许的情况下</ins>" in page
     assert page.count("class='badge up'") == 1 and page.count("class='badge down'") == 1
+    shown = {lang: re.sub(r"\s*:\s*", ": ", text) for lang, text in Page(page).text.items()}
+    assert "条件增加: 在资源允许的情况下" in shown["zh"] and "conditions added: 在资源允许的情况下" in shown["en"]
+
+
+#: The words of a precedent's badge and redline, in each language.
+_BADGE_WORDS = {"zh": ("更强", "更弱", "新增", "未变", "先例", "条件增加"),
+                "en": ("stronger", "weaker", "new", "unchanged", "precedent", "conditions added")}
+
+
+def test_precedent_badges_are_in_the_chosen_language(result):
+    """The brief shows each badge in the language chosen on the page; notebook
+    06 (``precedents_html(…, lang=LANG)``) in its ``LANG``: never the other one."""
+    from analysis.brief import brief_html
+    from analysis.precedents import precedents_html
+
+    tables = result[0].tables
+    brief = Page(brief_html(tables, "12/2")).text
+    notebook = {lang: Page(precedents_html(tables["precedents"], "12/2", lang=lang)).text["zh"]
+                for lang in ("zh", "en")}  # no language classes: all of it shows
+    for shown in (brief, notebook):
+        for lang, other in (("zh", "en"), ("en", "zh")):
+            words = set(re.findall(r"[a-z]+(?: added)?|[\u4e00-\u9fff]+", shown[lang]))
+            assert set(_BADGE_WORDS[lang]) <= words | set(shown[lang].split()), (lang, shown is brief)
+            assert not set(_BADGE_WORDS[other]) & words, (lang, set(_BADGE_WORDS[other]) & words)

@@ -112,6 +112,14 @@ def cmd_report(args) -> int:
         built = build_report(args.out, execute=not args.no_notebooks)
     except FileNotFoundError as exc:  # no run in --out yet
         raise InputError(args.out, str(exc).removeprefix(f"{args.out} ")) from None
+    figures = built.figures
+    if hasattr(figures, "drawn"):
+        same = len(figures) - figures.drawn
+        print(f"figures: {figures.drawn} drawn, {same} unchanged"
+              + (f" ({figures.redrawn} of them drawn again to compare, the same)" if figures.redrawn else ""))
+    if built.reused:
+        print(f"notebooks: {len(built.reused)} not executed again (same run, notebook and code): "
+              + ", ".join(built.reused))
     for name in built.retried:
         print(f"note: notebook {name} stalled and was executed again in a new kernel")
     for name, reason in built.failed:

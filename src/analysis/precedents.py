@@ -416,40 +416,74 @@ REDLINE_CSS = ("<style>del{color:#a50f15;text-decoration:line-through}ins{color:
 _BADGE_CLASS = {"stronger": "up", "weaker": "down", "new": "new", "unchanged": "same"}
 
 
-def redline_html(row: dict) -> str:
+#: The words around a redline (zh, en).
+_REDLINE_WORDS = {
+    "none": ("没有高于阈值的先前建议", "no earlier recommendation above the threshold"),
+    "precedent": ("先例", "precedent"),
+    "conditions_added": ("条件增加", "conditions added"), "conditions_removed": ("条件删去", "conditions removed"),
+    "actors_added": ("行为方增加", "actors added"), "actors_removed": ("行为方删去", "actors removed"),
+    "no_rows": ("该单元没有建议。", "No recommendations of this unit in the precedents table."),
+}
+
+
+def _words(zh: str, en: str, lang: str | None) -> str:
+    """Escaped words in ``lang``; with ``lang=None`` both, each in a span of
+    its language's class (``pages.bi``: the page shows the chosen one)."""
+    if lang == "zh":
+        return html.escape(zh)
+    if lang == "en":
+        return html.escape(en)
+    return (f'<span lang="zh-Hans" class="zh">{html.escape(zh)}</span>'
+            f'<span lang="en" class="en">{html.escape(en)}</span>')
+
+
+def redline_html(row: dict, lang: str | None = None) -> str:
     """A precedents row as HTML: a badge saying what kind of change it is
-    (更强 · stronger …), the precedent's id, year and similarity, and the text
+    (更强 / stronger …), the precedent's id, year and similarity, and the text
     as a redline of the precedent (removed words struck through, added ones
-    underlined)."""
+    underlined). The words around the text are in ``lang`` ("zh", "en"), or
+    with ``lang=None`` in both, as spans of class ``zh``/``en`` for a page
+    with a language switch (``analysis.pages``); the text is as written.
+
+    >>> row = {"status": "changed", "strength_change": "stronger", "precedent_rec_id": "11/2:body:1",
+    ...        "precedent_text": "可加强", "text": "应加强", "similarity": 0.9, "precedent_year": 2020}
+    >>> redline_html(row, "zh")
+    "<p class='precedent'><span class='badge up'>更强</span> <small>先例 11/2:body:1 (2020, 0.90)</small><br><del>可</del><ins>应</ins>加强</p>"
+    >>> "stronger" in redline_html(row, "en") and "更强" not in redline_html(row, "en")
+    True
+    """
     key = row.get("status") if row.get("status") != "changed" else (row.get("strength_change") or "same")
-    tag = f"<span class='badge {_BADGE_CLASS.get(key, 'changed')}'>{badge(row, 'zh')} · {badge(row, 'en')}</span>"
+    names = BADGES.get(key, BADGES["same"])
+    tag = f"<span class='badge {_BADGE_CLASS.get(key, 'changed')}'>{_words(*names, lang)}</span>"
     if row.get("status") == "new" or not isinstance(row.get("precedent_rec_id"), str):
-        return f"<p class='precedent'>{tag} <small>no earlier recommendation above the threshold</small></p>"
+        return f"<p class='precedent'>{tag} <small>{_words(*_REDLINE_WORDS['none'], lang)}</small></p>"
     pieces = []
     for kind, text in redline(str(row["precedent_text"]), str(row["text"])):
         t = html.escape(text)
         pieces.append(f"<del>{t}</del>" if kind == "removed" else f"<ins>{t}</ins>" if kind == "added" else t)
     extra = []
-    for key, label in (("conditions_added", "条件增加 conditions added"), ("conditions_removed", "条件删去 removed"),
-                       ("actors_added", "行为方增加 actors added"), ("actors_removed", "行为方删去 removed")):
+    for key in ("conditions_added", "conditions_removed", "actors_added", "actors_removed"):
         if _list(row.get(key)):
-            extra.append(f"{label}: {html.escape('、'.join(map(str, _list(row[key]))))}")
+            extra.append(f"{_words(*_REDLINE_WORDS[key], lang)}: "
+                         f"<span lang='zh-Hans'>{html.escape('、'.join(map(str, _list(row[key]))))}</span>")
     year = row.get("precedent_year")
-    year = "" if pd.isna(year) else f"{int(year)}, "
-    return (f"<p class='precedent'>{tag} <small>先例 precedent {html.escape(str(row['precedent_rec_id']))} "
+    year = "" if year is None or pd.isna(year) else f"{int(year)}, "
+    return (f"<p class='precedent'>{tag} <small>{_words(*_REDLINE_WORDS['precedent'], lang)} "
+            f"{html.escape(str(row['precedent_rec_id']))} "
             f"({year}{float(row['similarity']):.2f}){'; ' + '; '.join(extra) if extra else ''}</small><br>"
             f"{''.join(pieces)}</p>")
 
 
-def precedents_html(table: pd.DataFrame, resolution: str) -> str:
+def precedents_html(table: pd.DataFrame, resolution: str, lang: str | None = None) -> str:
     """One unit's recommendations against their precedents: the headline
-    counts (zh and en), then each recommendation's redline."""
+    counts, then each recommendation's redline; words in ``lang`` ("zh",
+    "en"; ``None``: both, as ``redline_html``)."""
     t = table[table["resolution"].astype(str) == str(resolution)] if len(table) else table
     if t.empty:
-        return "<p>No recommendations of this unit in the precedents table. / 该单元没有建议。</p>"
+        return f"<p>{_words(*_REDLINE_WORDS['no_rows'], lang)}</p>"
     counts = summary(t)
-    parts = [REDLINE_CSS, f"<p><b>{html.escape(summary_sentence(counts, 'zh'))}</b><br>"
-             f"<small>{html.escape(summary_sentence(counts, 'en'))}</small></p>"]
+    parts = [REDLINE_CSS, f"<p><b>{_words(summary_sentence(counts, 'zh'), summary_sentence(counts, 'en'), lang)}"
+             "</b></p>"]
     for row in t.to_dict("records"):
-        parts.append(f"<div><b>{html.escape(str(row['rec_id']))}</b>{redline_html(row)}</div>")
+        parts.append(f"<div><b>{html.escape(str(row['rec_id']))}</b>{redline_html(row, lang)}</div>")
     return "\n".join(parts)

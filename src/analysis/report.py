@@ -7,13 +7,19 @@ Contract
 ``make_figures(run, out_dir)`` saves every chart in Chinese and English
 (PNG 300 dpi, SVG, PDF through ``charts.save_figure``: one drawing per
 language, every format from it), in forked worker processes, and keeps a
-figure whose run, code and source line have not changed; and the tables
-behind them as XLSX (one sheet per chart, and one of the recommendations
-with every label and its evidence, crime areas included) and CSV with BOM.
+figure whose run, code and source line have not changed (after a change
+of code or rules it is drawn again and saved only if the drawing differs,
+``drawing_key``); and the tables behind them for reading
+(``write_chart_tables``: ``chart_tables.xlsx``, one sheet per chart and
+language and the recommendations with every label and its evidence by
+name, and ``<chart>_<lang>.csv`` with BOM beside each figure: names in the
+language, codes only in columns headed as codes).
 ``build_report`` executes the notebooks (``notebooks/*.ipynb``, parameters
-injected papermill-style; every cell bounded by ``CELL_TIMEOUT``, a stalled
-notebook executed once more in a new kernel), converts them to HTML, and
-writes ``report.html``: title, the corpus (units by body and year), key
+injected papermill-style; ``NOTEBOOK_JOBS`` at a time, every cell bounded
+by ``CELL_TIMEOUT``, a stalled notebook executed once more in a new kernel;
+a notebook whose run, bytes and code are unchanged, ``notebook_key``, is
+not executed again), converts them to HTML, and writes ``report.html``
+(kept when what it shows is unchanged): title, the corpus (units by body and year), key
 findings written from the tables (``findings``), contents, one chart per
 topic with a Chinese/English switch, a sortable and filterable table of
 the recommendations, and links to the executed notebooks; names, never
@@ -47,7 +53,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import config
-from .engine.parallel import forked_pool, shared, workers
+from .engine.parallel import forked_pool, shared, thread_map, workers
 from .tables import list_cell
 from .explore import Run, load
 from .outputs import write_csv, write_xlsx
@@ -74,23 +80,47 @@ TITLES = {
     "crime_area_theme": ("行动主题 × 犯罪领域", "Action theme × crime area"),
 }
 
-#: Columns of the recommendations sheet of ``chart_tables.xlsx``: every label
-#: with the words it rests on, for an analyst to filter in a spreadsheet.
+#: Columns of the recommendations sheets of ``chart_tables.xlsx``: every label
+#: with the words it rests on, for an analyst to filter in a spreadsheet
+#: (by name in each language: ``explore.readable_recommendations``).
 RECOMMENDATION_SHEET = ("rec_id", "resolution", "acting_body", "part", "label", "section", "actor", "actor_group",
                         "strength", "strength_family", "strength_score", "themes", "primary_theme",
                         "theme_evidence", "crime_areas", "crime_area_evidence", "needs_review", "text")
+#: The recommendations sheets of ``chart_tables.xlsx`` (zh, en).
+RECOMMENDATION_SHEETS = {"zh": "建议 (zh)", "en": "recommendations (en)"}
 
 
-def chart_specs(run: Run) -> list[tuple[str, pd.DataFrame, Callable[[str], object]]]:
-    """The charts of a run: name, the table behind it, and a drawing function."""
+class ChartSpec(tuple):
+    """One chart of ``chart_specs``: unpacks as ``(name, data, draw)``
+    (``data`` the tidy machine table behind it, codes as the run writes
+    them); ``table(lang)`` is that table for reading, in ``lang``: names, not
+    codes, the codes kept in the last columns (``explore.readable_table``
+    with ``codes=True``). ``chart_tables.xlsx`` and the CSVs beside the
+    figures hold these."""
+
+    def __new__(cls, name: str, data: pd.DataFrame, draw: Callable[[str], object],
+                table: Callable[[str], pd.DataFrame] | None = None):
+        spec = super().__new__(cls, (name, data, draw))
+        spec._table = table  # the table in a language, where labels are made in it (sessions)
+        return spec
+
+    def table(self, lang: str) -> pd.DataFrame:
+        from .explore import readable_table
+
+        return readable_table(self._table(lang) if self._table is not None else self[1], lang, codes=True)
+
+
+def chart_specs(run: Run) -> list[ChartSpec]:
+    """The charts of a run: name, the table behind it, and a drawing function
+    (``ChartSpec``: and the table for reading in a language)."""
     from . import charts, coverage
 
     recs = run.recommendations
     several = recs["resolution"].nunique() > 1
-    specs: list[tuple[str, pd.DataFrame, Callable]] = []
+    specs: list[ChartSpec] = []
 
-    def add(name, data, draw):
-        specs.append((name, data, draw))
+    def add(name, data, draw, table=None):
+        specs.append(ChartSpec(name, data, draw, table))
 
     cov = coverage.theme_coverage(recs, by="resolution" if several else "part")
     add("theme_coverage", cov, lambda lang: charts.plot_theme_coverage(
@@ -130,13 +160,15 @@ def chart_specs(run: Run) -> list[tuple[str, pd.DataFrame, Callable[[str], objec
             if facet in recs.columns:
                 add(f"{facet}_by_session", timeline.facet_by_session(recs, facet, "en"),
                     lambda lang, facet=facet: timeline.plot_facet_over_time(
-                        timeline.facet_by_session(recs, facet, lang), lang=lang, facet=facet))
+                        timeline.facet_by_session(recs, facet, lang), lang=lang, facet=facet),
+                    lambda lang, facet=facet: timeline.facet_by_session(recs, facet, lang))
     prec = run.tables.get("precedents")
     if prec is not None and len(prec) and recs["resolution"].nunique() > 1:
         # per session when sessions hold several units (a session report), else per unit
         drift_by = "session" if len(sessions) < recs["resolution"].nunique() else "unit"
         add("language_drift", precedents.drift(prec, by=drift_by), lambda lang: timeline.plot_language_drift(
-            precedents.drift(prec, by=drift_by, lang=lang), lang=lang))
+            precedents.drift(prec, by=drift_by, lang=lang), lang=lang),
+            lambda lang: precedents.drift(prec, by=drift_by, lang=lang))
     return specs
 
 
@@ -166,25 +198,57 @@ def _interactive():
 _SLOW_FIRST = ("top_terms", "overlap_heatmap", "theme_coverage_sections", "overlap_network", "crime_area_theme")
 #: Where ``make_figures`` records what each figure was drawn from.
 FIGURE_INDEX = ".figures.json"
+#: The entry of ``FIGURE_INDEX`` for the tables behind the charts.
+TABLES_ENTRY = ".tables"
 
 
-def _draw_and_save(job: tuple[int, str]) -> tuple[str, dict[str, str]]:
+def drawing_key(fig, basis: str) -> str:
+    """What a drawn figure shows, before it is saved: sha256 over ``basis``
+    (the run's tables, the package's code, matplotlib, the chart, its
+    language and source line) and the figure's size and artists, every text
+    and every patch's colour among them. A figure drawn again after a rule
+    file changed (a gloss fixed in ``glossary.yaml``) whose drawing key is
+    the one its files were written from is the same drawing: it is not
+    saved again."""
+    import hashlib
+
+    from matplotlib.patches import Patch
+    from matplotlib.text import Text
+
+    h = hashlib.sha256(basis.encode())
+    h.update(repr(tuple(fig.get_size_inches())).encode())
+    for artist in fig.findobj():
+        h.update(type(artist).__name__.encode())
+        if isinstance(artist, Text):
+            h.update(f"{artist.get_text()}|{artist.get_fontsize()}|{artist.get_position()}".encode())
+        elif isinstance(artist, Patch):
+            h.update(repr(artist.get_facecolor()).encode())
+    return h.hexdigest()
+
+
+def _draw_and_save(job: tuple[int, str]) -> tuple[str, dict[str, str] | None, str]:
     """Draw chart ``index`` in ``lang`` once and write every format from that
     drawing (in a figure worker, or in this process: ``make_figures`` hands
-    the specs, the folder and the source lines over with ``shared``)."""
+    the specs, the folder, the source lines and the drawing keys of the
+    files on disk over with ``shared``); files None when the drawing is that
+    of the files already there (``drawing_key``)."""
     import matplotlib.pyplot as plt
 
     from . import charts
 
     index, lang = job
     name, _, draw = shared("specs")[index]
+    stem = f"{name}_{lang}"
     fig = draw(lang)
     fig = getattr(fig, "figure", fig)
     try:
-        files = charts.save_figure(fig, f"{name}_{lang}", out_dir=shared("out"), source=shared("source")[lang])
+        look = drawing_key(fig, f"{shared('basis')}|{stem}|{shared('source')[lang]}|{shared('data')[index]}")
+        if look == shared("looks").get(stem):
+            return stem, None, look
+        files = charts.save_figure(fig, stem, out_dir=shared("out"), source=shared("source")[lang])
     finally:
         plt.close(fig)
-    return f"{name}_{lang}", {fmt: str(path) for fmt, path in files.items()}
+    return stem, {fmt: str(path) for fmt, path in files.items()}, look
 
 
 def _file_sha(path: Path) -> str | None:
@@ -193,16 +257,58 @@ def _file_sha(path: Path) -> str | None:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
 
 
-def make_figures(run: Run, out_dir: str | Path | None = None, langs=("zh", "en"), jobs: int = 0) -> dict[str, dict]:
+def run_tables_key(run: Run) -> str:
+    """The run's tables as ``make_figures`` and ``build_report`` key their
+    outputs: the sha256 of every file the manifest lists (a run that wrote
+    the same tables again has the same key), else the run's ``outputs_key``."""
+    import hashlib
+    import json
+
+    files = run.manifest.get("files") or {}
+    shas = {name: f.get("sha256") for name, f in sorted(files.items()) if isinstance(f, dict)}
+    if not shas:
+        return str(run.manifest.get("outputs_key"))
+    return hashlib.sha256(json.dumps(shas, sort_keys=True).encode()).hexdigest()
+
+
+def code_only_fingerprint() -> str:
+    """sha256 over the package's Python code alone (not its rule files): what
+    a drawing depends on besides the run, the names it shows and matplotlib."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for p in sorted(p for p in config.PACKAGE_DIR.rglob("*.py") if "__pycache__" not in p.parts):
+        h.update(str(p.relative_to(config.PACKAGE_DIR)).encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+class Figures(dict):
+    """What ``make_figures`` returns: ``{f"{chart}_{lang}": {format: path}}``,
+    how many of them it ``drawn`` (saved anew) and ``redrawn`` (drawn to
+    compare, found the same, not saved), and the ``specs`` (``chart_specs``)
+    they were drawn from, for the page not to compute them again."""
+
+    drawn: int = 0
+    redrawn: int = 0
+    specs: list | None = None
+
+
+def make_figures(run: Run, out_dir: str | Path | None = None, langs=("zh", "en"), jobs: int = 0) -> Figures:
     """Save every chart (each language) and the tables behind them.
 
     Each chart is drawn once per language and every format written from
     that drawing (``charts.save_figure``). The drawings are independent, so
     they are made in ``jobs`` forked worker processes (0: one per core, at
-    most 4; matplotlib is not thread-safe). A figure whose run, code and
-    source line are those it was last drawn from, and whose files are as
-    they were written (sha256 in ``figures/.figures.json``), is kept, not
-    drawn again.
+    most 4; matplotlib is not thread-safe). A figure whose files are as they
+    were written (sha256 in ``figures/.figures.json``) is kept, not drawn
+    again, when the run's tables, the code and rule files and its source
+    line are those it was drawn from; when only the code or the rules
+    changed it is drawn, and saved only if the drawing differs
+    (``drawing_key``: a gloss fixed in one chart costs that chart's files,
+    not all of them). The tables behind the charts
+    (``write_chart_tables``) are written again only when the run, code or
+    rules changed, or their files did.
     """
     import hashlib
     import json
@@ -221,44 +327,107 @@ def make_figures(run: Run, out_dir: str | Path | None = None, langs=("zh", "en")
         index = json.loads(index_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         index = {}
-    basis = json.dumps([run.manifest.get("outputs_key"), code_fingerprint(), matplotlib.__version__], default=str)
-    keys, written, pending = {}, {}, []
+    tables = run_tables_key(run)
+    basis = json.dumps([tables, code_fingerprint(), matplotlib.__version__], default=str)
+    keys, written, pending, looks = {}, Figures(), [], {}
     for i, (name, _, _) in enumerate(specs):
         for lang in langs:
             stem = f"{name}_{lang}"
             keys[stem] = hashlib.sha256(f"{basis}|{stem}|{source[lang]}".encode()).hexdigest()
             old = index.get(stem, {})
             files = {fmt: out / f"{stem}.{fmt}" for fmt in old.get("files", {})}
-            if (old.get("key") == keys[stem] and files
-                    and all(_file_sha(path) == old["files"][fmt] for fmt, path in files.items())):
+            intact = bool(files) and all(_file_sha(path) == old["files"][fmt] for fmt, path in files.items())
+            if intact and old.get("key") == keys[stem]:
                 written[stem] = files
             else:
                 pending.append((i, lang))
+                if intact and old.get("look"):
+                    looks[stem] = old["look"]
     pending.sort(key=lambda job: (specs[job[0]][0] not in _SLOW_FIRST,
                                   _SLOW_FIRST.index(specs[job[0]][0]) if specs[job[0]][0] in _SLOW_FIRST else 0))
-    # the workers inherit the specs, the folder and the source lines (shared)
-    with forked_pool(min(workers(jobs), len(pending)), specs=specs, out=out, source=source) as pool:
+    drawing_basis = json.dumps([tables, code_only_fingerprint(), matplotlib.__version__], default=str)
+    data = ([hashlib.sha256(d.to_csv(index=False).encode()).hexdigest() for _, d, _ in specs] if pending else [])
+    # the workers inherit the specs, the folder, the source lines and the drawing keys (shared)
+    with forked_pool(min(workers(jobs), len(pending)), specs=specs, out=out, source=source, basis=drawing_basis,
+                     data=data, looks=looks) as pool:
         if pool is not None:
-            drawn = dict(pool.imap_unordered(_draw_and_save, pending, chunksize=1))
+            drawn = list(pool.imap_unordered(_draw_and_save, pending, chunksize=1))
         else:
-            drawn = dict(map(_draw_and_save, pending))
-    for stem, files in drawn.items():
-        written[stem] = {fmt: Path(path) for fmt, path in files.items()}
-    index = {stem: {"key": keys[stem], "files": {fmt: _file_sha(Path(p)) for fmt, p in files.items()}}
-             for stem, files in written.items()}
-    index_path.write_text(json.dumps(index, indent=1, sort_keys=True), encoding="utf-8")
+            drawn = list(map(_draw_and_save, pending))
+    new_looks = {stem: look for stem, _, look in drawn}
+    for stem, files, _ in drawn:
+        if files is None:  # drawn the same as the files there
+            written[stem] = {fmt: out / f"{stem}.{fmt}" for fmt in index[stem]["files"]}
+            written.redrawn += 1
+        else:
+            written[stem] = {fmt: Path(path) for fmt, path in files.items()}
+            written.drawn += 1
+    new_index = {stem: {"key": keys[stem], "files": {fmt: _file_sha(Path(p)) for fmt, p in files.items()},
+                        "look": new_looks.get(stem, index.get(stem, {}).get("look"))}
+                 for stem, files in written.items()}
+    # the tables behind the charts: written again when the run, code or rules changed, or their files did
+    old_tables = index.get(TABLES_ENTRY, {})
+    tables_key = hashlib.sha256(f"{basis}|{'|'.join(langs)}".encode()).hexdigest()
+    if old_tables.get("key") != tables_key or not old_tables.get("files") or any(
+            _file_sha(out / name) != sha for name, sha in old_tables["files"].items()):
+        files = [write_chart_tables(run, specs, out, langs)]
+        files += [out / f"{name}_{lang}.csv" for name, _, _ in specs for lang in langs]
+        old_tables = {"key": tables_key, "files": {p.name: _file_sha(p) for p in files}}
+    new_index[TABLES_ENTRY] = old_tables
+    index_path.write_text(json.dumps(new_index, indent=1, sort_keys=True), encoding="utf-8")
     # keep the order of chart_specs (the workers finish in any order)
-    written = {f"{name}_{lang}": written[f"{name}_{lang}"] for name, _, _ in specs for lang in langs}
-    sheets = {}
-    for name, data, _ in specs:
-        write_csv(data, out / f"{name}.csv")
-        sheets[name] = data
-    recs = run.recommendations
-    sheets["recommendations"] = recs[[c for c in RECOMMENDATION_SHEET if c in recs.columns]]
-    write_xlsx(sheets, out / "chart_tables.xlsx")
-    logger.info("figures: %d charts in %s (%d drawn, %d unchanged)", len(written), out, len(drawn),
-                len(written) - len(drawn))
-    return written
+    ordered = Figures({f"{name}_{lang}": written[f"{name}_{lang}"] for name, _, _ in specs for lang in langs})
+    ordered.drawn, ordered.redrawn, ordered.specs = written.drawn, written.redrawn, specs
+    logger.info("figures: %d charts in %s (%d drawn, %d drawn again the same, %d unchanged)", len(ordered), out,
+                ordered.drawn, ordered.redrawn, len(ordered) - ordered.drawn - ordered.redrawn)
+    return ordered
+
+
+def recommendations_sheet(recs: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The recommendations as ``chart_tables.xlsx`` shows them in ``lang``:
+    every label by name with the words it rests on (``word (name)``), the
+    text as written; the ``rec_id`` the only key."""
+    from .explore import evidence_terms, heading, label_namer, readable_recommendations
+
+    recs = recs[[c for c in RECOMMENDATION_SHEET if c in recs.columns]]
+    out = readable_recommendations(recs, lang)
+    for col, kind in (("theme_evidence", "theme"), ("crime_area_evidence", "crime_area")):
+        if col not in recs:
+            continue
+        name = label_namer(kind, lang)
+        words = [[f"{term}（{name(code)}）" if lang == "zh" else f"{term} ({name(code)})"
+                  for code, term in evidence_terms(v)] for v in recs[col]]
+        after = heading("themes" if kind == "theme" else "crime_areas", lang)
+        at = out.columns.get_loc(after) + 1 if after in out.columns else len(out.columns)
+        out.insert(at, heading(col, lang), words)
+    return out
+
+
+def write_chart_tables(run: Run, specs: list[ChartSpec], out: Path, langs=("zh", "en")) -> Path:
+    """The tables behind the charts, for reading: ``chart_tables.xlsx`` (a
+    contents sheet, then one sheet per chart and language, ``<chart> (zh)``
+    like the figure ``<chart>_zh.png``, then the recommendations in each
+    language) and ``<chart>_<lang>.csv`` beside each figure. Names in the
+    sheet's language, never codes; the codes in the last columns (headed
+    ``explore.CODE_HEADING``), the key back to the run's tables."""
+    contents, sheets = [], {}
+    for spec in specs:
+        name = spec[0]
+        for lang in langs:
+            table = spec.table(lang)
+            write_csv(table, out / f"{name}_{lang}.csv")
+            sheets[f"{name} ({lang})"] = table
+            zh, en = TITLES.get(name, (name, name))
+            contents.append({"工作表 Sheet": f"{name} ({lang})", "图 Chart": zh if lang == "zh" else en,
+                             "图片 Figure": f"{name}_{lang}.png / .svg / .pdf"})
+        (out / f"{name}.csv").unlink(missing_ok=True)  # the machine table an earlier version wrote here
+    for lang in langs:
+        sheets[RECOMMENDATION_SHEETS[lang]] = recommendations_sheet(run.recommendations, lang)
+        contents.append({"工作表 Sheet": RECOMMENDATION_SHEETS[lang],
+                         "图 Chart": "建议一览" if lang == "zh" else "All recommendations", "图片 Figure": ""})
+    target = out / "chart_tables.xlsx"
+    write_xlsx({"目录 contents": pd.DataFrame(contents), **sheets}, target)
+    return target
 
 
 #: Seconds a notebook cell may run. The slowest cell of the project's
@@ -272,11 +441,50 @@ class NotebookStalled(RuntimeError):
     """A notebook cell timed out on every attempt (see ``execute_notebook``)."""
 
 
+#: Longest the client waits on a kernel's channel before it looks again (s).
+POLL_SLICE = 1.0
+
+
+def poll_in_slices(channel, step: float = POLL_SLICE) -> None:
+    """Make ``channel.get_msg(timeout)`` (a kernel client's asyncio channel)
+    look for a message every ``step`` seconds until ``timeout`` instead of
+    waiting once for all of it.
+
+    Why: the client sometimes misses the wake-up of a message already
+    waiting (zmq's edge-triggered socket under asyncio; seen after a cell
+    showing a widget), and then sat out the whole cell timeout before it
+    read the reply: a notebook of 5 s took 95 s, about 1 execution in 15
+    (benchmarks/results_report.md). Looking again every second reads it at
+    once; the timeout is the same."""
+    import time
+
+    from queue import Empty
+
+    get = channel.get_msg
+
+    async def get_msg(timeout: float | None = None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            wait = step if deadline is None else min(step, max(0.0, deadline - time.monotonic()))
+            try:
+                return await get(timeout=wait)
+            except Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+
+    channel.get_msg = get_msg
+
+
 def _run_once(nb, parameters_cwd: str, timeout: int, env: dict | None, current: list):
     from nbclient import NotebookClient
 
+    def started(**_):  # the kernel client exists now: its channels looked at every POLL_SLICE
+        poll_in_slices(client.kc.shell_channel)
+        poll_in_slices(client.kc.iopub_channel)
+
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": parameters_cwd}},
+                            on_notebook_start=started,
                             on_cell_start=lambda cell, cell_index: current.append(cell_index))
     kwargs = {"stderr": subprocess.DEVNULL}
     if env is not None:
@@ -345,49 +553,142 @@ def notebook_html(nb) -> str:
 class BuiltReport:
     """``path`` of ``report.html``; ``failed``: ``(notebook, error)`` for each
     notebook that could not be executed (the page names them); ``retried``:
-    the notebooks that stalled once and were executed again."""
+    the notebooks that stalled once and were executed again; ``reused``:
+    the notebooks not executed again, their inputs unchanged
+    (``notebook_key``); ``figures``: what ``make_figures`` returned."""
 
     path: Path
     failed: list[tuple[str, str]] = field(default_factory=list)
     retried: list[str] = field(default_factory=list)  # stalled once, executed again in a new kernel
+    reused: list[str] = field(default_factory=list)  # inputs unchanged: the executed copy kept
+    figures: dict = field(default_factory=dict)
+
+
+#: Notebooks executed at a time (each in its own kernel, a process: the
+#: machine's cores, at most this many).
+NOTEBOOK_JOBS = 2
+#: Where ``build_report`` records what each executed notebook and the page
+#: were made from (``report/.report.json``).
+REPORT_INDEX = ".report.json"
+
+
+def notebook_key(run: Run, nb_path: Path, parameters: dict) -> str:
+    """What an executed notebook is a function of: the run's tables
+    (``run_tables_key``), the notebook's bytes, its parameters, the
+    package's code, rule files and annotations (``engine.cache.fingerprint``)
+    and Python's version. The same key: the same executed notebook."""
+    import hashlib
+    import json
+    import sys
+
+    from .engine.cache import fingerprint
+
+    return hashlib.sha256(json.dumps(
+        [run_tables_key(run), hashlib.sha256(nb_path.read_bytes()).hexdigest(), parameters, fingerprint(),
+         sys.version], sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _execute_for_report(job: tuple[Path, dict, Path, Path, int]) -> tuple[str, object, str | None]:
+    """Execute one notebook for ``build_report`` and write its HTML: ``(name,
+    notebook, None)``, or ``(name, None, reason)`` when it could not be."""
+    nb_path, params, report_dir, cwd, timeout = job
+    try:
+        nb = execute_notebook(nb_path, params, report_dir / nb_path.name, cwd=cwd, timeout=timeout)
+        (report_dir / f"{nb_path.stem}.html").write_text(notebook_html(nb), encoding="utf-8")
+    except Exception as exc:  # one notebook's failure must not cost the rest of the report
+        text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip()  # the kernel colours its tracebacks
+        reason = text.splitlines()[-1] if text else type(exc).__name__
+        logger.warning("%s could not be executed: %s", nb_path.name, reason)
+        return nb_path.name, None, reason
+    logger.info("executed %s", nb_path.name)
+    return nb_path.name, nb, None
 
 
 def build_report(processed: str | Path = config.PROCESSED, notebooks: str | Path | None = None,
                  execute: bool = True) -> BuiltReport:
     """Figures, executed notebooks and ``report.html`` in ``processed``
-    (``notebooks``: the folder of notebooks, by default the project's)."""
+    (``notebooks``: the folder of notebooks, by default the project's).
+
+    The notebooks are executed ``NOTEBOOK_JOBS`` at a time (each cell
+    bounded by ``CELL_TIMEOUT``, a stalled one executed once more, as
+    ``execute_notebook``). A notebook whose ``notebook_key`` is that of its
+    executed copy in ``report/`` (recorded in ``report/.report.json``,
+    with the copy's sha256) is not executed again: the copy is kept and the
+    notebook listed in ``BuiltReport.reused``. A notebook that failed is
+    executed again next time."""
+    import json
+
     processed = Path(processed).resolve()
     notebooks = Path(notebooks) if notebooks is not None else NOTEBOOKS
     run = load(processed)
     figures = make_figures(run)
     report_dir = processed / "report"
-    if report_dir.exists():
-        shutil.rmtree(report_dir)
-    report_dir.mkdir(parents=True)
-    nb_links, failed, retried = [], [], []
-    if execute:
-        for nb_path in sorted(notebooks.glob("[0-9]*.ipynb")):
-            params = {"PROCESSED": str(processed)}
-            try:
-                nb = execute_notebook(nb_path, params, report_dir / nb_path.name, cwd=notebooks,
-                                      timeout=CELL_TIMEOUT)
-            except Exception as exc:  # one notebook's failure must not cost the rest of the report
-                text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip()  # the kernel colours its tracebacks
-                reason = text.splitlines()[-1] if text else type(exc).__name__
-                failed.append((nb_path.name, reason))
-                logger.warning("%s could not be executed: %s", nb_path.name, reason)
-                continue
-            (report_dir / f"{nb_path.stem}.html").write_text(notebook_html(nb), encoding="utf-8")
-            nb_links.append(nb_path.stem)
-            if nb.metadata.get("cop_analysis", {}).get("attempts", 1) > 1:
-                retried.append(nb_path.stem)
-            logger.info("executed %s", nb_path.name)
-    page = report_page(run, figures, nb_links, failed, retried)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    index_path = report_dir / REPORT_INDEX
+    try:
+        recorded = json.loads(index_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        recorded = {}
+    index = recorded.get("notebooks", {}) if execute else {}
+    nb_links, failed, retried, reused, jobs, new_index = [], [], [], [], [], {}
+    paths = sorted(notebooks.glob("[0-9]*.ipynb")) if execute else []
+    for nb_path in paths:
+        params = {"PROCESSED": str(processed)}
+        key = notebook_key(run, nb_path, params)
+        old = index.get(nb_path.stem, {})
+        kept = {ext: report_dir / f"{nb_path.stem}.{ext}" for ext in ("html", "ipynb")}
+        if old.get("key") == key and all(_file_sha(p) == old.get(ext) for ext, p in kept.items()):
+            reused.append(nb_path.stem)
+            new_index[nb_path.stem] = old
+        else:
+            jobs.append((nb_path, params, report_dir, notebooks, CELL_TIMEOUT))
+            new_index[nb_path.stem] = {"key": key}
+    # what is not a kept notebook's is an earlier report's: gone
+    keep = {f"{stem}.{ext}" for stem in reused for ext in ("html", "ipynb")} | {REPORT_INDEX}
+    for stale in report_dir.iterdir():
+        if stale.name not in keep:
+            shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+    done = thread_map(_execute_for_report, jobs, jobs=min(NOTEBOOK_JOBS, workers(0)))
+    for name, nb, reason in done:
+        stem = Path(name).stem
+        if nb is None:
+            failed.append((name, reason))
+            new_index.pop(stem, None)
+            continue
+        if nb.metadata.get("cop_analysis", {}).get("attempts", 1) > 1:
+            retried.append(stem)
+        new_index[stem].update({ext: _file_sha(report_dir / f"{stem}.{ext}") for ext in ("html", "ipynb")})
+    nb_links = [p.stem for p in paths if p.stem in new_index]
+    if reused:
+        logger.info("notebooks not executed again (run, notebook and code unchanged): %s", ", ".join(reused))
+    # the page: made again unless what it shows is what it was made from
+    target = processed / "report.html"
+    page_key = _page_key(run, figures, nb_links, failed, retried)
+    page = recorded.get("page", {})
+    if not (page.get("key") == page_key and _file_sha(target) == page.get("sha256")):
+        target.write_text(report_page(run, figures, nb_links, failed, retried), encoding="utf-8")
+        page = {"key": page_key, "sha256": _file_sha(target)}
+    index_path.write_text(json.dumps({"notebooks": new_index if execute else {}, "page": page}, indent=1,
+                                     sort_keys=True), encoding="utf-8")
     # plotly.js beside the page (the page and the notebooks' HTML load it)
     _interactive().write_plotly_js(processed / Path(PLOTLY_JS).parent)
-    target = processed / "report.html"
-    target.write_text(page, encoding="utf-8")
-    return BuiltReport(target, failed, retried)
+    return BuiltReport(target, failed, retried, reused, figures)
+
+
+def _page_key(run: Run, figures: dict, nb_links, failed, retried) -> str:
+    """What ``report.html`` shows: the run's tables and the day it was made,
+    the code and rules, the figures' files (their sha256), the notebooks
+    listed and how they went."""
+    import hashlib
+    import json
+
+    from .engine.cache import fingerprint
+
+    shown = {stem: {fmt: _file_sha(Path(p)) for fmt, p in sorted(files.items())}
+             for stem, files in sorted(figures.items())}
+    return hashlib.sha256(json.dumps([run_tables_key(run), run.manifest.get("created"), fingerprint(), shown,
+                                      list(nb_links),
+                                      [list(f) for f in failed], list(retried)], default=str).encode()).hexdigest()
 
 
 #: What each chart shows, said in its alt text before the figures it rests on.
@@ -512,7 +813,7 @@ def report_page(run: Run, figures: dict[str, dict], nb_links: list[str],
     from .pages import SWITCH, bi, bi_html, esc, figure, head, plotly_scripts, png_width, tail
 
     recs = run.recommendations
-    specs = {name: data for name, data, _ in chart_specs(run)}
+    specs = {name: data for name, data, _ in (getattr(figures, "specs", None) or chart_specs(run))}
     summary_zh, summary_en = findings.corpus_summary(recs)
     found = findings.key_findings(run)
     topics = [(title, [n for n in names if n in specs and figures.get(f"{n}_zh")]) for title, names in TOPICS]
@@ -553,8 +854,9 @@ def report_page(run: Run, figures: dict[str, dict], nb_links: list[str],
             links = {}
             for lang in png:
                 stem = Path(png[lang]).stem
-                links.update({f"PDF ({lang})": f"figures/{stem}.pdf", f"SVG ({lang})": f"figures/{stem}.svg"})
-            links.update({"CSV": f"figures/{name}.csv", "XLSX": "figures/chart_tables.xlsx"})
+                links.update({f"PDF ({lang})": f"figures/{stem}.pdf", f"SVG ({lang})": f"figures/{stem}.svg",
+                              f"CSV ({lang})": f"figures/{stem}.csv"})
+            links.update({"XLSX": "figures/chart_tables.xlsx"})
             widths = {lang: png_width(figures[f"{name}_{lang}"]["png"]) for lang in png}
             plots = None
             if interactive and name in INTERACTIVE:

@@ -102,6 +102,7 @@ from .relations import (
 from .save import (
     SOURCE_GID,
     SOURCE_MAX_UNITS,
+    SOURCE_SIZE,
     SVG_FONT_FAMILY,
     add_source_line,
     alt_text,
@@ -128,7 +129,14 @@ from .style import (
     STYLE_RC,
     WIDTHS,
 )
-from .themes import plot_crime_area_coverage, plot_crime_area_theme, plot_theme_coverage, plot_top_terms
+from .themes import (
+    TERMS_MAX_HEIGHT,
+    TERMS_MIN,
+    plot_crime_area_coverage,
+    plot_crime_area_theme,
+    plot_theme_coverage,
+    plot_top_terms,
+)
 
 # The helpers ``analysis.timeline`` and ``analysis.explore`` draw and name
 # with (as ``charts._styled``, ``charts._name`` …), so that their charts
@@ -146,10 +154,11 @@ __all__ = [
     "NODE_SHAPES", "OKABE_ITO", "PAGE_WIDTH", "PRINT_COLUMN_WIDTH", "PRINT_PAGE_WIDTH", "SEQUENTIAL_CMAP",
     "STYLE_RC", "WIDTHS",
     # save
-    "SOURCE_GID", "SOURCE_MAX_UNITS", "SVG_FONT_FAMILY", "add_source_line", "alt_text", "figure_title",
+    "SOURCE_GID", "SOURCE_MAX_UNITS", "SOURCE_SIZE", "SVG_FONT_FAMILY", "add_source_line", "alt_text", "figure_title",
     "save_figure", "set_alt_text", "source_text",
     # charts
     "plot_theme_coverage", "plot_crime_area_coverage", "plot_crime_area_theme", "plot_top_terms",
+    "TERMS_MAX_HEIGHT", "TERMS_MIN",
     "plot_actor_strength", "plot_strength_by_actor",
     "plot_overlap_heatmap", "plot_overlap_network", "heatmap_pairs", "network_pairs",
     "heatmap_data", "network_data", "HeatmapData", "NetworkData",

@@ -148,6 +148,8 @@ TEXT = {
     "terms_title": ("高频词", "Top terms"),
     "by_theme": ("（按主题）", " by theme"),
     "by_group": ("", ""),
+    "by_theme_top": ("（按主题，每组前 {n} 个）", " by theme (top {n} each)"),
+    "by_group_top": ("（每组前 {n} 个）", " (top {n} each)"),
     "count": ("建议条数", "Recommendations"),
     "terms_note": ("条形 = 使用该词的建议条数；只用过一次的词和泛用词（glossary.yaml）不列。",
                    "Bar = recommendations using the term; terms used once and generic words (glossary.yaml) left out."),

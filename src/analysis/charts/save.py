@@ -100,6 +100,10 @@ def source_text(resolutions: Iterable[str], *, lang: str = "zh", version: str | 
     return _t("source", lang) + sep.join(parts)
 
 
+#: Type size of the source line (points).
+SOURCE_SIZE = 7
+
+
 def add_source_line(fig: Figure, text: str) -> Figure:
     """Put ``text`` in small grey type under the figure's bottom-left
     corner (replacing an earlier source line), wrapped to the figure's
@@ -114,12 +118,12 @@ def add_source_line(fig: Figure, text: str) -> Figure:
         old.remove()
     if _shows_unglossed(fig) and UNGLOSSED_NOTE not in text:
         text = f"{text}\n{UNGLOSSED_NOTE}"
-    # 6.5 pt type: about 0.55 em per half-width column
-    columns = max(40, int(fig.get_figwidth() * 72 / (6.5 * 0.55)) - 2)
+    # 7 pt type (the smallest a printed briefing reads): about 0.55 em per half-width column
+    columns = max(40, int(fig.get_figwidth() * 72 / (SOURCE_SIZE * 0.55)) - 2)
     text = "\n".join(wrap_label(line, columns, 4) for line in text.split("\n"))
     with mpl.rc_context(STYLE_RC):
         setup_fonts()
-        fig.text(0.005, -0.005, text, ha="left", va="top", fontsize=6.5, color="#666666", gid=SOURCE_GID,
+        fig.text(0.005, -0.005, text, ha="left", va="top", fontsize=SOURCE_SIZE, color="#666666", gid=SOURCE_GID,
                  wrap=False)
     return fig
 

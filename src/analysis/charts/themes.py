@@ -344,21 +344,54 @@ def _group_label(group, lang: str) -> str:
     return unit_label(group, lang)
 
 
+#: Tallest a top-terms figure is drawn (inches): with its source line and the
+#: saving margin it stays within 20 cm, the height of an A4 column figure.
+TERMS_MAX_HEIGHT = 7.3
+#: Height of one bar row (inches; English glosses may take two lines), and
+#: what each row of panels and the figure take besides their bars.
+_TERMS_BAR = {"zh": 0.19, "en": 0.25}
+_TERMS_PANEL = 0.3
+_TERMS_FRAME = 0.85
+#: Fewest terms a panel shows when the figure must be cut to fit.
+TERMS_MIN = 3
+
+
+def _terms_layout(counts: list[int], ncols: int, n: int, lang: str) -> tuple[int, list[int]]:
+    """How many terms per panel (at most ``n``, at least ``TERMS_MIN``) fit
+    ``TERMS_MAX_HEIGHT`` for panels of ``counts`` terms in rows of
+    ``ncols``, and the bar rows each row of panels takes.
+
+    >>> _terms_layout([4, 3, 7, 10, 5, 2, 1, 2], 2, 10, "zh")
+    (10, [4, 10, 5, 2])
+    >>> _terms_layout([10] * 8, 2, 10, "en")[0]
+    5
+    """
+    for k in range(n, TERMS_MIN - 1, -1):
+        rows = [max(min(c, k) for c in counts[i:i + ncols]) for i in range(0, len(counts), ncols)]
+        if _TERMS_FRAME + _TERMS_PANEL * len(rows) + _TERMS_BAR[lang] * sum(rows) <= TERMS_MAX_HEIGHT:
+            return k, rows
+    return TERMS_MIN, rows
+
+
 @_styled
 def plot_top_terms(data: pd.DataFrame, *, fig: Figure | None = None, lang: str = "zh", n: int = 10,
                    ncols: int | None = None, title: str | None = None, width: str | float = "column") -> Figure:
     """Small multiples: one horizontal bar panel per group (theme or
-    resolution), its ``n`` top terms, rank 1 on top, count at the bar end.
+    resolution), its top terms (at most ``n``), rank 1 on top, the count at
+    the bar end (the bars need no axis).
 
     ``data``: ``top_terms`` ``[group, term, count, rank]``. Theme codes as
     groups are shown by their name, resolutions as 第…号决议/resolution ….
     Each panel has its own scale (groups differ in size); returns the Figure.
+    Panels sit in two columns for a column-wide chart; each row of panels is
+    as tall as its longest panel, and when the figure would be taller than
+    ``TERMS_MAX_HEIGHT`` (an A4 column at most 20 cm tall, type of 7 pt and
+    more) every panel shows fewer terms (never fewer than ``TERMS_MIN``),
+    which the title says.
     """
     _require(data, ("group", "term", "count"), "plot_top_terms")
-    if title is None:
-        groups = {g for g in data["group"] if _na_to_none(g) is not None}
-        by_theme = bool(groups) and groups <= set(theme_names())
-        title = _t("terms_title", lang) + _t("by_theme" if by_theme else "by_group", lang)
+    named = {g for g in data["group"] if _na_to_none(g) is not None}
+    by = "by_theme" if named and named <= set(theme_names()) else "by_group"
     df = data.copy()
     if "rank" not in df.columns:
         df["rank"] = df.groupby("group", sort=False)["count"].rank(method="first", ascending=False)
@@ -371,16 +404,43 @@ def plot_top_terms(data: pd.DataFrame, *, fig: Figure | None = None, lang: str =
     max_w = _max_width(width)
     ncols = ncols or (1 if k <= 1 else 2 if max_w <= COLUMN_WIDTH + 1e-9 or k <= 4 else 3)
     nrows = max(1, math.ceil(k / ncols))
-    longest = int(df.groupby("group").size().max()) if k else n
-    # English glosses may take two lines: their bars need the room
-    per_row = (0.22 if lang == "zh" else 0.27) * min(n, longest) + 0.75
+    sizes = df.groupby("group", sort=False).size()
+    shown, rows = _terms_layout([int(sizes[g]) for g in groups] or [0], ncols, n, lang)
+    if shown < n and k:
+        df = df[df["rank"] <= shown]
+    if title is None:  # it says how many terms each panel shows, when it had to cut
+        title = _t("terms_title", lang) + (_t(f"{by}_top", lang, n=shown) if shown < n and k else _t(by, lang))
+    height = _TERMS_FRAME + _TERMS_PANEL * nrows + _TERMS_BAR[lang] * sum(rows)
     if fig is None:
-        fig = plt.figure(figsize=(min(3.1 * ncols + 0.2, max_w), min(per_row * nrows + 0.9, 24)),
+        fig = plt.figure(figsize=(min(3.1 * ncols + 0.2, max_w), min(height, TERMS_MAX_HEIGHT) if k else 2.5),
                          layout="constrained")
     if not k:
         ax = fig.add_subplot()
         _empty(ax, title, lang)
         return fig
+    axes = fig.subplots(nrows, ncols, squeeze=False, gridspec_kw={"height_ratios": [max(r, 1) for r in rows]})
+    for i, (ax, g) in enumerate(zip(axes.flat, groups)):
+        sub = df[df["group"] == g].sort_values(["rank", "term"])
+        y = np.arange(len(sub))
+        ax.barh(y, sub["count"], color=OKABE_ITO["blue"], height=0.7)
+        terms = [wrap_label(t if lang == "zh" else _english(t), 16 if lang == "zh" else 26, 2) for t in sub["term"]]
+        ax.set_yticks(y, terms, fontsize=7.5)
+        ax.set_ylim(max(rows[i // ncols], len(sub)) - 0.5, -0.5)  # bars as thick in every panel
+        cmax = float(sub["count"].max())
+        for yi, c in zip(y, sub["count"]):
+            ax.text(c + 0.02 * cmax, yi, f"{int(c)}", va="center", ha="left", fontsize=7, color=INK)
+        ax.set_xlim(0, cmax * 1.18)
+        ax.xaxis.set_visible(False)  # each bar says its count
+        ax.spines["bottom"].set_visible(False)
+        ax.tick_params(axis="y", length=0)
+        # the panel's title starts where its bars do: about half the panel's width is left for it
+        ax.set_title(wrap_label(_group_label(g, lang), 24 if lang == "en" else 20, 2), fontsize=9)
+    for ax in list(axes.flat)[k:]:
+        ax.set_axis_off()
+    fig.suptitle(title, x=0.01, ha="left", fontsize=11)
+    fig.supxlabel(_t("terms_note", lang), x=0.01, ha="left", fontsize=7, color="#444444")
+    set_alt_text(fig, f"{title}. " + _t("terms_note", lang))
+    return fig
     axes = fig.subplots(nrows, ncols, squeeze=False)
     for ax, g in zip(axes.flat, groups):
         sub = df[df["group"] == g].sort_values(["rank", "term"])

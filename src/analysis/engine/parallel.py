@@ -1,6 +1,6 @@
 """Worker processes, the data they share, and the garbage-collector policy.
 
-The only place the package forks or pauses the collector. Workers are
+The only place the package forks, starts threads or pauses the collector. Workers are
 forked (where the platform can), so what they need is handed over by the
 fork itself, not pickled: ``forked_pool(jobs, X=matrix, …)`` puts the
 keyword values where ``shared(name)`` finds them, forks the workers, and
@@ -21,7 +21,10 @@ import multiprocessing as mp
 import os
 import threading
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterable, Iterator, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 #: What forked workers read (``shared``); set by ``forked_pool`` just before the fork.
 _SHARED: dict = {}
@@ -149,6 +152,27 @@ class ForkedCall:
 
 def _closed(*args):
     raise RuntimeError("ForkedCall.get after close")
+
+
+def thread_map(func: Callable[[T], R], items: Iterable[T], jobs: int) -> list[R]:
+    """``func`` over ``items`` in at most ``jobs`` threads (``jobs`` <= 1: in
+    this thread, one after the other), the results in the order of
+    ``items``; an exception of ``func`` is raised here once the others are
+    done. For work that waits on something else (a notebook's kernel is a
+    process of its own), not for Python work: threads share one
+    interpreter.
+
+    >>> thread_map(lambda x: x * x, range(5), jobs=2)
+    [0, 1, 4, 9, 16]
+    """
+    items = list(items)
+    if jobs <= 1 or len(items) <= 1:
+        return [func(item) for item in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(jobs, len(items))) as pool:
+        futures = [pool.submit(func, item) for item in items]
+    return [f.result() for f in futures]
 
 
 @contextmanager

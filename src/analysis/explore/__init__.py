@@ -54,7 +54,7 @@ package. The modules, each importing only those listed before it:
 * ``filters``: ``filter_recommendations``, ``crime_area_options``,
   ``filter_pairs``;
 * ``evidence``: the HTML with evidence marked (``highlight``,
-  ``evidence_spans``, ``evidence_html``, ``pairs_html``, ``EVIDENCE_CSS``);
+  ``evidence_spans``, ``evidence_terms``, ``evidence_html``, ``pairs_html``, ``EVIDENCE_CSS``);
 * ``contents`` (notebooks 01, 03, 05), ``terms`` (02),
   ``resolution_brief`` (06: ``brief_markdown``);
 * ``workbook``: the sheets of ``recommendations.xlsx``;
@@ -76,12 +76,13 @@ from .contents import (
     unlabelled,
     with_overlap,
 )
-from .evidence import EVIDENCE_CSS, evidence_html, evidence_spans, highlight, pairs_html
+from .evidence import EVIDENCE_CSS, evidence_html, evidence_spans, evidence_terms, highlight, pairs_html
 from .filters import GENERAL, crime_area_options, filter_pairs, filter_recommendations
 from .load import TABLES, Run, load, pick_resolution, subset
 from .resolution_brief import brief_markdown
 from .terms import dictionary_coverage, out_of_dictionary, synonyms_folded, terms_wide, token_view
 from .views import (
+    CODE_HEADING,
     actor_strength_by_resolution,
     actor_strength_wide,
     cooccurrence_named,
@@ -101,12 +102,12 @@ __all__ = [
     # load
     "TABLES", "Run", "load", "pick_resolution", "subset",
     # views
-    "heading", "label_name", "label_namer", "strength_family_name", "named", "readable_table", "coverage_wide",
+    "CODE_HEADING", "heading", "label_name", "label_namer", "strength_family_name", "named", "readable_table", "coverage_wide",
     "actor_strength_wide", "actor_strength_by_resolution", "cooccurrence_named", "crime_theme_wide",
     # filters
     "GENERAL", "filter_recommendations", "crime_area_options", "filter_pairs",
     # evidence
-    "EVIDENCE_CSS", "highlight", "evidence_spans", "evidence_html", "pairs_html",
+    "EVIDENCE_CSS", "highlight", "evidence_spans", "evidence_terms", "evidence_html", "pairs_html",
     # contents
     "CLASSIFIED", "missing_columns", "is_classified", "tables_overview", "structure", "footnotes",
     "unlabelled", "evaluation", "evaluation_headline", "clusters_table", "with_overlap", "citation_summary",

@@ -71,6 +71,21 @@ table.recs td{vertical-align:top;text-align:left}
 _EVIDENCE_STR = re.compile(r"^(?P<label>[^:@]+):(?P<term>.*)@(?P<start>\d+)-(?P<end>\d+)$")
 
 
+def evidence_terms(value) -> list[tuple[str, str]]:
+    """The ``(code, word)`` pairs of an evidence cell (``theme_evidence``,
+    ``crime_area_evidence``: ``CODE:word@start-end`` items), for naming them.
+
+    >>> evidence_terms(["TA:培训@5-7", "LEG:夏洛克@9-12"])
+    [('TA', '培训'), ('LEG', '夏洛克')]
+    """
+    found = []
+    for item in _evidence_items(value):
+        m = _EVIDENCE_STR.match(item) if isinstance(item, str) else None
+        if m:
+            found.append((m["label"], m["term"]))
+    return found
+
+
 def evidence_spans(row, source: str = "text") -> list[tuple[int, int, str]]:
     """Spans behind a classified row's labels, from its evidence columns.
 

@@ -64,7 +64,40 @@ _HEADINGS = {
     "rec_id_b": ("建议 B", "Recommendation B"),
     "session": ("届会", "Session"),
     "year": ("年份", "Year"),
+    "category": ("类别", "Category"),
+    "same_resolution": ("同一单元", "Same unit"),
+    "shared_terms": ("共有词", "Shared terms"),
+    "shared_spans": ("共有片段（原文）", "Shared passages (as written)"),
+    "rank_a": ("对建议 A 的名次", "Rank for A"),
+    "rank_b": ("对建议 B 的名次", "Rank for B"),
+    "unchanged": ("未变", "Unchanged"),
+    "stronger": ("更强", "Stronger"),
+    "weaker": ("更弱", "Weaker"),
+    "same": ("措辞改动、强度未变", "Reworded, same strength"),
+    "new": ("新增", "New"),
+    "n": ("建议条数", "Recommendations"),
+    "para_id": ("段落编号", "Paragraph ID"),
+    "citation_type": ("引用方式", "How cited"),
+    "cited_kind": ("所引类别", "Kind cited"),
+    "cited": ("所引（原文）", "Cited (as written)"),
+    "cited_en": ("所引", "Cited"),
+    "citing_body": ("引用机构", "Citing body"),
+    "cited_body": ("所引机构", "Cited body"),
+    "cited_key": ("所引单元", "Cited unit"),
+    "normalised": ("规范写法", "Normalised"),
+    "context": ("上下文（原文）", "Context (as written)"),
+    "theme_evidence": ("主题依据（原文词语）", "Theme evidence (words as written)"),
+    "crime_area_evidence": ("犯罪领域依据（原文词语）", "Crime area evidence (words as written)"),
 }
+
+#: How a code column kept beside its names is headed (``readable_table(…, codes=True)``).
+CODE_HEADING = ("代码：", "Code: ")
+#: How a citation is made (``citations.citation_type``), where it is not the verb as written.
+_CITATION_TYPES = {"footnote": ("脚注", "footnote"), "recommendation": ("建议", "recommendation"),
+                   "annex_title": ("附件标题", "annex title")}
+#: The columns of the citations table a person reads, in this order (the rest is in ``citations.csv``).
+_CITATION_COLUMNS = ("resolution", "para_id", "citation_type", "cited_kind", "cited", "cited_body", "cited_key",
+                     "citing_body", "normalised", "context")
 
 def heading(column: str, lang: str = "zh") -> str:
     """A column's heading in a table for reading.
@@ -225,48 +258,123 @@ def actor_strength_by_resolution(recs: pd.DataFrame, lang: str = "zh") -> pd.Dat
     return out
 
 
-def readable_table(df: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+def readable_table(df: pd.DataFrame, lang: str = "en", codes: bool = False) -> pd.DataFrame:
     """A chart's tidy table for reading: code columns (``theme``,
     ``crime_area``, ``actor_group``, ``strength_family``, a ``group`` of
-    themes, unit keys) by name, headings by name; numbers as they are.
+    themes, unit keys and parts, a citation's kind and body) by name,
+    headings by name; numbers as they are; columns that only order the
+    chart (``unit_order``) left out. ``codes``: the code columns kept too,
+    after the others, headed ``CODE_HEADING`` + the column's heading (the
+    key back to the machine tables). A facet's ``value`` beside its
+    ``label`` (``timeline.facet_by_session``) is a code column; the
+    citations table is cut to the columns a person reads.
 
     >>> t = pd.DataFrame({"theme": ["TA", "未分类"], "count": [2, 1]})
     >>> readable_table(t, "en").values.tolist()
     [['Technical assistance and capacity-building', 2], ['No theme', 1]]
+    >>> readable_table(t, "zh", codes=True).columns.tolist()
+    ['行动主题', '建议条数', '代码：行动主题']
     """
     from .. import charts
 
+    i = 0 if lang == "zh" else 1
     out = df.copy()
+    if "cited_kind" in out.columns:  # the citations table
+        out = out[[c for c in _CITATION_COLUMNS if c in out.columns]]
+    out = out.drop(columns=[c for c in ("unit_order",) if c in out.columns])
+    kept = {}
     if {"value", "label"} <= set(out.columns):  # a facet's code beside its name (timeline.facet_by_session)
-        out = out.drop(columns="value")
-    for col in out.columns:
+        kept["category"] = out.pop("value").map(_cell)
+        out = out.rename(columns={"label": "category"})
+
+    def blank(v):
+        return v is None or (isinstance(v, float) and pd.isna(v)) or (isinstance(v, str) and v.strip()
+                                                                       in charts.NONE_VALUES)
+
+    for col in list(out.columns):
+        codes_before = out[col]
         if col in ("theme", "primary_theme"):
             out[col] = out[col].map(label_namer("theme", lang))
         elif col == "crime_area":
             out[col] = out[col].map(label_namer("crime_area", lang))
         elif col == "actor_group":
-            out[col] = out[col].map(lambda v: charts.actor_group_name(v if isinstance(v, str) and v.strip()
-                                                                      not in charts.NONE_VALUES else None, lang))
+            out[col] = out[col].map(lambda v: charts.actor_group_name(None if blank(v) else v, lang))
         elif col == "strength_family":
-            out[col] = out[col].map(lambda v: strength_family_name(v if isinstance(v, str) and v.strip()
-                                                                   not in charts.NONE_VALUES else None, lang))
+            out[col] = out[col].map(lambda v: strength_family_name(None if blank(v) else v, lang))
         elif col == "group":
             names, theme_name = charts.theme_names(), label_namer("theme", lang)
-            out[col] = out[col].map(lambda v: theme_name(v) if v in names
-                                    or (isinstance(v, str) and v.strip() in charts.NONE_VALUES)
-                                    else _unit_of(v, lang))
+            out[col] = out[col].map(lambda v: theme_name(v) if v in names or blank(v) else _unit_of(v, lang))
         elif col in ("rec_id_a", "rec_id_b"):
             out[col] = out[col].map(lambda v: charts.rec_label(v, lang))
-        elif col == "resolution":
-            out[col] = out[col].map(lambda v: _unit_of(v, lang))
+            continue  # a recommendation's label says its id
+        elif col in ("resolution", "cited_key"):
+            out[col] = out[col].map(lambda v: "" if blank(v) else _unit_of(v, lang))
+        elif col == "part":
+            from ..coverage import unit_label
+
+            out[col] = out[col].map(lambda p: unit_label("", p, lang).strip() if isinstance(p, str) and p else "")
         elif col == "unit" and lang == "en":
             out[col] = out[col].map(lambda v: charts.unit_label(str(v), "en"))
-        elif col == "term" and lang == "en":
-            from ..glossary import english
-
-            out.insert(out.columns.get_loc(col) + 1, "term_en", out[col].map(english))
-    out.columns = [("English" if c == "term_en" else heading(c, lang)) for c in out.columns]
+            continue
+        elif col == "same_resolution":
+            out[col] = out[col].map(lambda v: ("是", "yes")[i] if v is True or v == 1 else ("否", "no")[i])
+            continue
+        elif col == "citation_type":
+            out[col] = out[col].map(lambda v: "" if blank(v) else _CITATION_TYPES[v][i] if v in _CITATION_TYPES
+                                    else _english(v, lang))
+        elif col == "cited_kind":
+            out[col] = out[col].map(lambda v: "" if blank(v) else charts.CITED_KINDS.get(v, (v, v))[i])
+        elif col in ("citing_body", "cited_body"):
+            out[col] = out[col].map(lambda v: "" if blank(v) else v if lang == "zh" else _body_en(v))
+            continue
+        elif col in ("term", "cited") and lang == "en":
+            out.insert(out.columns.get_loc(col) + 1, f"{col}_en", out[col].map(lambda v: _english(v, lang)))
+            continue
+        else:
+            continue
+        kept[col] = codes_before.map(_cell)
+    names = {"term_en": "English", "category": heading("category", lang)}
+    if "resolution" in out.columns:  # the unit's name beside the chart's label of its part or section
+        names["unit"] = ("图中标签", "Label in the chart")[i]
+    out.columns = [names.get(c) or heading(c, lang) for c in out.columns]
+    if out.columns.duplicated().any():  # two columns under one heading: the second says its column
+        out.columns = [h if not dup else f"{h} ({c})" for h, c, dup in zip(out.columns, df.columns,
+                                                                          out.columns.duplicated())]
+    if codes:
+        for col, values in kept.items():
+            out[CODE_HEADING[i] + heading(col, lang)] = values.to_numpy()
     return out
+
+
+def _body_en(name: str) -> str:
+    """A body named in Chinese, by its English name (``bodies.yaml``, the
+    glossary, the charts' short names; as written without any).
+
+    >>> _body_en("缔约方会议"), _body_en("经济及社会理事会")
+    ('Conference of the Parties', 'Economic and Social Council')
+    """
+    from .. import charts
+    from ..bodies import load_bodies
+
+    code = _body_code(name) if name else None
+    body = load_bodies().get(code) if code and name.strip() else None
+    gloss = _english(name, "en")
+    return body.en if body is not None else gloss if gloss != name else charts.BODIES_EN.get(name, name)
+
+
+def _english(text, lang: str) -> str:
+    """``text`` as an English table shows it: its gloss, or as written (in a
+    Chinese table, or without a gloss; not counted as an unglossed chart word).
+
+    >>> _english("技术援助", "en"), _english("勠力同心", "en"), _english("技术援助", "zh")
+    ('technical assistance', '勠力同心', '技术援助')
+    """
+    if lang == "zh" or not isinstance(text, str) or not text:
+        return "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text)
+    from ..glossary import UNGLOSSED_MARK, english
+
+    shown = english(text, record=False)
+    return text if shown == text + UNGLOSSED_MARK else shown
 
 
 def _named_cells(recs: pd.DataFrame, columns, lang: str) -> pd.DataFrame:
