@@ -309,16 +309,18 @@ def test_figures_and_xlsx_hold_the_crime_areas(two_run):
     assert {"crime_areas_zh", "crime_area_theme_zh"} <= set(written)
     assert all(Path(p).stat().st_size > 1000 for p in written["crime_areas_zh"].values())
     book = openpyxl.load_workbook(two_run / "figures" / "chart_tables.xlsx", read_only=True)
-    assert {"crime_areas", "crime_area_theme", "recommendations"} <= set(book.sheetnames)
-    rows = list(book["recommendations"].iter_rows(values_only=True))
+    # for reading: a sheet per chart and language, names not codes (codes in "代码：" columns)
+    assert {"crime_areas (zh)", "crime_area_theme (zh)", "建议 (zh)"} <= set(book.sheetnames)
+    rows = list(book["建议 (zh)"].iter_rows(values_only=True))
     header = list(rows[0])
-    by_id = {r[header.index("rec_id")]: r for r in rows[1:]}
-    assert by_id["99/1:I:a"][header.index("crime_areas")] == "TIP"
-    assert by_id["99/1:I:a"][header.index("crime_area_evidence")].startswith("TIP:贩运人口@")
-    sheet = list(book["crime_areas"].iter_rows(values_only=True))
+    by_id = {r[header.index("编号")]: r for r in rows[1:]}
+    assert by_id["99/1:I:a"][header.index("犯罪领域")] == "贩运人口"
+    assert "贩运人口" in by_id["99/1:I:a"][header.index("犯罪领域依据（原文词语）")]
+    sheet = list(book["crime_areas (zh)"].iter_rows(values_only=True))
     cols = list(sheet[0])
-    tip = [r for r in sheet[1:] if r[cols.index("unit")] == "99/1" and r[cols.index("crime_area")] == "TIP"]
-    assert tip and tip[0][cols.index("count")] == 2  # annex items (a) and (b) of 99/1
+    tip = [r for r in sheet[1:] if r[cols.index("代码：单元")] == "99/1" and r[cols.index("代码：犯罪领域")] == "TIP"]
+    assert tip and tip[0][cols.index("建议条数")] == 2  # annex items (a) and (b) of 99/1
+    assert tip[0][cols.index("犯罪领域")] == "贩运人口"
 
 
 def test_the_brief_names_the_crime_areas(two_run):
