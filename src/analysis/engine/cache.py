@@ -70,6 +70,27 @@ def _module_file(name: str) -> Path | None:
     return None
 
 
+def _relative(found: set[str], pkg: list[str], level: int, module: str | None, names: list[str]) -> None:
+    """Add what ``from <level dots><module> import <names>`` inside package ``pkg`` names:
+    each name that is a module, else the module it is taken from."""
+    base = pkg[: len(pkg) - (level - 1)] if level > 1 else list(pkg)
+    prefix = ".".join([*base, *(module.split(".") if module else [])])
+    for alias in names:
+        for cand in (f"{prefix}.{alias}" if prefix and alias != "*" else alias, prefix):
+            if cand and cand != "*" and _module_file(cand) is not None:
+                found.add(cand)
+                break
+
+
+def _absolute(found: set[str], modules: list[str]) -> None:
+    """Add the package modules among ``import analysis.x`` / ``from analysis.x import …``."""
+    for mod in modules:
+        if mod == "analysis" or mod.startswith("analysis."):
+            rest = mod[len("analysis."):] if mod != "analysis" else "__init__"
+            if _module_file(rest) is not None:
+                found.add(rest)
+
+
 #: An import statement at the start of a line (indented ones too: function-local
 #: imports count), with a parenthesised list of names over several lines.
 _IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)"
@@ -91,29 +112,12 @@ def _imports(name: str, path: Path) -> frozenset[str]:
     for m in _IMPORT.finditer(text):
         dots, module, names, plain = m.groups()
         if plain is not None:
-            mods = [x.strip() for x in plain.split(",")]
+            _absolute(found, [x.strip() for x in plain.split(",")])
         elif dots:
-            level = len(dots)
-            base = pkg[: len(pkg) - (level - 1)] if level > 1 else list(pkg)
-            prefix = ".".join([*base, *(module.split(".") if module else [])])
-            for alias in names.strip("() \t\n").replace("\n", " ").split(","):
-                alias = alias.split(" as ")[0].strip()
-                if not alias or alias == "*":
-                    if prefix and _module_file(prefix) is not None:
-                        found.add(prefix)
-                    continue
-                for cand in (f"{prefix}.{alias}" if prefix else alias, prefix):
-                    if cand and _module_file(cand) is not None:
-                        found.add(cand)
-                        break
-            continue
+            aliases = [a.split(" as ")[0].strip() for a in names.strip("() \t\n").replace("\n", " ").split(",")]
+            _relative(found, pkg, len(dots), module, [a or "*" for a in aliases])
         else:
-            mods = [module]
-        for mod in mods:
-            if mod == "analysis" or mod.startswith("analysis."):
-                rest = mod[len("analysis."):] if mod != "analysis" else "__init__"
-                if _module_file(rest) is not None:
-                    found.add(rest)
+            _absolute(found, [module])
     found.discard(name)
     return frozenset(found)
 
@@ -125,20 +129,11 @@ def _imports_parsed(name: str, path: Path) -> set[str]:
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.level > 0:
-            base = pkg[: len(pkg) - (node.level - 1)] if node.level > 1 else list(pkg)
-            prefix = ".".join([*base, *(node.module.split(".") if node.module else [])])
-            for alias in node.names:
-                for cand in (f"{prefix}.{alias.name}" if prefix else alias.name, prefix):
-                    if cand and _module_file(cand) is not None:
-                        found.add(cand)
-                        break
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
-            for mod in mods:
-                if mod == "analysis" or mod.startswith("analysis."):
-                    rest = mod[len("analysis."):] if mod != "analysis" else "__init__"
-                    if _module_file(rest) is not None:
-                        found.add(rest)
+            _relative(found, pkg, node.level, node.module, [a.name for a in node.names])
+        elif isinstance(node, ast.Import):
+            _absolute(found, [a.name for a in node.names])
+        elif isinstance(node, ast.ImportFrom):
+            _absolute(found, [node.module or ""])
     found.discard(name)
     return found
 
