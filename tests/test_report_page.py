@@ -140,3 +140,39 @@ def test_screenshots_of_the_report_and_a_brief(one_unit, tmp_path):
         for lang in ("zh", "en"):
             png = screenshot(page, tmp_path / f"{page.stem}_{lang}.png", lang=lang, height=1600)
             assert png.stat().st_size > 20_000 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_chinese_headings_buttons_and_body_text_draw_glyphs_not_boxes(tmp_path):
+    """In headless Chromium with no Chinese system font, text in the pages'
+    own font stack draws the embedded glyphs at every size the pages use:
+    each line is compared with the same line written in characters the
+    embedded cut lacks (which can only draw as boxes)."""
+    from PIL import Image, ImageChops
+
+    from analysis.pages import head, screenshot, tail
+
+    if not (shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")):
+        pytest.skip("no Chromium on this machine: the pages are not drawn")
+    words, missing = "摘要", "龘靐"  # the second pair is not in the page's text, so not in its font
+
+    def draw(text, name):
+        body = (f"<h1 id=a>{text}</h1><h2>{text}</h2><p><b>{text}</b></p>"
+                f"<div class=switch><button>{text}</button></div><p>{text}</p><figcaption>{text}</figcaption>")
+        page = tmp_path / f"{name}.html"
+        page.write_text(head("摘要", "Summary", words) + body + tail(), encoding="utf-8")
+        return Image.open(screenshot(page, tmp_path / f"{name}.png", width=400, height=400)).convert("L")
+
+    drawn, boxes = draw(words, "drawn"), draw(missing, "boxes")
+    # one band per element; a band drawn as boxes is pixel for pixel the boxes' band
+    rows = [y for y in range(drawn.height) if drawn.crop((0, y, drawn.width, y + 1)).getextrema()[0] < 128]
+    assert rows, "nothing drawn"
+    bands, start = [], rows[0]
+    for a, b in zip(rows, rows[1:] + [None]):
+        if b is None or b > a + 1:
+            bands.append((start, a + 1))
+            start = b
+    bands = [(top, bottom) for top, bottom in bands if bottom - top >= 6]  # lines of text, not the button's edges
+    assert len(bands) >= 6, bands
+    for top, bottom in bands:
+        box = (0, top, drawn.width, bottom)
+        assert ImageChops.difference(drawn.crop(box), boxes.crop(box)).getbbox(), f"rows {top}-{bottom} drawn as boxes"

@@ -43,6 +43,15 @@ from .config import FONTS_DIR
 
 FONT = FONTS_DIR / "DroidSansFallbackFull.ttf"
 FONT_FAMILY = "CopCJK"
+#: The pages' (and interactive charts') font stack. The embedded face comes
+#: first: its ``unicode-range`` confines it to Chinese, so Latin text still
+#: falls through to the Latin families. Listed after a Latin family
+#: instead, Chromium (156, no Chinese system font) drew headings, buttons
+#: and captions as empty boxes, while it drew the same characters in body
+#: text.
+FONT_STACK = f"'{FONT_FAMILY}','Segoe UI','Helvetica Neue',Arial,sans-serif"
+#: Installed Chinese fonts the embedded face defers to (``local()`` names).
+LOCAL_CJK = ("Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "Hiragino Sans GB")
 
 
 def esc(v) -> str:
@@ -87,12 +96,13 @@ def font_face(text: str) -> str:
     buf = io.BytesIO()
     font.save(buf)
     data = base64.b64encode(buf.getvalue()).decode()
-    return (f"@font-face{{font-family:'{FONT_FAMILY}';src:local('Noto Sans CJK SC'),local('Source Han Sans SC'),"
+    local = "".join(f"local('{name}')," for name in LOCAL_CJK)
+    return (f"@font-face{{font-family:'{FONT_FAMILY}';src:{local}"
             f"url(data:font/ttf;base64,{data}) format('truetype');unicode-range:U+2E80-FFFF;}}")
 
 
 CSS = f"""
-body{{font-family:'Segoe UI','Helvetica Neue',Arial,'{FONT_FAMILY}',sans-serif;max-width:1100px;margin:1.5em auto;
+body{{font-family:{FONT_STACK};max-width:1100px;margin:1.5em auto;
   padding:0 1em;line-height:1.55;color:#222}}
 h1{{font-size:1.7em;margin-bottom:.2em}} h2{{border-bottom:2px solid #0072B2;padding-bottom:.1em;margin-top:1.8em}}
 h3{{margin-bottom:.3em}} small,.muted{{color:#555}}

@@ -52,16 +52,16 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 
-from analysis.pages import FONT_FAMILY
+from analysis.pages import FONT_STACK
 from analysis.tables import list_cell
 
 from .labels import _resolution_of, _t, rec_label, wrap_label
 from .relations import heatmap_data, network_data
 from .style import GREY, INK, LIGHT_GREY, SEQUENTIAL_CMAP
 
-#: The font stack of the figures: the page's, whose last resort for Chinese
-#: is the embedded cut of the bundled font.
-FONT = f"'Segoe UI', 'Helvetica Neue', Arial, '{FONT_FAMILY}', sans-serif"
+#: The font stack of the figures: the page's, whose Chinese comes from the
+#: embedded cut of the bundled font unless the reader has a Chinese font.
+FONT = FONT_STACK
 #: matplotlib marker → plotly symbol, for the network's resolution shapes.
 SYMBOLS = {"o": "circle", "s": "square", "D": "diamond", "^": "triangle-up", "v": "triangle-down",
            "p": "pentagon", "h": "hexagon", "8": "octagon"}
