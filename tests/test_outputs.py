@@ -22,6 +22,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -381,7 +382,9 @@ def test_cells_that_would_be_formulas_are_neutralised_in_csv_and_are_strings_in_
     with zipfile.ZipFile(out / "figures" / "chart_tables.xlsx") as zf:
         sheets = {n: zf.read(n).decode("utf-8") for n in zf.namelist() if n.startswith("xl/worksheets/")}
     assert sheets and not [n for n, xml in sheets.items() if "<f>" in xml or "<f " in xml]
-    assert any('t="inlineStr"><is><t>=SUM(1+1)' in xml for xml in sheets.values())  # the hostile cell is there
+    cells = [c for ws in openpyxl.load_workbook(out / "figures" / "chart_tables.xlsx") for row in ws.iter_rows() for c in row]
+    hostile = [c for c in cells if isinstance(c.value, str) and c.value.startswith("=SUM(1+1)")]
+    assert hostile and all(c.data_type == "s" for c in hostile)  # the hostile cell is there, as text
     for path in (out / "figures").glob("*.csv"):
         with open(path, encoding="utf-8-sig", newline="") as fh:
             assert not [c for row in csv.reader(fh) for c in row if c.startswith(RISKY)], path.name
@@ -394,7 +397,9 @@ def test_write_xlsx_keeps_numbers_and_writes_text_as_strings(tmp_path):
     path = write_xlsx({"s": df}, tmp_path / "t.xlsx")
     with zipfile.ZipFile(path) as zf:
         xml = zf.read("xl/worksheets/sheet1.xml").decode("utf-8")
-    assert "<f>" not in xml and '<c r="A2" t="inlineStr"><is><t>=1+1</t>' in xml
-    assert '<c r="B2" t="n"><v>-1</v>' in xml and '<c r="B4" t="n"><v>-3.5</v>' in xml
+    assert "<f>" not in xml and "<f " not in xml
+    ws = openpyxl.load_workbook(path)["s"]
+    assert [(ws[f"A{i}"].value, ws[f"A{i}"].data_type) for i in (2, 3)] == [("=1+1", "s"), ("-各国", "s")]
+    assert [(ws[f"B{i}"].value, ws[f"B{i}"].data_type) for i in (2, 4)] == [(-1, "n"), (-3.5, "n")]
     back = pd.read_excel(path)
     assert back["text"].tolist() == df["text"].tolist() and back["n"].tolist() == df["n"].tolist()

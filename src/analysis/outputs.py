@@ -62,7 +62,7 @@ Cells
 In CSV, list-valued cells are joined with ``|`` and dict-valued cells are
 written as JSON, so a spreadsheet shows them in one cell. Control
 characters (form feeds from PDFs) are stripped from text cells in CSV and
-XLSX; openpyxl refuses them and Excel shows them as boxes.
+XLSX; they are not valid in the workbook's XML and Excel shows them as boxes.
 
 A text cell that a spreadsheet would take for a formula (it starts with
 ``=``, ``+``, ``-``, ``@``, a tab or a carriage return: OWASP's "CSV
@@ -297,7 +297,7 @@ def _display_width(v) -> int:
 
 
 def _cell_value(v):
-    """A flattened cell as openpyxl takes it: missing values empty, numpy
+    """A flattened cell as the workbook takes it: missing values empty, numpy
     scalars as Python numbers (what pandas' Excel writer gives)."""
     if v is None or v is pd.NA or v is pd.NaT:
         return None
@@ -330,64 +330,61 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path, *, styled: bool = True):
     cell), where a CSV opened in Excel shows it as a date: XLSX is the
     format for reading in Excel, CSV the one for other programs.
 
-    Written row by row in openpyxl's write-only mode: the recommendations
-    workbook of a thousand resolutions (a million cells) took 24 s of CPU
-    the other way (pandas' writer, then every cell visited again to type
-    and style it), most of a rerun that adds one resolution.
+    Written with XlsxWriter, row by row, each cell by its type: the
+    recommendations workbook of a thousand resolutions (a million cells)
+    takes a third of the CPU openpyxl's write-only mode took (4 s against
+    12 s, ``benchmarks/results_pipeline_distinct.md``), and pandas' writer
+    followed by a pass to style every cell took twice that again.
 
     ``path`` is a file path, or a binary file object (``xlsx_bytes``)."""
     import io
 
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
+    import xlsxwriter
 
     target = path if isinstance(path, io.IOBase) else Path(path)
-    wb = Workbook(write_only=True)
-    font = Font(**XLSX_HEADER["font"])
-    fill = PatternFill("solid", fgColor=XLSX_HEADER["fill"])
-    head_align = Alignment(wrap_text=True, vertical="center")
-    wrap = Alignment(wrap_text=True, vertical="top")
+    wb = xlsxwriter.Workbook(target if isinstance(target, io.IOBase) else str(target), {"in_memory": True})
+    head_fmt = wb.add_format({"bold": XLSX_HEADER["font"]["bold"], "font_color": "#" + XLSX_HEADER["font"]["color"],
+                              "bg_color": "#" + XLSX_HEADER["fill"], "pattern": 1, "text_wrap": True,
+                              "valign": "vcenter"}) if styled else None
+    wrap_fmt = wb.add_format({"text_wrap": True, "valign": "top"})
     for name, df in sheets.items():
-        ws = wb.create_sheet(name[:31])
+        ws = wb.add_worksheet(name[:31])
         flat = flatten_for_spreadsheet(df, XLSX_LIST_SEP)
         wrapped: set[int] = set()
         if styled and len(flat.columns):
-            for j, width in enumerate(_column_widths(flat), start=1):
-                ws.column_dimensions[get_column_letter(j)].width = min(width, XLSX_MAX_WIDTH)
+            for j, width in enumerate(_column_widths(flat)):
+                ws.set_column(j, j, min(width, XLSX_MAX_WIDTH))
                 if width > XLSX_MAX_WIDTH:
-                    wrapped.add(j - 1)
-            ws.freeze_panes = "B2" if str(flat.columns[0]) in XLSX_KEY_HEADINGS else "A2"
-            last = f"{get_column_letter(len(flat.columns))}{len(flat) + 1}"
-            ws.auto_filter.ref = f"A1:{last}"
-        header = []
-        for col in flat.columns:
-            cell = WriteOnlyCell(ws, value=str(col))
-            if styled:
-                cell.font, cell.fill, cell.alignment = font, fill, head_align
-            header.append(cell)
-        ws.append(header)
-        formula = [False] * len(flat.columns)  # per column: may a cell look like a formula?
-        columns = [flat[c].tolist() for c in flat.columns]
-        for j, values in enumerate(columns):
-            formula[j] = any(isinstance(v, str) and v.startswith("=") for v in values)
-        for row in zip(*columns):
-            out = []
-            for j, v in enumerate(row):
-                v = _cell_value(v)
-                if j in wrapped or (formula[j] and isinstance(v, str) and v.startswith("=")):
-                    cell = WriteOnlyCell(ws, value=v)
-                    if isinstance(v, str) and v.startswith("="):
-                        cell.data_type = "s"  # this writer never writes formulas: it was text
-                    if j in wrapped:
-                        cell.alignment = wrap
-                    out.append(cell)
-                else:
-                    out.append(v)
-            ws.append(out)
-    wb.save(target)
+                    wrapped.add(j)
+            ws.freeze_panes(1, 1 if str(flat.columns[0]) in XLSX_KEY_HEADINGS else 0)
+            ws.autofilter(0, 0, len(flat), len(flat.columns) - 1)
+        for j, col in enumerate(flat.columns):
+            ws.write_string(0, j, str(col), head_fmt)
+        for j, col in enumerate(flat.columns):
+            _write_column(ws, j, flat[col].tolist(), wrap_fmt if j in wrapped else None)
+    wb.close()
     return target
+
+
+def _write_column(ws, j: int, values: list, fmt) -> None:
+    """One column's cells from row 2 down, each written as its type (text
+    as a string cell, never a formula or a number; missing values and empty
+    text left empty)."""
+    write_string, write_number, write_boolean = ws.write_string, ws.write_number, ws.write_boolean
+    for i, v in enumerate(values, start=1):
+        v = _cell_value(v)
+        if v is None or v == "":
+            if fmt is not None:
+                ws.write_blank(i, j, None, fmt)
+            continue
+        if isinstance(v, str):
+            write_string(i, j, v, fmt)
+        elif isinstance(v, bool):
+            write_boolean(i, j, v, fmt)
+        elif isinstance(v, (int, float)) and v == v and v not in (float("inf"), float("-inf")):
+            write_number(i, j, v, fmt)
+        else:
+            write_string(i, j, str(v), fmt)
 
 
 def xlsx_bytes(sheets: dict[str, pd.DataFrame], *, styled: bool = True) -> bytes:
