@@ -339,5 +339,7 @@ def term_frequencies(recs: pd.DataFrame, by: str | None = "resolution", *, n: in
                         "count": count.astype("int64"), "share": share, "rank": rank.astype("int64")})
     if n is not None:
         out = out[out["rank"] <= n].reset_index(drop=True)
-    logger.info("term frequencies by %s: %d groups, %d rows", by, out["group"].nunique(), len(out))
+    # every group keeps its rank 1, so ``first`` counts the groups (Arrow's
+    # nunique over the text column took 1.7 s on a thousand resolutions)
+    logger.info("term frequencies by %s: %d groups, %d rows", by, int(first.sum()), len(out))
     return out
