@@ -542,10 +542,55 @@ def execute_notebook(path: str | Path, parameters: dict, out_path: str | Path | 
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+#: The template of the notebooks' HTML (``notebook_html``): nbconvert's lab
+#: template without its CDN scripts, with the bundled Chinese face.
+NOTEBOOK_TEMPLATE = Path(__file__).parent / "templates" / "notebook_offline.html.j2"
+#: JupyterLab's light theme's font stacks (``--jp-…-font-family``) with the
+#: embedded Chinese face first (``pages.FONT_STACK`` says why first).
+_NOTEBOOK_FONTS = {
+    "--jp-ui-font-family": "system-ui,-apple-system,blinkmacsystemfont,'Segoe UI',helvetica,arial,sans-serif,"
+                           "'Apple Color Emoji','Segoe UI Emoji','Segoe UI Symbol'",
+    "--jp-content-font-family": "system-ui,-apple-system,blinkmacsystemfont,'Segoe UI',helvetica,arial,"
+                                "sans-serif,'Apple Color Emoji','Segoe UI Emoji','Segoe UI Symbol'",
+    "--jp-code-font-family-default": "menlo,consolas,'DejaVu Sans Mono',monospace",
+}
+
+
+def _without_widget_state():
+    """A preprocessor that leaves the widget state out of the HTML: without
+    it nbconvert shows a widget output's text (its static form) instead of
+    an empty box waiting for the widgets' HTML manager from unpkg."""
+    from nbconvert.preprocessors import Preprocessor
+
+    class WithoutWidgetState(Preprocessor):
+        def preprocess(self, nb, resources):
+            nb.metadata.pop("widgets", None)
+            return nb, resources
+
+    return WithoutWidgetState()
+
+
 def notebook_html(nb) -> str:
+    """An executed notebook as one HTML page that opens offline (nbconvert's
+    lab template through ``NOTEBOOK_TEMPLATE``): no require.js, MathJax,
+    mermaid.js or widget manager from a CDN, widgets in their static form,
+    the Chinese characters drawn with the bundled face (embedded, cut down
+    to the notebook's characters: ``pages.font_face``), images embedded;
+    a plotly figure (``charts.notebook_view``) loads the plotly.js shipped
+    in ``report_assets/`` beside the page's folder."""
+    import nbformat
     from nbconvert import HTMLExporter
 
-    body, _ = HTMLExporter().from_notebook_node(nb)
+    from .pages import FONT_FAMILY, font_face
+
+    exporter = HTMLExporter(template_name="lab", template_file=NOTEBOOK_TEMPLATE.name,
+                            extra_template_paths=[str(NOTEBOOK_TEMPLATE.parent)], embed_images=True)
+    exporter.register_preprocessor(_without_widget_state(), enabled=True)
+    shown = copy.copy(nb)
+    shown.metadata = {k: v for k, v in nb.metadata.items() if k != "widgets"}  # its characters are not shown
+    face = font_face(nbformat.writes(shown))
+    fonts = ";".join(f"{var}:'{FONT_FAMILY}',{stack}" for var, stack in _NOTEBOOK_FONTS.items())
+    body, _ = exporter.from_notebook_node(nb, resources={"cop_font_css": f"{face}:root{{{fonts}}}" if face else ""})
     return body
 
 
