@@ -5,7 +5,10 @@ recommendations), ``pairs_explorer`` (the overlap pairs) and
 Contract
 --------
 Each returns a widget box; headless (no front end) it is still a valid
-widget, and the notebooks show a static table beside it. Choices are
+widget, and the notebooks show a static table beside it. Where no widget
+can be drawn (the HTML copy of a notebook in the report, a viewer without
+widgets) the box's text form says what it is and how to use it
+(``STATIC_TEXT``) instead of the repr of its controls. Choices are
 offered by name in ``lang`` while the values filtered on stay the codes
 (``filters``); what is shown is ``evidence.evidence_html`` and
 ``evidence.pairs_html``, what is searched ``analysis.search.search``.
@@ -20,6 +23,7 @@ needs them.
 from __future__ import annotations
 
 import html
+from functools import lru_cache
 
 import pandas as pd
 
@@ -27,6 +31,29 @@ from ..tables import list_cell
 from .evidence import evidence_html, pairs_html
 from .filters import crime_area_options, filter_pairs, filter_recommendations
 from .views import _group_key, _unit_of, strength_family_name
+
+
+#: A widget box's text form (its ``text/plain``: what shows where widgets
+#: are not drawn).
+STATIC_TEXT = ("交互式筛选：在 JupyterLab 中运行本笔记本即可使用 · "
+               "Interactive filter: run this notebook in JupyterLab to use it")
+
+
+@lru_cache(maxsize=None)
+def _box_class():
+    import ipywidgets as w
+
+    class FilterBox(w.VBox):
+        """A ``VBox`` whose text form is ``STATIC_TEXT``."""
+
+        def __repr__(self):
+            return STATIC_TEXT
+
+    return FilterBox
+
+
+def _box(rows):
+    return _box_class()(rows)
 
 
 def explorer(recs: pd.DataFrame, columns=("rec_id", "actor_group", "strength", "strength_family", "primary_theme",
@@ -80,7 +107,7 @@ def explorer(recs: pd.DataFrame, columns=("rec_id", "actor_group", "strength", "
     for widget in (res, actor, strength, theme, crime, search):
         widget.observe(refresh, names="value")
     refresh()
-    return w.VBox([w.HBox([res, actor, strength]), w.HBox([theme, crime, search]), out])
+    return _box([w.HBox([res, actor, strength]), w.HBox([theme, crime, search]), out])
 
 
 def search_widget(recs: pd.DataFrame, lang: str = "zh"):
@@ -124,7 +151,7 @@ def search_widget(recs: pd.DataFrame, lang: str = "zh"):
 
     for widget in (query, actor, family, body, span):
         widget.observe(refresh, names="value")
-    return w.VBox([w.HBox([query, actor, family]), w.HBox([body, span]), out])
+    return _box([w.HBox([query, actor, family]), w.HBox([body, span]), out])
 
 
 def pairs_explorer(overlap: pd.DataFrame, recs: pd.DataFrame, n: int = 15):
@@ -151,4 +178,4 @@ def pairs_explorer(overlap: pd.DataFrame, recs: pd.DataFrame, n: int = 15):
     for widget in (res, across, sim, search):
         widget.observe(refresh, names="value")
     refresh()
-    return w.VBox([w.HBox([res, across]), w.HBox([sim, search]), out])
+    return _box([w.HBox([res, across]), w.HBox([sim, search]), out])
