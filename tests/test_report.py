@@ -51,6 +51,8 @@ def test_the_report_of_a_corpus_without_resolution_11_2_is_written_whatever_its_
     assert re.search(r"07_broken.ipynb: <b>.*could not be executed.*</b>", page) and "this notebook is broken" in page
     brief = (out / "report" / "06_resolution_brief.html").read_text(encoding="utf-8")
     assert "第 99/1 号决议" in brief  # the latest (here the only) resolution of the run
+    # the notebook's HTML opens offline (test_notebook_html: what it loads)
+    assert not re.search(r"<script[^>]*src=\"(?:https?:)?//", brief) and "cdnjs" not in brief and "unpkg" not in brief
     assert (out / "figures" / "chart_tables.xlsx").is_file()
     # plotly.js beside the page, which loads it from there (no CDN)
     assert (out / "report_assets" / "plotly.min.js").stat().st_size > 1_000_000

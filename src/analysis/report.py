@@ -18,7 +18,9 @@ language, codes only in columns headed as codes).
 injected papermill-style; ``NOTEBOOK_JOBS`` at a time, every cell bounded
 by ``CELL_TIMEOUT``, a stalled notebook executed once more in a new kernel;
 a notebook whose run, bytes and code are unchanged, ``notebook_key``, is
-not executed again), converts them to HTML, and writes ``report.html``
+not executed again), converts them to HTML that opens offline
+(``notebook_html``: nothing from a CDN, the bundled font embedded, widgets
+in their static form, plotly.js from ``report_assets/``), and writes ``report.html``
 (kept when what it shows is unchanged): title, the corpus (units by body and year), key
 findings written from the tables (``findings``), contents, one chart per
 topic with a Chinese/English switch, a sortable and filterable table of
