@@ -301,18 +301,27 @@ class StageCache:
             return None
 
     def save(self, out: dict, state) -> None:
+        """Write the result and the memo. The pickling (seconds of the
+        interpreter for the overlap table of a large corpus, where it held
+        the lock the stages after it needed) is done in a forked process
+        (``parallel.ForkedCall``) that the writer waits for."""
         result = {t: out[t] for t in self.stage.produces}
+        for old in [*self.dir.glob(f"{self.stage.name}-*.pkl"), *self.dir.glob(f"memo-{self.stage.name}-*.pkl")]:
+            if old != self.memo_path:
+                self.writes.remove(old)
+        jobs = []
+        if self.stage.memo:
+            jobs.append((self.writes.path(self.memo_path.name), state))
+        if self.result_path is not None:
+            jobs.append((self.writes.path(self.result_path.name), result))
+        if jobs:
+            self.later(parallel.ForkedCall(_pickle_all, jobs).get)
 
-        def task() -> None:
-            for old in [*self.dir.glob(f"{self.stage.name}-*.pkl"), *self.dir.glob(f"memo-{self.stage.name}-*.pkl")]:
-                if old != self.memo_path:
-                    self.writes.remove(old)
-            if self.stage.memo:
-                cache.pickle_atomic(self.writes.path(self.memo_path.name), state() if callable(state) else state)
-            if self.result_path is not None:
-                cache.pickle_atomic(self.writes.path(self.result_path.name), result)
 
-        self.later(task)
+def _pickle_all(jobs: list) -> None:
+    """Pickle each ``(path, value)`` (a callable value is called first)."""
+    for path, value in jobs:
+        cache.pickle_atomic(path, value() if callable(value) else value)
 
 
 def run_corpus_stages(tables: dict[str, pd.DataFrame], settings: RunSettings, *, ready=None, later=None,
