@@ -138,3 +138,49 @@ def test_the_imports_read_from_text_are_the_parsed_ones():
         parts = list(f.relative_to(config.PACKAGE_DIR).with_suffix("").parts)
         name = ".".join(parts[:-1]) if parts[-1] == "__init__" and len(parts) > 1 else ".".join(parts)
         assert cache._imports_parsed(name, f) <= cache._imports(name, f), name
+
+
+def test_a_large_table_is_written_by_a_forked_process_that_imports_nothing(seed_path, tmp_path):
+    """The writer forks for large tables while other threads run: a child
+    importing a module another thread is still importing would wait for
+    ever. Once the writer is made, writing a table imports no new module
+    (checked in a fresh interpreter that has imported what the command
+    line imports, then made a writer, then loaded the tables)."""
+    import pickle
+    import subprocess
+    import sys
+    import textwrap
+
+    from analysis.outputs import read_table
+
+    run([seed_path], tmp_path / "run", RunSettings(cache=False, progress=False, overrides=None))
+    tables = {n: read_table(tmp_path / "run", n) for n in ("overlap", "recommendations", "paragraphs", "documents")}
+    tables["recommendations"]["themes"] = tables["recommendations"]["themes"].map(list)  # as a stage gives them
+    (tmp_path / "tables.pkl").write_bytes(pickle.dumps(tables))
+    code = textwrap.dedent(f"""
+        import pickle, sys
+        from pathlib import Path
+        import analysis.cli
+        from analysis.engine import writer
+        w = writer.TableWriter(Path({str(tmp_path / "w")!r}))
+        tables = pickle.loads(Path({str(tmp_path / "tables.pkl")!r}).read_bytes())
+        before = set(sys.modules)
+        for name, df in tables.items():
+            writer._table_files(df, Path({str(tmp_path)!r}), name)
+        print(sorted(set(sys.modules) - before))
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_forked_and_threaded_table_writing_give_the_same_files(seed_path, tmp_path, monkeypatch):
+    from analysis.engine import writer
+
+    outs = {}
+    for label, rows in (("forked", 1), ("threaded", 10**12)):
+        monkeypatch.setattr(writer, "FORKED_ROWS", rows)
+        run([seed_path], tmp_path / label, RunSettings(cache=False, progress=False, overrides=None))
+        outs[label] = {p.name: p.read_bytes() for p in (tmp_path / label).glob("*.*")
+                       if p.suffix in (".parquet", ".csv")}
+    assert outs["forked"] and outs["forked"] == outs["threaded"]

@@ -105,6 +105,11 @@ class ForkedCall:
     the similarity and precedent tables are computed). Where fork is not
     available the call is made by ``get`` itself, in this process.
 
+    ``fn`` must not import a module that another thread of this process may
+    be importing when the fork is made: the child would wait forever for
+    that module's import lock. Import such modules before the threads
+    start (``writer.TableWriter`` does).
+
     >>> ForkedCall(sum, [1, 2, 3]).get()
     6
     """

@@ -23,6 +23,7 @@ from typing import Callable, Iterable
 import pandas as pd
 
 from .. import outputs
+from . import parallel
 from ..outputs import CURRENT, GENERATIONS, LOCK_FILE, MANIFEST, OutputBusy, OutputError, _GENERATION_ID
 
 try:  # POSIX; elsewhere runs are not locked against each other
@@ -273,6 +274,20 @@ def _link_or_copy(src: Path, dst: Path) -> None:
         shutil.copy2(src, dst)
 
 
+#: Tables of at least this many rows are written in a forked process
+#: (``TableWriter``; a fork costs milliseconds, a small table less).
+FORKED_ROWS = 20_000
+
+
+def _table_files(df: pd.DataFrame, directory: Path, name: str) -> dict[str, dict]:
+    """Write ``<name>.parquet`` and ``<name>.csv`` of ``df`` into
+    ``directory``; their ``file_record``s."""
+    converted = outputs.to_arrow(outputs.parquet_ready(df))
+    outputs.write_parquet(converted, directory / f"{name}.parquet")
+    outputs.write_csv(df, directory / f"{name}.csv", converted=converted.table, shown=converted.shown)
+    return {f: file_record(directory / f) for f in (f"{name}.parquet", f"{name}.csv")}
+
+
 class TableWriter:
     """Writes tables as they become ready into a new generation of ``out``,
     switched in by ``commit``.
@@ -280,7 +295,9 @@ class TableWriter:
     ``submit(name, df)`` starts writing ``<name>.parquet`` and ``<name>.csv``
     (two writer threads: Arrow's writers release the GIL, so one table's
     encoding overlaps another's conversion, or the computation of the next
-    tables). ``commit`` waits for them, writes the extra files and the
+    tables; a table of ``FORKED_ROWS`` or more is converted and written in
+    a process forked by its thread, so its Python work does not hold the
+    interpreter the stages need). ``commit`` waits for them, writes the extra files and the
     manifest and switches; until then nothing visible in ``out`` has
     changed, and leaving a ``with`` block on an error removes what was
     written.
@@ -296,6 +313,16 @@ class TableWriter:
     def __init__(self, out: "str | Path | OutputFolder", *, keep: Iterable[str] = (),
                  previous_files: dict | None = None, verify: str = "quick"):
         from concurrent.futures import ThreadPoolExecutor
+
+        # Imported before the writer threads start: a process forked while
+        # another thread is still importing a module hangs when it imports
+        # that module too (its import lock is never released in the child),
+        # and the writer's threads fork (``_table_files``).
+        import pyarrow.compute  # noqa: F401
+        import pyarrow.csv  # noqa: F401
+        import pyarrow.pandas_compat  # noqa: F401  (imported by pyarrow itself on first use)
+        import pyarrow.parquet  # noqa: F401
+        import pyarrow.vendored.version  # noqa: F401  (the same)
 
         self._own = not isinstance(out, OutputFolder)
         self.folder = OutputFolder(out).__enter__() if self._own else out
@@ -343,6 +370,15 @@ class TableWriter:
             self.records[name] = record
 
     def _write_table(self, df: pd.DataFrame, name: str) -> list[str]:
+        if len(df) >= FORKED_ROWS and parallel.can_fork():
+            # A large table is converted and written in a forked process
+            # (the arguments handed over by the fork, the records sent back):
+            # the conversion of list cells is Python that held the
+            # interpreter while the corpus stages ran.
+            records = parallel.ForkedCall(_table_files, df, self.dir, name).get()
+            with self.lock:
+                self.records.update(records)
+            return list(records)
         # Once converted, the table's CSV is written beside its Parquet file:
         # on the similarity table each takes about as long as the other.
         converted = outputs.to_arrow(outputs.parquet_ready(df))
