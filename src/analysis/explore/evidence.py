@@ -64,8 +64,11 @@ EVIDENCE_CSS = """<style>
 .ev-crime{background:#f3d9ea;border-bottom:2px solid #CC79A7}
 .ev-shared{background:#fff3a8}
 .chapeau{color:#666}
-table.recs td{vertical-align:top;text-align:left}
+table.recs td{vertical-align:top;text-align:left!important} table.recs th{text-align:left!important}
 </style>"""
+# ``!important``: JupyterLab (and its HTML export) right-aligns the cells of
+# HTML output with a selector stronger than the table's own, which set
+# paragraphs of Chinese flush right.
 
 
 _EVIDENCE_STR = re.compile(r"^(?P<label>[^:@]+):(?P<term>.*)@(?P<start>\d+)-(?P<end>\d+)$")
