@@ -143,9 +143,10 @@ def test_the_imports_read_from_text_are_the_parsed_ones():
 def test_a_large_table_is_written_by_a_forked_process_that_imports_nothing(seed_path, tmp_path):
     """The writer forks for large tables while other threads run: a child
     importing a module another thread is still importing would wait for
-    ever. Once the writer is made, writing a table imports no new module
-    (checked in a fresh interpreter that has imported what the command
-    line imports, then made a writer, then loaded the tables)."""
+    ever. Once the writer is made, writing a table, or pickling it as a
+    stage cache is pickled, imports no new module (checked in a fresh
+    interpreter that has imported what the command line imports, then made
+    a writer, then loaded the tables)."""
     import pickle
     import subprocess
     import sys
@@ -162,11 +163,13 @@ def test_a_large_table_is_written_by_a_forked_process_that_imports_nothing(seed_
         from pathlib import Path
         import analysis.cli
         from analysis.engine import writer
+        from analysis.engine.run import _pickle_all  # the stage caches' forked pickling
         w = writer.TableWriter(Path({str(tmp_path / "w")!r}))
         tables = pickle.loads(Path({str(tmp_path / "tables.pkl")!r}).read_bytes())
         before = set(sys.modules)
         for name, df in tables.items():
             writer._table_files(df, Path({str(tmp_path)!r}), name)
+        _pickle_all([(Path({str(tmp_path / "cache.pkl")!r}), tables)])
         print(sorted(set(sys.modules) - before))
     """)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)

@@ -80,6 +80,7 @@ writer took four times as long to produce.
 from __future__ import annotations
 
 import json
+import math
 import logging
 import os
 import re
@@ -330,7 +331,7 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path, *, styled: bool = True):
     cell), where a CSV opened in Excel shows it as a date: XLSX is the
     format for reading in Excel, CSV the one for other programs.
 
-    Written with XlsxWriter, row by row, each cell by its type: the
+    Written with XlsxWriter, a column at a time, each cell by its type: the
     recommendations workbook of a thousand resolutions (a million cells)
     takes a third of the CPU openpyxl's write-only mode took (4 s against
     12 s, ``benchmarks/results_pipeline_distinct.md``), and pandas' writer
@@ -381,7 +382,7 @@ def _write_column(ws, j: int, values: list, fmt) -> None:
             write_string(i, j, v, fmt)
         elif isinstance(v, bool):
             write_boolean(i, j, v, fmt)
-        elif isinstance(v, (int, float)) and v == v and v not in (float("inf"), float("-inf")):
+        elif isinstance(v, (int, float)) and math.isfinite(v):
             write_number(i, j, v, fmt)
         else:
             write_string(i, j, str(v), fmt)
