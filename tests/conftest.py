@@ -11,6 +11,22 @@ ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "data" / "raw" / "cop11_res11-2_technical_assistance_zh.txt"
 
 
+@pytest.fixture(scope="module")
+def one_unit(tmp_path_factory):
+    """A run of the seed alone (``explore.load``), once per test module."""
+    from pagecheck import run_corpus
+
+    return run_corpus(tmp_path_factory, "one", [SEED])
+
+
+@pytest.fixture(scope="module")
+def two_units(tmp_path_factory):
+    """A run of the seed and the resolution written for testing, once per test module."""
+    from pagecheck import WRITTEN, run_corpus
+
+    return run_corpus(tmp_path_factory, "two", [SEED, WRITTEN])
+
+
 @pytest.fixture(scope="session")
 def seed_path() -> Path:
     return SEED

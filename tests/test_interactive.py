@@ -24,22 +24,11 @@ import pytest
 from analysis import charts
 from analysis.pages import rec_anchor
 from analysis.report import INTERACTIVE, PLOTLY_JS, chart_specs, report_page
-from pagecheck import CODES, SEED, WRITTEN, Page
-from pagecheck import run_corpus as _run
+from pagecheck import CODES, Page
 
 CJK = re.compile(r"[\u2E80-\u9FFF\uF900-\uFAFF\uFF00-\uFFEF]")
 QUOTED = re.compile(re.escape(charts.interactive.SOURCE_SPAN) + r".*?</span>", re.S)
 TAGS = re.compile(r"<[^>]+>")
-
-
-@pytest.fixture(scope="module")
-def one_unit(tmp_path_factory):
-    return _run(tmp_path_factory, "one", [SEED])
-
-
-@pytest.fixture(scope="module")
-def two_units(tmp_path_factory):
-    return _run(tmp_path_factory, "two", [SEED, WRITTEN])
 
 
 def _plain(hover: str) -> str:

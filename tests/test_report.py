@@ -20,13 +20,20 @@ from analysis.cli import main
 WRITTEN = Path(__file__).parent / "fixtures" / "written_for_testing_99-1.txt"  # a made-up resolution, for tests only
 
 
-def test_the_report_of_a_corpus_without_resolution_11_2_is_written_whatever_its_notebooks_do(
-        tmp_path, capsys, monkeypatch):
+
+def _run_written(tmp_path: Path) -> Path:
+    """``cop-analysis run`` over the resolution written for testing alone; its output folder."""
     raw = tmp_path / "raw"
     raw.mkdir()
     shutil.copy(WRITTEN, raw / WRITTEN.name)
     out = tmp_path / "out"
     assert main(["run", str(raw), "--out", str(out), "--overrides", ""]) == 0
+    return out
+
+
+def test_the_report_of_a_corpus_without_resolution_11_2_is_written_whatever_its_notebooks_do(
+        tmp_path, capsys, monkeypatch):
+    out = _run_written(tmp_path)
     # Notebook 06 is the one that named a resolution (the others are executed
     # on several corpora by test_notebooks; each costs a kernel), and one
     # that fails.
@@ -79,11 +86,7 @@ def test_the_brief_notebook_picks_the_latest_resolution_unless_told():
 
 
 def test_a_notebook_that_stalls_once_is_executed_again_and_the_report_says_so(tmp_path, capsys, monkeypatch):
-    raw = tmp_path / "raw"
-    raw.mkdir()
-    shutil.copy(WRITTEN, raw / WRITTEN.name)
-    out = tmp_path / "out"
-    assert main(["run", str(raw), "--out", str(out), "--overrides", ""]) == 0
+    out = _run_written(tmp_path)
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
     marker = tmp_path / "stalled_once"
@@ -118,11 +121,7 @@ def _timed_notebook(path: Path, log: Path, seconds: float) -> None:
 
 
 def test_notebooks_run_two_at_a_time_and_unchanged_ones_are_not_executed_again(tmp_path, capsys, monkeypatch):
-    raw = tmp_path / "raw"
-    raw.mkdir()
-    shutil.copy(WRITTEN, raw / WRITTEN.name)
-    out = tmp_path / "out"
-    assert main(["run", str(raw), "--out", str(out), "--overrides", ""]) == 0
+    out = _run_written(tmp_path)
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
     log = tmp_path / "times.log"
@@ -173,11 +172,7 @@ def test_figures_drawn_again_the_same_are_not_saved_again(tmp_path):
     every figure is drawn again, and saved only if its drawing differs."""
     import json
 
-    raw = tmp_path / "raw"
-    raw.mkdir()
-    shutil.copy(WRITTEN, raw / WRITTEN.name)
-    out = tmp_path / "out"
-    assert main(["run", str(raw), "--out", str(out), "--overrides", ""]) == 0
+    out = _run_written(tmp_path)
     run = analysis.report.load(out)
     figures = analysis.report.make_figures(run, jobs=1)
     assert figures.drawn == len(figures) > 4 and figures.redrawn == 0

@@ -14,19 +14,7 @@ import pandas as pd
 import pytest
 
 from analysis.report import TITLES, chart_specs, report_page
-from pagecheck import CODES, SEED, WRITTEN, Page
-from pagecheck import run_corpus as _run
-
-
-
-@pytest.fixture(scope="module")
-def one_unit(tmp_path_factory):
-    return _run(tmp_path_factory, "one", [SEED])
-
-
-@pytest.fixture(scope="module")
-def two_units(tmp_path_factory):
-    return _run(tmp_path_factory, "two", [SEED, WRITTEN])
+from pagecheck import CODES, Page
 
 
 def _figures(run):

@@ -112,6 +112,21 @@ def plot_crime_area_coverage(data: pd.DataFrame, *, ax: Axes | None = None, lang
                          title=title, width=width, finding=finding)
 
 
+def _grid_axes(ax, row_labels: list, col_labels: list, rotate: bool) -> None:
+    """The axes of a grid of cells: one cell per label, rows read from the
+    top, column labels above (turned upright when ``rotate``), no ticks or
+    frame."""
+    ax.set_xlim(0, len(col_labels))
+    ax.set_ylim(len(row_labels), 0)
+    ax.set_xticks(np.arange(len(col_labels)) + 0.5, col_labels, rotation=90 if rotate else 0, fontsize=7.5)
+    ax.set_yticks(np.arange(len(row_labels)) + 0.5, row_labels)
+    ax.tick_params(length=0)
+    ax.xaxis.tick_top()
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
+
 def _unit_heatmap(data: pd.DataFrame, row_col: str, names: Mapping, none_name: tuple[str, str], *,
                   ax: Axes | None, lang: str, value: str, title: str, width: str | float = "column",
                   finding: bool = False) -> Axes:
@@ -199,14 +214,7 @@ def _unit_heatmap(data: pd.DataFrame, row_col: str, names: Mapping, none_name: t
         ax.pcolormesh(grey, cmap=mpl.colormaps["Greys"], norm=Normalize(0, vmax * 1.6), edgecolors="white",
                       linewidth=1.5)
         ax.axhline(none_i, color="white", linewidth=5)
-    ax.set_xlim(0, n_units)
-    ax.set_ylim(len(rows), 0)
-    ax.set_xticks(np.arange(n_units) + 0.5, col_labels, rotation=90 if rotate else 0, fontsize=7.5)
-    ax.set_yticks(np.arange(len(rows)) + 0.5, row_labels)
-    ax.tick_params(length=0)
-    ax.xaxis.tick_top()
-    for spine in ax.spines.values():
-        spine.set_visible(False)
+    _grid_axes(ax, row_labels, col_labels, rotate)
     for i in range(len(rows)):
         for j in range(n_units):
             n = int(counts.iat[i, j])
@@ -299,14 +307,7 @@ def plot_crime_area_theme(data: pd.DataFrame, *, ax: Axes | None = None, lang: s
         grey.mask[:, none_j] = False
         ax.pcolormesh(grey, cmap=mpl.colormaps["Greys"], norm=Normalize(0, vmax * 1.6), edgecolors="white",
                       linewidth=1.5)
-    ax.set_xlim(0, len(cols))
-    ax.set_ylim(len(rows), 0)
-    ax.set_xticks(np.arange(len(cols)) + 0.5, col_labels, rotation=90, fontsize=7.5)
-    ax.set_yticks(np.arange(len(rows)) + 0.5, row_labels)
-    ax.tick_params(length=0)
-    ax.xaxis.tick_top()
-    for spine in ax.spines.values():
-        spine.set_visible(False)
+    _grid_axes(ax, row_labels, col_labels, True)
     for i in range(len(rows)):
         for j in range(len(cols)):
             n = int(counts.iat[i, j])
