@@ -29,7 +29,6 @@ columns only when there is a rest).
 
 from __future__ import annotations
 
-import html
 import logging
 from pathlib import Path
 

@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 from collections import Counter
 from typing import Callable, Iterable, Sequence
 

@@ -137,7 +137,6 @@ def _csv_column(series: pd.Series, converted=None):
     ``converted``: the column as already converted for Parquet, if it was.
     """
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     arr = None
     if series.dtype == object:

@@ -41,9 +41,7 @@ and sections; with several they compare resolutions (and annexes in them).
 
 from __future__ import annotations
 
-import base64
 import copy
-import html
 import logging
 import re
 import shutil

@@ -49,7 +49,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import matplotlib as mpl
-import numpy as np
 import pandas as pd
 
 from analysis.pages import FONT_STACK

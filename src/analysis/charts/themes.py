@@ -442,28 +442,3 @@ def plot_top_terms(data: pd.DataFrame, *, fig: Figure | None = None, lang: str =
     fig.supxlabel(_t("terms_note", lang), x=0.01, ha="left", fontsize=7, color="#444444")
     set_alt_text(fig, f"{title}. " + _t("terms_note", lang))
     return fig
-    axes = fig.subplots(nrows, ncols, squeeze=False)
-    for ax, g in zip(axes.flat, groups):
-        sub = df[df["group"] == g].sort_values(["rank", "term"])
-        y = np.arange(len(sub))
-        ax.barh(y, sub["count"], color=OKABE_ITO["blue"], height=0.7)
-        terms = [wrap_label(t if lang == "zh" else _english(t), 16 if lang == "zh" else 26, 2) for t in sub["term"]]
-        ax.set_yticks(y, terms, fontsize=7.5)
-        ax.set_ylim(max(min(n, longest), len(sub)) - 0.5, -0.5)
-        cmax = float(sub["count"].max())
-        for yi, c in zip(y, sub["count"]):
-            ax.text(c + 0.02 * cmax, yi, f"{int(c)}", va="center", ha="left", fontsize=7, color=INK)
-        ax.set_xlim(0, cmax * 1.18)
-        ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True, nbins=4))
-        ax.tick_params(axis="y", length=0)
-        # the panel's title starts where its bars do: about half the panel's width is left for it
-        ax.set_title(wrap_label(_group_label(g, lang), 24 if lang == "en" else 20, 2), fontsize=9)
-    for ax in list(axes.flat)[k:]:
-        ax.set_axis_off()
-    for ax in axes[-1, :]:
-        if ax.axison:
-            ax.set_xlabel(_t("count", lang))
-    fig.suptitle(title, x=0.01, ha="left", fontsize=11)
-    fig.supxlabel(_t("terms_note", lang), x=0.01, ha="left", fontsize=6.5, color="#444444")
-    set_alt_text(fig, f"{title}. " + _t("terms_note", lang))
-    return fig
