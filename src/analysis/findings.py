@@ -160,7 +160,8 @@ def _precedents(run) -> tuple[str, str] | None:
     return (f"{z_name}与先例相比：{counts['n']} 条建议中 {counts.get('new', 0)} 条新增、"
             f"{counts.get('stronger', 0)} 条更强、{counts.get('weaker', 0)} 条更弱、"
             f"{counts.get('unchanged', 0)} 条未变" + (f"（更强的：{ex}）" if ex else "") + "。",
-            f"{e_name} against its precedents: of {counts['n']} recommendations {counts.get('new', 0)} are new, "
+            f"{e_name} against its precedents: of {counts['n']} recommendation{'s' if counts['n'] != 1 else ''} "
+            f"{counts.get('new', 0)} {'is' if counts.get('new', 0) == 1 else 'are'} new, "
             f"{counts.get('stronger', 0)} stronger, {counts.get('weaker', 0)} weaker, "
             f"{counts.get('unchanged', 0)} unchanged" + (f" (stronger: {ex.replace('、', ', ')})" if ex else "")
             + ".")
