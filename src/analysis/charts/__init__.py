@@ -57,14 +57,8 @@ the charts follow the codebook an analyst edits; crime area names come from
 
 from __future__ import annotations
 
-from .actors import plot_actor_strength, plot_strength_by_actor
-from .interactive import (
-    figure_json,
-    notebook_view,
-    overlap_heatmap_figure,
-    overlap_network_figure,
-    write_plotly_js,
-)
+import importlib
+
 from .labels import (
     ACTOR_GROUPS,
     BODIES_EN,
@@ -87,62 +81,46 @@ from .labels import (
     unit_label,
     wrap_label,
 )
-from .relations import (
-    HeatmapData,
-    NetworkData,
-    citation_digraph,
-    heatmap_data,
-    heatmap_pairs,
-    network_data,
-    network_pairs,
-    plot_citation_graph,
-    plot_overlap_heatmap,
-    plot_overlap_network,
-)
-from .save import (
-    SOURCE_GID,
-    SOURCE_MAX_UNITS,
-    SOURCE_SIZE,
-    SVG_FONT_FAMILY,
-    add_source_line,
-    alt_text,
-    figure_title,
-    save_figure,
-    set_alt_text,
-    source_text,
-)
-from .style import (
-    ACTOR_COLORS,
-    CATEGORICAL,
-    COLUMN_WIDTH,
-    FAMILY_COLORS,
-    FAMILY_HATCH,
-    GREY,
-    INK,
-    LIGHT_GREY,
-    NODE_SHAPES,
-    OKABE_ITO,
-    PAGE_WIDTH,
-    PRINT_COLUMN_WIDTH,
-    PRINT_PAGE_WIDTH,
-    SEQUENTIAL_CMAP,
-    STYLE_RC,
-    WIDTHS,
-)
-from .themes import (
-    TERMS_MAX_HEIGHT,
-    TERMS_MIN,
-    plot_crime_area_coverage,
-    plot_crime_area_theme,
-    plot_theme_coverage,
-    plot_top_terms,
-)
+from .labels import _name  # noqa: F401  (for analysis.timeline and analysis.explore)
 
-# The helpers ``analysis.timeline`` and ``analysis.explore`` draw and name
-# with (as ``charts._styled``, ``charts._name`` …), so that their charts
-# look like these.
-from .labels import _name  # noqa: E402,F401
-from .style import _empty, _new_axes, _require, _styled, _text_color  # noqa: E402,F401
+# The drawing modules import matplotlib (and plotly), about 0.8 s: they are
+# imported on first use of one of their names, so that what needs only the
+# names of categories (the recommendations workbook, the pipeline's tables)
+# does without them. ``charts.plot_theme_coverage`` and ``from analysis.charts
+# import save_figure`` work as before. The underscored helpers are those
+# ``analysis.timeline`` and ``analysis.explore`` draw with (as
+# ``charts._styled`` …), so that their charts look like these.
+_LAZY_MODULES = {
+    "actors": ("plot_actor_strength", "plot_strength_by_actor"),
+    "interactive": ("figure_json", "notebook_view", "overlap_heatmap_figure",
+        "overlap_network_figure", "write_plotly_js"),
+    "relations": ("HeatmapData", "NetworkData", "citation_digraph", "heatmap_data", "heatmap_pairs",
+        "network_data", "network_pairs", "plot_citation_graph", "plot_overlap_heatmap",
+        "plot_overlap_network"),
+    "save": ("SOURCE_GID", "SOURCE_MAX_UNITS", "SOURCE_SIZE", "SVG_FONT_FAMILY", "add_source_line",
+        "alt_text", "figure_title", "save_figure", "set_alt_text", "source_text"),
+    "style": ("ACTOR_COLORS", "CATEGORICAL", "COLUMN_WIDTH", "FAMILY_COLORS", "FAMILY_HATCH",
+        "GREY", "INK", "LIGHT_GREY", "NODE_SHAPES", "OKABE_ITO", "PAGE_WIDTH", "PRINT_COLUMN_WIDTH",
+        "PRINT_PAGE_WIDTH", "SEQUENTIAL_CMAP", "STYLE_RC", "WIDTHS", "_empty", "_new_axes",
+        "_require", "_styled", "_text_color"),
+    "themes": ("TERMS_MAX_HEIGHT", "TERMS_MIN", "plot_crime_area_coverage", "plot_crime_area_theme",
+        "plot_theme_coverage", "plot_top_terms"),
+}
+_LAZY = {name: module for module, names in _LAZY_MODULES.items() for name in names}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     # labels

@@ -27,6 +27,33 @@ from ..tables import list_cell
 from .views import _body_code, _cell, _unit_of, heading, label_namer, strength_family_name
 
 
+def _by_value(values: pd.Series, name) -> list:
+    """``name(v)`` for each value of ``values``, computed once per distinct
+    value: these columns repeat a few hundred values over tens of thousands
+    of rows (a unit's key, its section, its acting body), and naming one
+    (a gloss, a body's name) costs more than the lookup. Lists are keyed by
+    their items.
+
+    >>> calls = []
+    >>> _by_value(pd.Series(["a", "b", "a", "a"]), lambda v: calls.append(v) or v.upper())
+    ['A', 'B', 'A', 'A']
+    >>> calls
+    ['a', 'b']
+    """
+    named: dict = {}
+    out = []
+    for v in values.tolist():
+        key = (list, *v) if isinstance(v, list) else v
+        try:
+            r = named[key]
+        except KeyError:
+            r = named[key] = name(v)
+        except TypeError:  # unhashable: named every time
+            r = name(v)
+        out.append(r)
+    return out
+
+
 #: How a yes/no column (``needs_review``, ``overridden``) reads.
 _YES_NO = {True: ("是", "yes"), False: ("否", "no")}
 
@@ -57,7 +84,7 @@ def readable_recommendations(recs: pd.DataFrame, lang: str = "zh") -> pd.DataFra
     cues = load_lexicon().cues
     out = pd.DataFrame(index=recs.index)
     out["rec_id"] = recs["rec_id"].astype(str)
-    out["unit"] = recs["resolution"].map(lambda k: _unit_of(k, lang))
+    out["unit"] = _by_value(recs["resolution"], lambda k: _unit_of(k, lang))
     if "part" in recs:
         out["part"] = [unit_label("", p, lang).strip() if isinstance(p, str) and p else "" for p in recs["part"]]
     for col in ("label", "section"):
@@ -68,29 +95,29 @@ def readable_recommendations(recs: pd.DataFrame, lang: str = "zh") -> pd.DataFra
 
         out["section"] = out["section"].map(lambda s: english(s) if s else "")
     if "actor" in recs:
-        out["actor"] = recs["actor"].map(_cell)
+        out["actor"] = _by_value(recs["actor"], _cell)
     if "actor_group" in recs:
-        bodies = recs["acting_body"].map(_body_code) if "acting_body" in recs else ["COP"] * len(recs)
+        bodies = _by_value(recs["acting_body"], _body_code) if "acting_body" in recs else ["COP"] * len(recs)
         out["actor_group"] = [charts.actor_group_name(g if isinstance(g, str) and g else None, lang, b)
                               for g, b in zip(recs["actor_group"], bodies)]
     if "strength" in recs:
         if lang == "zh":
-            out["strength"] = recs["strength"].map(_cell)
+            out["strength"] = _by_value(recs["strength"], _cell)
         else:
-            out["strength_en"] = recs["strength"].map(
+            out["strength_en"] = _by_value(recs["strength"],
                 lambda c: cues[c].en if isinstance(c, str) and c in cues and cues[c].en else _cell(c))
     if "strength_family" in recs:
-        out["strength_family"] = recs["strength_family"].map(lambda f: strength_family_name(f, lang))
+        out["strength_family"] = _by_value(recs["strength_family"], lambda f: strength_family_name(f, lang))
     if "strength_score" in recs:
         out["strength_score"] = pd.to_numeric(recs["strength_score"], errors="coerce").astype("Int64")
     if "themes" in recs:
-        out["themes"] = recs["themes"].map(lambda v: [themes[t][i] if t in themes else t for t in list_cell(v)]
+        out["themes"] = _by_value(recs["themes"], lambda v: [themes[t][i] if t in themes else t for t in list_cell(v)]
                                            or [charts.THEME_NONE[i]])
     if "primary_theme" in recs:
         theme_name = label_namer("theme", lang)
-        out["primary_theme"] = recs["primary_theme"].map(lambda t: theme_name(t if isinstance(t, str) and t else None))
+        out["primary_theme"] = _by_value(recs["primary_theme"], lambda t: theme_name(t if isinstance(t, str) and t else None))
     if "crime_areas" in recs:
-        out["crime_areas"] = recs["crime_areas"].map(lambda v: [areas[a][i] if a in areas else a
+        out["crime_areas"] = _by_value(recs["crime_areas"], lambda v: [areas[a][i] if a in areas else a
                                                                 for a in list_cell(v)] or [charts.CRIME_GENERAL[i]])
     if "conditions" in recs:
         out["conditions"] = recs["conditions"].map(list_cell)
