@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 import scipy.sparse as sp
 import yaml
@@ -803,9 +804,17 @@ def test_span_memo_gives_the_same_table_and_explains_only_new_pairs(repeated_rec
     computed: list[int] = []
     real = explain.compute_spans
     monkeypatch.setattr(explain, "compute_spans", lambda s, a, b, st: computed.append(len(a)) or real(s, a, b, st))
-    again = overlap_pairs(grown, settings, tokens=tokens, memo=OverlapMemo.from_state(read_pickles(path), settings))
+    again_memo = OverlapMemo.from_state(read_pickles(path), settings)
+    again = overlap_pairs(grown, settings, tokens=tokens, memo=again_memo)
     monkeypatch.undo()
     pd.testing.assert_frame_equal(again, overlap_pairs(grown, settings, tokens=tokens))
+    # The memo now holds this run's pairs, in key order: the old ones taken
+    # from its Arrow array, the new ones added; as a memo made from nothing.
+    fresh = OverlapMemo.from_state(None, settings)
+    overlap_pairs(grown, settings, tokens=tokens, memo=fresh)
+    assert isinstance(again_memo.state()["spans"], pa.Array)
+    assert again_memo.state()["spans"].to_pylist() == fresh.state()["spans"].to_pylist()
+    assert again_memo.span_keys.tolist() == fresh.span_keys.tolist()
     new_text = overlap.strip_stock_phrases(extra["text"][0])
     text = dict(zip(grown.rec_id, grown.text.map(overlap.strip_stock_phrases)))
     with_new = {(text[a], text[b]) for a, b in zip(again.rec_id_a, again.rec_id_b) if new_text in (text[a], text[b])}
