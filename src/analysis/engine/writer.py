@@ -335,13 +335,17 @@ class TableWriter:
         self.records: dict[str, dict] = {}
         self.problems: list[str] = []
         self.pool = ThreadPoolExecutor(max_workers=2)
+        # Tasks that only wait for a forked process (a large table, the
+        # caches' pickling) have threads of their own: in the two above they
+        # kept the small tables made meanwhile waiting for seconds.
+        self.waiting = ThreadPoolExecutor(max_workers=4)
         self.pending: list = []  # futures, each giving the names of the files it wrote
         self.lock = threading.Lock()
         self.committed = False
 
-    def _start(self, fn: Callable[[], list[str]]) -> None:
+    def _start(self, fn: Callable[[], list[str]], *, waits: bool = False) -> None:
         with self.lock:
-            self.pending.append(self.pool.submit(fn))
+            self.pending.append((self.waiting if waits else self.pool).submit(fn))
 
     def _reuse(self, names: list[str]) -> bool:
         """Link the last run's files ``names`` into the new generation, if
@@ -361,8 +365,12 @@ class TableWriter:
         """Start writing table ``name``; False if the last run's files are kept."""
         if name in self.keep and self._reuse([f"{name}.parquet", f"{name}.csv"]):
             return False
-        self._start(lambda: self._write_table(df, name))
+        self._start(lambda: self._write_table(df, name), waits=self._forks(df))
         return True
+
+    @staticmethod
+    def _forks(df: pd.DataFrame) -> bool:
+        return len(df) >= FORKED_ROWS and parallel.can_fork()
 
     def _record(self, name: str) -> None:
         record = file_record(self.dir / name)  # in the writer thread: hashing releases the GIL
@@ -370,7 +378,7 @@ class TableWriter:
             self.records[name] = record
 
     def _write_table(self, df: pd.DataFrame, name: str) -> list[str]:
-        if len(df) >= FORKED_ROWS and parallel.can_fork():
+        if self._forks(df):
             # A large table is converted and written in a forked process
             # (the arguments handed over by the fork, the records sent back):
             # the conversion of list cells is Python that held the
@@ -402,8 +410,9 @@ class TableWriter:
         return True
 
     def defer(self, task: Callable[[], None]) -> None:
-        """Run ``task`` (writing a cache file, say) beside the tables; ``commit`` waits for it."""
-        self._start(lambda: task() or [])
+        """Run ``task`` (waiting for a cache file written by a forked process,
+        say) beside the tables; ``commit`` waits for it."""
+        self._start(lambda: task() or [], waits=True)
 
     def _write_file(self, name: str, content: str | bytes, *, record: bool = True) -> list[str]:
         target = self.dir / name
@@ -441,6 +450,7 @@ class TableWriter:
     def close(self) -> None:
         """Stop writing; without ``commit``, remove what was written."""
         self.pool.shutdown(wait=True, cancel_futures=True)
+        self.waiting.shutdown(wait=True, cancel_futures=True)
         if self._own:
             self.folder.__exit__(None, None, None)
 
