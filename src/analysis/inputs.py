@@ -20,7 +20,6 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
-import unicodedata
 from pathlib import Path
 
 
@@ -213,6 +212,11 @@ def _mojibake(text: str) -> tuple[str, str] | None:
     return None
 
 
+#: Control characters (Unicode category Cc: U+0000-U+001F, U+007F-U+009F) but
+#: tab, line feed, vertical tab, form feed and carriage return.
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+
 def _check_text(text: str, path: str | Path) -> str:
     found = _mojibake(text)
     if found:
@@ -222,7 +226,7 @@ def _check_text(text: str, path: str | Path) -> str:
         raise InputError(path, f"this text is garbled: {'UTF-8' if enc == 'utf-8' else 'GB18030/GBK'} Chinese "
                          f"read as Latin-1/Windows-1252 and saved again ('{shown}' stands for '{meant}'); "
                          "use the file as it was before it was opened and saved that way")
-    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v")
+    controls = len(_CONTROLS.findall(text))
     if controls > max(2, 0.01 * len(text)):
         raise InputError(path, f"this looks like a binary file ({controls} control characters), not a text resolution")
     return text

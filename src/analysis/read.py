@@ -76,7 +76,7 @@ def is_debris_line(s: str) -> bool:
         return False
     if _PAGE_ZH.match(s.replace(" ", "")):
         return True
-    tokens = re.sub(r"-\s*(\d{1,3})\s*-", r"-\1-", s).split()
+    tokens = _DASHED_NUMBER.sub(r"-\1-", s).split()
     for tok in tokens:
         m = _PAGE_OF.match(tok)
         if m:
@@ -128,14 +128,25 @@ class Document:
 
 
 _TERMINAL = "。；：，！？.;:"
+_DASHED_NUMBER = re.compile(r"-\s*(\d{1,3})\s*-")
+_SPACES = re.compile(r"\s+")
 # Line starts that always open a new paragraph in wrapped text.
 _ANNEX_LINE = re.compile(r"^附件(?:[一二三四五六七八九十]+|[IVX]+|\d+)?$")
 _NUMBERED = re.compile(r"^\d{1,3}\.(?!\d)")
 _LETTERED = re.compile(r"^\([a-z]{1,4}\)")
 
 
+_NOT_NARROW = re.compile(r"[^\x00-\u2e7f]+")
+
+
 def _width(s: str) -> float:
-    return sum(0.5 if ord(ch) < 0x2E80 else 1.0 for ch in s)
+    """Display width: half for a character below U+2E80, one for the rest
+    (sums of halves are exact, so this is the per-character sum).
+
+    >>> _width("各国 ab"), _width("")
+    (3.5, 0.0)
+    """
+    return len(s) - 0.5 * len(_NOT_NARROW.sub("", s))
 
 
 def _opens_paragraph(prev: str, line: str, preamble_verbs: tuple[str, ...], acting: re.Pattern | None = None,
@@ -245,7 +256,7 @@ def build_blocks(lines: list[str], path: str | Path = "<text>",
                 next_number = int(piece[:n.end() - 1]) + 1
             elif UNIT_HEADER.match(piece) or header_start(piece) or _ANNEX_LINE.match(piece):
                 next_number = 1
-        layout_width[no] = _width(re.sub(r"\s+", " ", raw.strip()))
+        layout_width[no] = _width(_SPACES.sub(" ", raw.strip()))
 
     content = [it for it in items if it is not None]
     widths = sorted(layout_width[no] for no, s in content if not s.startswith(tuple(SUPERSCRIPT_DIGITS)))

@@ -34,9 +34,18 @@ def normalise_width(s: str) -> str:
     '(b)1.各国应（毒品和犯罪问题办公室）'
     """
     s = s.translate(_FOLD)
-    s = re.sub(r"(?<=[0-9A-Za-z])．", ".", s)
+    s = _POINT_AFTER_ALNUM.sub(".", s)
     # Only enumerator-like brackets: （a） （iv） （12）. Parenthesised Chinese stays as it is.
-    return re.sub(r"[（(]\s*([A-Za-z]{1,4}|\d{1,3})\s*[）)]", r"(\1)", s)
+    return _ENUM_BRACKETS.sub(r"(\1)", s)
+
+
+# The patterns of the functions a line goes through, compiled once: a corpus
+# of a thousand resolutions calls them half a million times, and looking a
+# pattern up in re's cache cost as much as applying it.
+_POINT_AFTER_ALNUM = re.compile(r"(?<=[0-9A-Za-z])．")
+_ENUM_BRACKETS = re.compile(r"[（(]\s*([A-Za-z]{1,4}|\d{1,3})\s*[）)]")
+_MD_LINK = re.compile(r"\[([^\[\]]+)\]\([^()\s]*\)")
+_BLANKS = re.compile(r"[ \t]+")
 
 
 def reduce_links(s: str) -> str:
@@ -45,7 +54,7 @@ def reduce_links(s: str) -> str:
     >>> reduce_links("[CTOC/COP/WG.2/2022/4](#)，第 8 段。")
     'CTOC/COP/WG.2/2022/4，第 8 段。'
     """
-    return re.sub(r"\[([^\[\]]+)\]\([^()\s]*\)", r"\1", s)
+    return _MD_LINK.sub(r"\1", s)
 
 
 def strip_cjk_spaces(s: str) -> str:
@@ -54,10 +63,15 @@ def strip_cjk_spaces(s: str) -> str:
     >>> strip_cjk_spaces("回顾其 2020 年 10 月 16 日的第 10/4 号决议， (a) 各国")
     '回顾其2020年10月16日的第10/4号决议，(a)各国'
     """
-    s = re.sub(rf"(?<=[{_CJK}])[ \t]+", "", s)
-    s = re.sub(rf"[ \t]+(?=[{_CJK}])", "", s)
+    s = _BLANKS_AFTER_CJK.sub("", s)
+    s = _BLANKS_BEFORE_CJK.sub("", s)
     # an enumerator followed by a space before Chinese text: "(a) 各国"
-    return re.sub(r"(?<=\))[ \t]+(?=[^\x00-\x7f])", "", s)
+    return _BLANKS_AFTER_ENUM.sub("", s)
+
+
+_BLANKS_AFTER_CJK = re.compile(rf"(?<=[{_CJK}])[ \t]+")
+_BLANKS_BEFORE_CJK = re.compile(rf"[ \t]+(?=[{_CJK}])")
+_BLANKS_AFTER_ENUM = re.compile(r"(?<=\))[ \t]+(?=[^\x00-\x7f])")
 
 
 def prepare_line(s: str) -> str:
@@ -74,7 +88,7 @@ def prepare_line(s: str) -> str:
     s = reduce_links(s)
     s = fold_punctuation(s)
     s = superscript_marks(s)
-    return re.sub(r"[ \t]+", " ", s).strip()
+    return _BLANKS.sub(" ", s).strip()
 
 
 def normalise_line(s: str) -> str:
@@ -231,9 +245,16 @@ def fold_punctuation(s: str) -> str:
     >>> fold_punctuation("大会, 回顾其决议; 又注意到:(a)各国(包括缔约国)的报告(A/50/629)")
     '大会， 回顾其决议； 又注意到：(a)各国（包括缔约国）的报告(A/50/629)'
     """
-    s = re.sub(rf"(?<=[{_HAN}》”）])[,;:!?]|[,;:!?](?=\s*[{_HAN}《“（])",
-               lambda m: _HALF_TO_FULL[m.group()], s)
-    return re.sub(rf"\(([^()]*[{_HAN}][^()]*)\)", r"（\1）", s)
+    s = _HALF_WIDTH_MARK.sub(_full_width_mark, s)
+    return _BRACKETED_HAN.sub(r"（\1）", s)
+
+
+_HALF_WIDTH_MARK = re.compile(rf"(?<=[{_HAN}》”）])[,;:!?]|[,;:!?](?=\s*[{_HAN}《“（])")
+_BRACKETED_HAN = re.compile(rf"\(([^()]*[{_HAN}][^()]*)\)")
+
+
+def _full_width_mark(m: re.Match) -> str:
+    return _HALF_TO_FULL[m.group()]
 
 
 # Footnote marks of web pages and old documents: "行动计划》1/的", "议定书(2)，",
