@@ -637,6 +637,42 @@ def test_repeated_texts_match_the_brute_force(repeated_recs, tokens, settings):
     assert len(pairs) == len({(min(i, j), max(i, j)) for i, kept in enumerate(expected) for j in kept})
 
 
+def test_packed_order_is_lexsorts_order_with_ties():
+    rng = np.random.default_rng(7)
+    for n in (3, 500, 1 << 16):
+        size = 5000
+        r = rng.integers(0, n, size)
+        v = rng.choice(np.array([0.0, 0.125, 0.3, 0.3000001, 1.0], dtype=np.float32), size)  # many ties
+        i = rng.permutation(n)[:size] if n >= size else rng.integers(0, n, size)
+        keep = ~pd.DataFrame({"r": r, "i": i}).duplicated().to_numpy()  # a candidate enters a list once
+        r, v, i = r[keep], v[keep], i[keep]
+        o = np.lexsort((i, -v, r))
+        got = search._packed_order(r, v, i, n)
+        assert [g.tolist() for g in got] == [r[o].tolist(), v[o].tolist(), i[o].tolist()]
+        assert got[0].dtype == r.dtype and got[1].dtype == v.dtype and got[2].dtype == i.dtype
+    assert search._packed_order(r, v, i, (1 << 16) + 1) is None  # too many rows for the key: lexsort
+    assert search._packed_order(r, np.where(v > 0.5, v, np.float32(-1)), i, n) is None  # an empty slot's -1
+
+
+def test_full_search_is_the_same_with_the_packed_sort_and_with_lexsort(monkeypatch):
+    rng = np.random.default_rng(3)
+    # 400 texts over 30 features, few values: many equal similarities across chunks
+    X = sp.random(400, 30, density=0.15, random_state=rng, data_rvs=lambda k: rng.choice([1.0, 2.0], k),
+                  format="csr", dtype=np.float32)
+    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+    X = sp.diags(np.where(norms > 0, 1 / np.maximum(norms, 1e-12), 0).astype(np.float32)) @ X
+    settings = OverlapSettings(chunk_cells=400 * 12)
+    calls = []
+    real = search._packed_order
+    monkeypatch.setattr(search, "_packed_order", lambda *a: calls.append(1) or real(*a))
+    packed = search.full_search(X.tocsr(), settings, 8, None)
+    monkeypatch.setattr(search, "_packed_order", lambda *a: None)
+    plain = search.full_search(X.tocsr(), settings, 8, None)
+    assert calls  # the packed sort was used
+    for p, q in zip(packed, plain):
+        np.testing.assert_array_equal(p, q)
+
+
 def test_identical_texts_pair_with_similarity_one_and_whole_spans(repeated_recs, tokens):
     settings = OverlapSettings()
     pairs = overlap_pairs(repeated_recs, settings, tokens=tokens)
