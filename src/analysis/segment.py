@@ -38,6 +38,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from . import bodies, tables
@@ -541,6 +542,9 @@ def _sequence_error(path: str, b: Block, letter: str, expected: int) -> None:
                      f"(expected ({want}))", line=b.line_start)
 
 
+_INT_COLUMNS = ("seq", "char_start", "char_end", "line_start", "line_end")
+
+
 def _finish(doc: Document, units: list[Unit], paras_by_unit: list[list[_Para]], report_paras: list[_Para],
             header_lines: list[int], unplaced: list[dict], is_report: bool, *, validate: bool = True) -> Segmented:
     # Build the normalised text from the final blocks (after merges), in
@@ -615,12 +619,12 @@ def _finish(doc: Document, units: list[Unit], paras_by_unit: list[list[_Para]], 
     if rows:
         # Column-wise construction: a document's table is small and built once
         # per input, so pandas' per-call overhead is what counts here.
-        df = pd.DataFrame({c: [r[c] for r in rows] for c in tables.PARAGRAPHS.names})
-        for col in ("seq", "char_start", "char_end", "line_start", "line_end"):
-            df[col] = df[col].astype("int64")
-        for col in ("session", "year"):
-            df[col] = df[col].astype("Int64")
-        df["is_chapeau"] = df["is_chapeau"].astype(bool)
+        # The typed columns are made typed (astype and assignment after the
+        # construction cost as much as the construction).
+        typed = {**{c: np.array([r[c] for r in rows], dtype=np.int64) for c in _INT_COLUMNS},
+                 **{c: pd.array([r[c] for r in rows], dtype="Int64") for c in ("session", "year")},
+                 "is_chapeau": np.array([r["is_chapeau"] for r in rows], dtype=bool)}
+        df = pd.DataFrame({c: typed[c] if c in typed else [r[c] for r in rows] for c in tables.PARAGRAPHS.names})
     else:
         df = tables.empty(tables.PARAGRAPHS)
     if validate:

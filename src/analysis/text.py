@@ -9,6 +9,7 @@ its behaviour is easy to misread. ``analysis.read`` composes them into
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 import unicodedata
 
 SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
@@ -103,6 +104,22 @@ def normalise_line(s: str) -> str:
 
 
 _PARA_NUMBER = re.compile(r"(?<=[。；，：])([⁰¹²³⁴⁵⁶⁷⁸⁹]*) ?(?=(\d{1,3})\.(?!\d))")
+_NUMBER_START = re.compile(r"(\d{1,3})\.(?!\d)")
+_INNER_ENUMERATION = re.compile(r"[：:]\s*1\.(?!\d)")
+
+
+@lru_cache(maxsize=64)
+def _body_patterns(bodies: tuple[str, ...]) -> list[re.Pattern]:
+    """An acting body opening a line (``大会，``), longest spelling first;
+    made once per set of spellings (a reader calls ``split_run_on`` per line)."""
+    return [re.compile(rf"{re.escape(b)}[，,] ?(?=\S)") for b in sorted(bodies, key=len, reverse=True)]
+
+
+@lru_cache(maxsize=64)
+def _opener_cuts(openers: tuple[str, ...]) -> re.Pattern:
+    """A space after a clause end, before one of ``openers``."""
+    alt = "|".join(map(re.escape, sorted(openers, key=len, reverse=True)))
+    return re.compile(rf"(?<=[，；。：]) (?=(?:{alt}))")
 
 
 def split_run_on(s: str, next_number: int, openers: tuple[str, ...] = (), bodies: tuple[str, ...] = ()
@@ -130,19 +147,19 @@ def split_run_on(s: str, next_number: int, openers: tuple[str, ...] = (), bodies
     """
     cuts: list[int] = []
     opened_by_body = None
-    for b in sorted(bodies, key=len, reverse=True):
-        m = re.match(rf"{re.escape(b)}[，,] ?(?=\S)", s)
+    for body in _body_patterns(tuple(bodies)):
+        m = body.match(s)
         # the acting body opens the body only before a preamble or a numbered paragraph
         # ("大会， 回顾…"); "缔约方会议，供其审议…" is a sentence going on
-        if m and (s[m.end():].startswith(openers) or re.match(r"\d{1,3}\.(?!\d)", s[m.end():])):
+        if m and (s[m.end():].startswith(openers) or _NUMBER_START.match(s, m.end())):
             cuts.append(m.end())
             opened_by_body = m.end()
             break
     # A number starting the line sets the sequence: "1. 欢迎… 2. 注意到…"
-    head = re.match(r"(\d{1,3})\.(?!\d)", s)
+    head = _NUMBER_START.match(s)
     want = int(head.group(1)) + 1 if head else next_number
     # an enumeration inside a paragraph ("如下：1. 审议…；2. 提出…") is not paragraphs
-    inner = re.search(r"[：:]\s*1\.(?!\d)", s)
+    inner = _INNER_ENUMERATION.search(s)
     limit = inner.start() if inner else len(s)
     numbered = []
     for m in _PARA_NUMBER.finditer(s):
@@ -154,9 +171,8 @@ def split_run_on(s: str, next_number: int, openers: tuple[str, ...] = (), bodies
         # Preamble paragraphs run together only in a body typed on one line,
         # which opens with the acting body ("大会， 回顾… 关切… 1. 欢迎…"): a
         # comma and a space before a verb elsewhere are inside a sentence.
-        alt = "|".join(map(re.escape, sorted(openers, key=len, reverse=True)))
         end = numbered[0] if numbered else len(s)
-        cuts += [m.end() for m in re.finditer(rf"(?<=[，；。：]) (?=(?:{alt}))", s) if m.end() < end]
+        cuts += [m.end() for m in _opener_cuts(tuple(openers)).finditer(s) if m.end() < end]
     if not cuts:
         return [s]
     pieces, pos = [], 0
