@@ -708,9 +708,15 @@ def test_shared_terms_and_spans_keep_the_direction_of_the_pair(repeated_recs, to
     for row in pairs.itertuples():
         sa, sb = strip_stock_phrases(text[row.rec_id_a]), strip_stock_phrases(text[row.rec_id_b])
         assert row.shared_spans == shared_spans(sa, sb, settings.min_span, settings.max_spans)
-    # Rows with the same two texts share their explanation (one list object).
-    keys = {(strip_stock_phrases(text[a]), strip_stock_phrases(text[b])) for a, b in zip(pairs.rec_id_a, pairs.rec_id_b)}
-    assert len({id(x) for x in pairs.shared_terms}) == len(keys)
+    # Rows with the same two texts carry the same explanation; the columns are
+    # Arrow lists (no Python list per row), whose cells read as lists.
+    by_texts: dict = {}
+    for a, b, terms in zip(pairs.rec_id_a, pairs.rec_id_b, pairs.shared_terms):
+        assert isinstance(terms, list)
+        by_texts.setdefault((strip_stock_phrases(text[a]), strip_stock_phrases(text[b])), set()).add(tuple(terms))
+    assert len(by_texts) < len(pairs) and all(len(v) == 1 for v in by_texts.values())
+    for col in ("shared_terms", "shared_spans"):
+        assert isinstance(pairs[col].dtype, pd.ArrowDtype) and pa.types.is_list(pairs[col].dtype.pyarrow_dtype)
 
 
 def test_document_frequencies_count_rows_not_distinct_texts(tokens):

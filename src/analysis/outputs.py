@@ -161,6 +161,8 @@ def _csv_column(series: pd.Series, converted=None):
         arr = pa.Array.from_pandas(series) if converted is None else converted.combine_chunks()
         if pa.types.is_dictionary(arr.type):
             arr = arr.cast(arr.type.value_type)
+        if pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type):  # Arrow lists (the overlap table's)
+            arr = _joined(arr)
     return _neutralised(arr)
 
 
@@ -464,6 +466,26 @@ class _Converted:
         return pa.Table.from_arrays(part.columns, schema=self.schema)
 
 
+def _object_lists_metadata(table):
+    """``table`` with its Arrow list columns described in the pandas metadata
+    as columns of Python lists (``numpy_type`` object), as a stage's lists
+    convert: the file then reads back, and is written, the same whether a
+    table held its lists as Python lists or as Arrow lists (the overlap
+    table's explanations)."""
+    meta = table.schema.metadata or {}
+    if b"pandas" not in meta:
+        return table
+    info = json.loads(meta[b"pandas"])
+    changed = False
+    for col in info.get("columns", []):
+        if str(col.get("numpy_type", "")).startswith("list<") and col.get("pandas_type", "").startswith("list["):
+            col["numpy_type"] = "object"
+            changed = True
+    if not changed:
+        return table
+    return table.replace_schema_metadata({**meta, b"pandas": json.dumps(info).encode()})
+
+
 def to_arrow(df: pd.DataFrame) -> _Converted:
     """``df`` converted for Parquet and CSV (see ``_Converted``).
 
@@ -479,7 +501,8 @@ def to_arrow(df: pd.DataFrame) -> _Converted:
             hit = _shared_objects(df[col])
             if hit is not None:
                 found[col] = hit
-    table = pa.Table.from_pandas(df.drop(columns=list(found)) if found else df, preserve_index=False)
+    table = _object_lists_metadata(pa.Table.from_pandas(df.drop(columns=list(found)) if found else df,
+                                                        preserve_index=False))
     if not found:
         return _Converted(table, table.schema, {}, {})
     meta = json.loads(table.schema.metadata[b"pandas"])

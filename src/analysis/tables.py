@@ -383,10 +383,15 @@ _LIST_TYPES = frozenset((list, tuple, np.ndarray))
 
 
 def _all_lists(s: pd.Series) -> bool:
-    # Lists (or tuples) as stages make them; arrays as Parquet gives them back.
-    # The types of the cells are collected in C (``map(type, …)`` into a set):
-    # on the overlap table's half a million rows a loop of isinstance took
-    # a tenth of a second per column.
+    # Lists (or tuples) as stages make them; arrays as Parquet gives them back;
+    # an Arrow list column without missing cells (the overlap table's
+    # explanations). The types of the cells are collected in C (``map(type,
+    # …)`` into a set): on the overlap table's half a million rows a loop of
+    # isinstance took a tenth of a second per column.
+    if isinstance(s.dtype, pd.ArrowDtype):
+        import pyarrow as pa
+
+        return pa.types.is_list(s.dtype.pyarrow_dtype) and not s.isna().any()
     return s.dtype == object and set(map(type, s.to_numpy())) <= _LIST_TYPES
 
 

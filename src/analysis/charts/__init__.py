@@ -110,6 +110,8 @@ _LAZY = {name: module for module, names in _LAZY_MODULES.items() for name in nam
 
 
 def __getattr__(name: str):
+    if name in _LAZY_MODULES:  # the module itself (``charts.interactive``)
+        return importlib.import_module(f".{name}", __name__)
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -119,7 +121,7 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | set(_LAZY_MODULES))
 
 
 __all__ = [

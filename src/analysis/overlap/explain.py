@@ -40,13 +40,6 @@ SPAN_TRIM = " \t\n，。；：、,.;:!?！？（）()“”‘’\"'《》〈〉
 PARALLEL_MIN_PAIRS = 10_000
 
 
-def object_array(items: list) -> np.ndarray:
-    """A 1-d object array holding ``items`` (lists stay list objects)."""
-    out = np.empty(len(items), dtype=object)
-    out[:] = items
-    return out
-
-
 def _gram_index(a: str, min_len: int) -> dict[str, list[int]]:
     """Positions of every ``min_len``-gram of ``a`` that does not contain ``SEP``."""
     pos: dict[str, list[int]] = {}
@@ -140,34 +133,45 @@ def _spans_shared(lo: int, hi: int):
     return shared("spans").offsets(lo, hi)
 
 
+#: The type of a column of lists of text (the terms and spans of pairs).
+TEXT_LISTS = pa.list_(pa.string())
+
+
+def text_lists(items: list[list[str]]) -> pa.ListArray:
+    """Lists of text as one Arrow array.
+
+    >>> text_lists([["各国", "合作"], []]).to_pylist()
+    [['各国', '合作'], []]
+    """
+    return pa.array(items, type=TEXT_LISTS)
+
+
 def all_spans(stripped: list[str], a: np.ndarray, b: np.ndarray, settings: OverlapSettings,
-              memo: OverlapMemo | None = None) -> list[list[str]]:
-    """shared_spans for every pair (those in ``memo`` are taken from it); the
-    memo then holds these pairs. ``a * len(stripped) + b`` is sorted."""
+              memo: OverlapMemo | None = None) -> pa.ListArray:
+    """shared_spans for every pair, as one Arrow array (those in ``memo`` are
+    taken from its array, the others computed); the memo then holds these
+    pairs. ``a * len(stripped) + b`` is sorted.
+
+    Arrow, not Python lists: the overlap table carries them so (half a
+    million lists of passages on a large corpus, which the writer, the
+    cache and the memo would each convert again), and the memo's are
+    taken, not copied into Python objects."""
     if memo is None or memo.span_params != (settings.min_span, settings.max_spans):
-        return compute_spans(stripped, a, b, settings)
+        return text_lists(compute_spans(stripped, a, b, settings))
     found, where = memo.spans_of(stripped, a, b)
-    out = np.empty(len(a), dtype=object)
-    if found.any():
-        out[found] = object_array(memo.span_lists.take(where[found]).to_pylist())
     todo = np.flatnonzero(~found)
-    if len(todo):
-        out[todo] = object_array(compute_spans(stripped, a[todo], b[todo], settings))
+    added = text_lists(compute_spans(stripped, a[todo], b[todo], settings)) if len(todo) else None
+    if found.any():
+        out = memo.span_lists.take(pa.array(where[found]))
+        if added is not None:
+            order = np.argsort(np.concatenate([np.flatnonzero(found), todo]), kind="stable")
+            out = pa.concat_arrays([out.cast(TEXT_LISTS), added]).take(pa.array(order))
+    else:
+        out = added if added is not None else text_lists([])
     logger.info("shared spans: %d pairs of texts, %d from the memo", len(a), int(found.sum()))
     memo.span_texts = list(stripped)
     memo.span_keys = np.asarray(a, dtype=np.int64) * len(stripped) + np.asarray(b, dtype=np.int64)
-    if found.any():
-        # The memo keeps an Arrow array: the pairs it had are taken from its
-        # own, so that only the new pairs' lists are converted (converting
-        # the half a million lists again took 0.7 s on a rerun).
-        kept = memo.span_lists.take(pa.array(where[found]))
-        if len(todo):
-            added = pa.array(out[todo].tolist(), type=kept.type)
-            order = np.argsort(np.concatenate([np.flatnonzero(found), todo]), kind="stable")
-            kept = pa.concat_arrays([kept, added]).take(pa.array(order))
-        memo.span_lists = kept
-        return out.tolist()
-    memo.span_lists = out = out.tolist()
+    memo.span_lists = out
     return out
 
 
@@ -203,16 +207,17 @@ def by_row_then_descending(rows: np.ndarray, values: np.ndarray) -> np.ndarray:
 TERMS_PAIRS = 100_000
 
 
-def shared_terms(X_tok: sp.csr_matrix, terms: np.ndarray, a: np.ndarray, b: np.ndarray, top: int) -> list[list[str]]:
-    """For each pair, the shared tokens with the largest contribution to the token cosine.
+def shared_terms(X_tok: sp.csr_matrix, terms: np.ndarray, a: np.ndarray, b: np.ndarray, top: int) -> pa.ListArray:
+    """For each pair, the shared tokens with the largest contribution to the
+    token cosine, as one Arrow array of lists (see ``all_spans``).
 
     Ties are broken by the term (the vocabulary is sorted, so by column).
     """
     if X_tok.shape[1] == 0 or len(a) == 0:
-        return [[] for _ in range(len(a))]
+        return text_lists([[] for _ in range(len(a))])
     if len(a) > TERMS_PAIRS:  # a batch at a time: the row copies of 500k pairs took 400 MB at once
-        return [t for lo in range(0, len(a), TERMS_PAIRS)
-                for t in shared_terms(X_tok, terms, a[lo:lo + TERMS_PAIRS], b[lo:lo + TERMS_PAIRS], top)]
+        return pa.concat_arrays([shared_terms(X_tok, terms, a[lo:lo + TERMS_PAIRS], b[lo:lo + TERMS_PAIRS], top)
+                                 for lo in range(0, len(a), TERMS_PAIRS)])
     prod = X_tok[a].multiply(X_tok[b]).tocsr()
     prod.eliminate_zeros()
     prod.sort_indices()
@@ -225,6 +230,6 @@ def shared_terms(X_tok: sp.csr_matrix, terms: np.ndarray, a: np.ndarray, b: np.n
     within = np.arange(len(order)) - np.repeat(prod.indptr[:-1], counts)
     keep = order[within < top]
     kept_rows = rows[keep]
-    names = terms[prod.indices[keep]].tolist()  # one conversion, then slices of a Python list
-    bounds = np.searchsorted(kept_rows, np.arange(prod.shape[0] + 1)).tolist()
-    return [names[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:])]
+    names = pa.array(terms[prod.indices[keep]], type=pa.string())
+    bounds = np.searchsorted(kept_rows, np.arange(prod.shape[0] + 1)).astype(np.int32)
+    return pa.ListArray.from_arrays(pa.array(bounds), names)

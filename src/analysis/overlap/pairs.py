@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .explain import all_spans, object_array, shared_terms
+from .explain import all_spans, shared_terms
 from .features import TokenFn, text_features
 from .memo import OverlapMemo
 from .search import neighbours
@@ -121,10 +121,11 @@ def overlap_pairs(
             "rec_id_b": pd.array(ids.take(b), dtype="str"),
             "similarity": sim[order],
             "same_resolution": resolutions[a] == resolutions[b],
-            # Pairs of rows with the same two texts share one list object
-            # (read-only, like every cell): copying 500k lists cost a second.
-            "shared_terms": object_array(terms)[key_of_pair],
-            "shared_spans": object_array(spans)[key_of_pair],
+            # Arrow lists (a cell reads as a Python list): the writer, the
+            # stage's cache and the memo take them without converting half a
+            # million Python lists, each in its own process.
+            "shared_terms": pd.arrays.ArrowExtensionArray(terms.take(pa.array(key_of_pair))),
+            "shared_spans": pd.arrays.ArrowExtensionArray(spans.take(pa.array(key_of_pair))),
             "rank_a": pd.arrays.IntegerArray(rank_a[order], ~listed_a[order]),
             "rank_b": pd.arrays.IntegerArray(rank_b[order], ~listed_b[order]),
         }
