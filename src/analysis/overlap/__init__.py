@@ -27,7 +27,11 @@ rank_a`` (+ ``rank_b``)
 * ``shared_terms`` are the shared tokens that contribute most to the token
   cosine; ``shared_spans`` the longest common substrings (at least
   ``min_span`` characters) of the two texts once stock phrases are stripped,
-  longest first, not overlapping each other.
+  longest first, not overlapping each other. Both are Arrow list columns
+  (``pd.ArrowDtype(list<string>)``; a cell reads as a Python list): half a
+  million rows of them are written, cached and kept in the memo without
+  making a Python object per row. Read back from the Parquet file they are
+  lists, as every list column is.
 
 ``overlap_clusters(recs, pairs, settings) -> DataFrame`` groups the pairs at or
 above ``cluster_threshold`` into clusters (``cluster_id, rec_id, cluster_label,
