@@ -1046,6 +1046,29 @@ def test_spans_of_repetitive_texts_and_the_round_limit(monkeypatch):
     got = spans_mod.many_shared_spans(texts, a, b, 4, 5, SEP, explain.SPAN_TRIM, one_pair)
     assert got == want and handed  # some pairs needed more than two rounds
     assert len(handed) < len(a)
+    # The same spans as one Arrow array (what the overlap stage keeps), the
+    # pairs handed to the definition put in their places.
+    search = spans_mod.SpanSearch(texts, a, b, 4, 5, SEP, explain.SPAN_TRIM)
+    offsets = search.offsets()
+    assert (offsets[0] < 0).any()
+    assert search.arrow(*offsets, one_pair=one_pair).to_pylist() == want
+
+
+def test_spans_as_one_arrow_array_are_the_lists_whatever_the_characters_width(monkeypatch):
+    # The array's text is gathered from UTF-8 bytes: one-, two-, three- and
+    # four-byte characters (ASCII, Latin, CJK, CJK extension B) must cut alike.
+    rng = random.Random(5)
+    alphabet = "ab1 éüß各国应合作培训法官，。\U00020000\U0002a6d6"
+    base = ["".join(rng.choice(alphabet) for _ in range(40)) for _ in range(6)]
+    texts = [t + base[(k + 1) % 6][:20] for k, t in enumerate(base)] + ["", "培训"]
+    a, b = np.divmod(np.arange(len(texts) ** 2), len(texts))
+    monkeypatch.setattr(spans_mod, "BATCH_LOOKUPS", 50)
+    search = spans_mod.SpanSearch(texts, a, b, 2, 4, SEP, explain.SPAN_TRIM)
+    offsets = search.offsets()
+    got = search.arrow(*offsets, one_pair=shared_spans)
+    assert got.type == pa.list_(pa.string())
+    assert got.to_pylist() == search.lists(*offsets, one_pair=shared_spans)
+    assert any(len(x) for x in got.to_pylist())
 
 
 def test_explanations_in_small_batches_give_the_same_table(repeated_recs, tokens, monkeypatch):

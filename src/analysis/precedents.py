@@ -274,13 +274,17 @@ def precedents(recs: pd.DataFrame, overlap: pd.DataFrame, settings: PrecedentSet
     ok = (a >= 0) & (b >= 0)
     a, b = a[ok], b[ok]
     sim = ov["similarity"].to_numpy()[ok].astype(float) if len(ov) else np.zeros(0)
-    terms = ov["shared_terms"].to_numpy()[ok] if len(ov) else np.zeros(0, object)
-    spans = ov["shared_spans"].to_numpy()[ok] if len(ov) else np.zeros(0, object)
+    ok_rows = np.flatnonzero(ok)
     # both directions of every pair: pair k is (x, y) = (a, b) at k and (b, a) at k + m
     m = len(a)
     x, y = np.concatenate([a, b]), np.concatenate([b, a])
     sim2 = np.concatenate([sim, sim])
     earlier = _best(x, y, sim2, rank, "earlier")
+    # The explanations of the chosen pairs only, as lists (the overlap table
+    # holds them as Arrow lists: making all half a million took seconds).
+    chosen = sorted({k % m for k in earlier.values()})
+    terms = dict(zip(chosen, tables.list_cells(ov["shared_terms"], ok_rows[chosen]))) if chosen else {}
+    spans = dict(zip(chosen, tables.list_cells(ov["shared_spans"], ok_rows[chosen]))) if chosen else {}
     body_arr = np.array(bodies_, dtype=object)
     same_body = body_arr[x] == body_arr[y] if len(x) else np.zeros(0, bool)
     sb = np.flatnonzero(same_body)

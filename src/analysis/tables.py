@@ -473,6 +473,25 @@ TABLES: dict[str, Table] = {t.name: t for t in (
 PER_INPUT = tuple(name for name, t in TABLES.items() if t.per_input)
 
 
+def list_cells(series: pd.Series, positions) -> list:
+    """The cells of a list column at ``positions`` (integers), as stored:
+    Python lists (or arrays, read back from Parquet); for an Arrow list
+    column (the overlap table's explanations), Python lists made for those
+    cells only.
+
+    >>> import pyarrow as pa
+    >>> arrow = pd.Series(pd.arrays.ArrowExtensionArray(pa.array([["a"], [], ["b", "c"]])))
+    >>> list_cells(arrow, [2, 0]), list_cells(pd.Series([["a"], [], ["b", "c"]]), [2, 0])
+    ([['b', 'c'], ['a']], [['b', 'c'], ['a']])
+    """
+    positions = np.asarray(positions, dtype=np.int64)
+    if isinstance(series.dtype, pd.ArrowDtype):
+        import pyarrow as pa
+
+        return pa.array(series).take(pa.array(positions)).to_pylist()
+    return series.to_numpy()[positions].tolist()
+
+
 def list_cell(v) -> list[str]:
     """A list cell as a list of strings, however it was stored: a list or
     tuple (a stage's output), an array (read back from Parquet), ``a|b``

@@ -171,12 +171,14 @@ def overlap_clusters(
     inside = np.flatnonzero((ca == cb) & (ca >= 0))
     keyed = pd.DataFrame({"k": ca[inside], "ua": ua[inside], "ub": ub[inside], "pos": inside})
     groups = keyed.groupby(["k", "ua", "ub"], sort=False)["pos"].agg(["size", "first"])
-    terms_col = strong["shared_terms"].to_numpy()
-    spans_col = strong["shared_spans"].to_numpy()
-    for (k, _, _), n, pos in zip(groups.index, groups["size"].to_numpy(), groups["first"].to_numpy()):
-        for rank, t in enumerate(as_list_cell(terms_col[pos])):
+    firsts = groups["first"].to_numpy()
+    # Only the cells of the groups' first pairs are made Python lists.
+    terms_col = tables.list_cells(strong["shared_terms"], firsts)
+    spans_col = tables.list_cells(strong["shared_spans"], firsts)
+    for (k, _, _), n, terms, spans in zip(groups.index, groups["size"].to_numpy(), terms_col, spans_col):
+        for rank, t in enumerate(as_list_cell(terms)):
             term_score[int(k)][t] += n / (rank + 1)
-        for span in as_list_cell(spans_col[pos]):
+        for span in as_list_cell(spans):
             span_count[int(k)][span] += int(n)
 
     rows = []

@@ -157,10 +157,10 @@ def all_spans(stripped: list[str], a: np.ndarray, b: np.ndarray, settings: Overl
     cache and the memo would each convert again), and the memo's are
     taken, not copied into Python objects."""
     if memo is None or memo.span_params != (settings.min_span, settings.max_spans):
-        return text_lists(compute_spans(stripped, a, b, settings))
+        return compute_spans(stripped, a, b, settings)
     found, where = memo.spans_of(stripped, a, b)
     todo = np.flatnonzero(~found)
-    added = text_lists(compute_spans(stripped, a[todo], b[todo], settings)) if len(todo) else None
+    added = compute_spans(stripped, a[todo], b[todo], settings) if len(todo) else None
     if found.any():
         out = memo.span_lists.take(pa.array(where[found]))
         if added is not None:
@@ -175,9 +175,10 @@ def all_spans(stripped: list[str], a: np.ndarray, b: np.ndarray, settings: Overl
     return out
 
 
-def compute_spans(stripped: list[str], a: np.ndarray, b: np.ndarray, settings: OverlapSettings) -> list[list[str]]:
-    """shared_spans for every pair (``spans``). With workers, the texts
-    are laid out once before the fork and each worker sends back arrays."""
+def compute_spans(stripped: list[str], a: np.ndarray, b: np.ndarray, settings: OverlapSettings) -> pa.ListArray:
+    """shared_spans for every pair (``spans``), as one Arrow array. With
+    workers, the texts are laid out once before the fork and each worker
+    sends back arrays."""
     search = SpanSearch(stripped, a, b, settings.min_span, settings.max_spans, SEP, SPAN_TRIM)
     jobs = settings.jobs if len(search) >= PARALLEL_MIN_PAIRS else 1
     with forked_pool(jobs, spans=search) as pool:  # the workers inherit the laid-out texts
@@ -187,7 +188,7 @@ def compute_spans(stripped: list[str], a: np.ndarray, b: np.ndarray, settings: O
             bounds = np.linspace(0, len(search), jobs * 2 + 1).astype(int).tolist()
             parts = pool.starmap(_spans_shared, list(zip(bounds[:-1], bounds[1:])))
             offsets = tuple(np.concatenate([part[i] for part in parts]) for i in range(3))
-    return search.lists(*offsets, one_pair=shared_spans)
+    return search.arrow(*offsets, one_pair=shared_spans)
 
 
 def by_row_then_descending(rows: np.ndarray, values: np.ndarray) -> np.ndarray:

@@ -66,15 +66,29 @@ class OverlapMemo:
         self.stripped: dict[str, str] = {}
         self.span_texts: list[str] = []
         self.span_keys = np.zeros(0, dtype=np.int64)
-        #: The spans of those pairs: an Arrow list array, or the lists of the
-        #: last call (converted by ``state()``, which the pipeline calls in the background).
-        self.span_lists: pa.ListArray | list | None = None
+        #: The spans of those pairs: an Arrow list array, the lists of the
+        #: last call (converted by ``state()``, which the pipeline calls in
+        #: the background), or ``(column, rows)``: the pairs' spans are
+        #: ``column.take(rows)`` (``take_spans_from``).
+        self.span_lists: pa.ListArray | list | tuple | None = None
         self.search: dict | None = None  # texts, best (indices into texts), above, cap, new
 
     def _span_array(self) -> pa.ListArray | None:
         if isinstance(self.span_lists, list):
             self.span_lists = pa.array(self.span_lists, type=pa.list_(pa.string()))
+        elif isinstance(self.span_lists, tuple):
+            column, rows = self.span_lists
+            self.span_lists = column.take(pa.array(rows))
         return self.span_lists
+
+    def take_spans_from(self, column, rows: np.ndarray) -> None:
+        """Keep the spans of this call's pairs as rows of ``column`` (an Arrow
+        array holding them, the overlap table's): pair k's are
+        ``column[rows[k]]``. The memo's own array is made only when it is
+        saved (in the background), so that a large corpus does not hold
+        its half a million lists of spans twice."""
+        assert len(rows) == len(self.span_keys)
+        self.span_lists = (column, np.asarray(rows, dtype=np.int64))
 
     def spans_of(self, stripped: Sequence[str], a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(found, where): which pairs (stripped[a[k]], stripped[b[k]]) the memo

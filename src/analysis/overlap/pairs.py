@@ -130,6 +130,12 @@ def overlap_pairs(
             "rank_b": pd.arrays.IntegerArray(rank_b[order], ~listed_b[order]),
         }
     )
+    if memo is not None and memo.span_params == (settings.min_span, settings.max_spans):
+        # The memo takes its spans from the table's column (one row per pair
+        # of texts) when it is saved, instead of keeping a second copy.
+        first = np.empty(len(text_keys), dtype=np.int64)
+        first[key_of_pair[::-1]] = np.arange(len(key_of_pair) - 1, -1, -1)
+        memo.take_spans_from(pa.array(out["shared_spans"]), first)
     n_above = int((out["similarity"] >= settings.threshold).sum())
     logger.info(
         "overlap: %d pairs kept for %d recommendations (%d at or above threshold %.2f, %d across resolutions)",
