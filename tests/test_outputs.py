@@ -403,3 +403,32 @@ def test_write_xlsx_keeps_numbers_and_writes_text_as_strings(tmp_path):
     assert [(ws[f"B{i}"].value, ws[f"B{i}"].data_type) for i in (2, 4)] == [(-1, "n"), (-3.5, "n")]
     back = pd.read_excel(path)
     assert back["text"].tolist() == df["text"].tolist() and back["n"].tolist() == df["n"].tolist()
+
+
+def _arrow_lists(items):
+    import pyarrow as pa
+
+    return pd.arrays.ArrowExtensionArray(pa.array(items, type=pa.list_(pa.string())))
+
+
+@pytest.mark.parametrize("cells", [[["各国", "合作"], [], ["=1+1"], ["a", "b", "c"]] * 3, [[]] * 12],
+                         ids=["lists", "all empty"])
+def test_arrow_list_columns_are_written_as_python_lists_are(tmp_path, cells):
+    # The overlap table holds its explanations as Arrow lists; its files must
+    # be those of the same table holding Python lists, and a slice or a
+    # concatenation of it must write as well (CSV, Parquet, the spreadsheet cells).
+    from analysis import outputs
+
+    base = {"rec_id": [f"r{k}" for k in range(len(cells))], "similarity": [0.5] * len(cells)}
+    as_lists = pd.DataFrame({**base, "shared_spans": cells})
+    as_arrow = pd.DataFrame({**base, "shared_spans": _arrow_lists(cells)})
+    for name, df in (("lists", as_lists), ("arrow", as_arrow)):
+        converted = outputs.to_arrow(outputs.parquet_ready(df))
+        outputs.write_parquet(converted, tmp_path / f"{name}.parquet")
+        outputs.write_csv(df, tmp_path / f"{name}.csv", converted=converted.table, shown=converted.shown)
+        outputs.write_csv(df.iloc[2:], tmp_path / f"{name}-slice.csv")
+        outputs.write_csv(pd.concat([df.iloc[:5], df.iloc[5:]]), tmp_path / f"{name}-concat.csv")
+    for suffix in (".parquet", ".csv", "-slice.csv", "-concat.csv"):
+        assert (tmp_path / f"arrow{suffix}").read_bytes() == (tmp_path / f"lists{suffix}").read_bytes(), suffix
+    assert (outputs.flatten_for_spreadsheet(as_arrow)["shared_spans"].tolist()
+            == outputs.flatten_for_spreadsheet(as_lists)["shared_spans"].tolist())

@@ -28,6 +28,7 @@ as new resolutions bring new words; the charts only look them up.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from dataclasses import dataclass
@@ -217,14 +218,14 @@ def load_glossary(path: str | Path | None = None) -> Glossary:
         mtime = path.stat().st_mtime_ns
     except FileNotFoundError:
         raise LexiconError(path, "file", "not found") from None
-    return _load(_resolved(path), mtime)
+    return _load(_resolved(path, mtime, "" if path.is_absolute() else os.getcwd()), mtime)
 
 
 @lru_cache(maxsize=32)
-def _resolved(path: Path) -> Path:
-    """``path.resolve()``, once per path: English tables gloss a cell at a
-    time, and resolving took 90% of a gloss (the stat above still tells a
-    changed file)."""
+def _resolved(path: Path, mtime_ns: int, cwd: str) -> Path:
+    """``path.resolve()``, once per path, version of the file (a link
+    pointed elsewhere) and, for a relative path, working folder: English
+    tables gloss a cell at a time, and resolving took 90% of a gloss."""
     return path.resolve()
 
 

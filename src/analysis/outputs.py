@@ -128,7 +128,17 @@ def flatten_for_spreadsheet(df: pd.DataFrame, sep: str = "|") -> pd.DataFrame:
                 out.loc[dirty, col] = series[dirty].map(lambda v: _CONTROL.sub("", v))
         elif series.dtype == object:
             out[col] = series.map(lambda v: _cell_to_text(v, sep))
+        elif _arrow_lists(series):
+            out[col] = pd.Series(series.tolist(), index=series.index, dtype=object).map(lambda v: _cell_to_text(v, sep))
     return out
+
+
+def _arrow_lists(series: pd.Series) -> bool:
+    """Whether a column holds Arrow lists (the overlap table's explanations)."""
+    import pyarrow as pa
+
+    return isinstance(series.dtype, pd.ArrowDtype) and (pa.types.is_list(series.dtype.pyarrow_dtype)
+                                                        or pa.types.is_large_list(series.dtype.pyarrow_dtype))
 
 
 def _csv_column(series: pd.Series, converted=None):
@@ -205,6 +215,10 @@ def _joined(arr):
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.offset:  # a slice (its offsets do not start at its values): laid out afresh
+        arr = pa.concat_arrays([arr.take(pa.array(np.arange(len(arr))))])
     arr = arr.cast(pa.list_(arr.type.value_type)) if pa.types.is_large_list(arr.type) else arr
     vt = arr.type.value_type
     if pa.types.is_string(vt) or pa.types.is_null(vt) or pa.types.is_integer(vt):
@@ -495,6 +509,13 @@ def to_arrow(df: pd.DataFrame) -> _Converted:
     """
     import pyarrow as pa
 
+    # An Arrow list column without a single item becomes what a column of
+    # empty Python lists converts to (list<null>, "list[empty]"), so the
+    # file is the same however the table held its lists.
+    empty = [c for c in df.columns if _arrow_lists(df[c]) and len(df) and not len(pa.array(df[c]).flatten())]
+    if empty:
+        df = df.assign(**{str(c): pd.Series([[] for _ in range(len(df))], index=df.index, dtype=object)
+                          for c in empty})
     found = {}
     for col in df.columns:
         if df[col].dtype == object:

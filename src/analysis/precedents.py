@@ -268,7 +268,11 @@ def precedents(recs: pd.DataFrame, overlap: pd.DataFrame, settings: PrecedentSet
     bodies_ = [r["body"] for r in records]
     position = {r["rec_id"]: i for i, r in enumerate(records)}
 
-    ov = overlap[overlap["similarity"] >= settings.threshold] if len(overlap) else overlap
+    # Rows of ``overlap`` above the threshold; its explanations are read at
+    # those rows (filtering the table would copy all its lists first).
+    ov_rows = np.flatnonzero((overlap["similarity"] >= settings.threshold).to_numpy()) if len(overlap) \
+        else np.zeros(0, np.int64)
+    ov = overlap[["rec_id_a", "rec_id_b", "similarity"]].iloc[ov_rows] if len(overlap) else overlap
     a = np.array([position.get(r, -1) for r in ov["rec_id_a"].tolist()], dtype=np.int64) if len(ov) else np.zeros(0, np.int64)
     b = np.array([position.get(r, -1) for r in ov["rec_id_b"].tolist()], dtype=np.int64) if len(ov) else np.zeros(0, np.int64)
     ok = (a >= 0) & (b >= 0)
@@ -283,8 +287,9 @@ def precedents(recs: pd.DataFrame, overlap: pd.DataFrame, settings: PrecedentSet
     # The explanations of the chosen pairs only, as lists (the overlap table
     # holds them as Arrow lists: making all half a million took seconds).
     chosen = sorted({k % m for k in earlier.values()})
-    terms = dict(zip(chosen, tables.list_cells(ov["shared_terms"], ok_rows[chosen]))) if chosen else {}
-    spans = dict(zip(chosen, tables.list_cells(ov["shared_spans"], ok_rows[chosen]))) if chosen else {}
+    at = ov_rows[ok_rows[chosen]] if chosen else np.zeros(0, np.int64)
+    terms = dict(zip(chosen, tables.list_cells(overlap["shared_terms"], at))) if chosen else {}
+    spans = dict(zip(chosen, tables.list_cells(overlap["shared_spans"], at))) if chosen else {}
     body_arr = np.array(bodies_, dtype=object)
     same_body = body_arr[x] == body_arr[y] if len(x) else np.zeros(0, bool)
     sb = np.flatnonzero(same_body)

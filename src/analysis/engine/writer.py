@@ -338,7 +338,7 @@ class TableWriter:
         # Tasks that only wait for a forked process (a large table, the
         # caches' pickling) have threads of their own: in the two above they
         # kept the small tables made meanwhile waiting for seconds.
-        self.waiting = ThreadPoolExecutor(max_workers=4)
+        self.waiting = ThreadPoolExecutor(max_workers=2)  # at most two forked writers at once, as before
         self.pending: list = []  # futures, each giving the names of the files it wrote
         self.lock = threading.Lock()
         self.committed = False

@@ -126,7 +126,10 @@ def overlap_clusters(
         return empty
     rec_ids = recs["rec_id"].astype(str).to_numpy()
     resolutions = recs["resolution"].astype(str).to_numpy()
-    strong = pairs[pairs["similarity"] >= settings.cluster_threshold]
+    # The explanations are read from ``pairs`` at the rows kept (``kept``):
+    # filtering would copy their half a million lists first.
+    kept = np.flatnonzero((pairs["similarity"] >= settings.cluster_threshold).to_numpy())
+    strong = pairs[["rec_id_a", "rec_id_b", "similarity"]].iloc[kept]
     ia, ib = _positions(strong["rec_id_a"], rec_ids), _positions(strong["rec_id_b"], rec_ids)
     if (ia < 0).any() or (ib < 0).any():
         unknown = sorted(set(strong["rec_id_a"].to_numpy()[ia < 0]) | set(strong["rec_id_b"].to_numpy()[ib < 0]))
@@ -173,8 +176,8 @@ def overlap_clusters(
     groups = keyed.groupby(["k", "ua", "ub"], sort=False)["pos"].agg(["size", "first"])
     firsts = groups["first"].to_numpy()
     # Only the cells of the groups' first pairs are made Python lists.
-    terms_col = tables.list_cells(strong["shared_terms"], firsts)
-    spans_col = tables.list_cells(strong["shared_spans"], firsts)
+    terms_col = tables.list_cells(pairs["shared_terms"], kept[firsts])
+    spans_col = tables.list_cells(pairs["shared_spans"], kept[firsts])
     for (k, _, _), n, terms, spans in zip(groups.index, groups["size"].to_numpy(), terms_col, spans_col):
         for rank, t in enumerate(as_list_cell(terms)):
             term_score[int(k)][t] += n / (rank + 1)
