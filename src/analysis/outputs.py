@@ -91,6 +91,7 @@ import numpy as np
 import pandas as pd
 
 from .inputs import InputError
+from .tables import arrow_lists
 
 
 logger = logging.getLogger(__name__)
@@ -128,17 +129,9 @@ def flatten_for_spreadsheet(df: pd.DataFrame, sep: str = "|") -> pd.DataFrame:
                 out.loc[dirty, col] = series[dirty].map(lambda v: _CONTROL.sub("", v))
         elif series.dtype == object:
             out[col] = series.map(lambda v: _cell_to_text(v, sep))
-        elif _arrow_lists(series):
+        elif arrow_lists(series):
             out[col] = pd.Series(series.tolist(), index=series.index, dtype=object).map(lambda v: _cell_to_text(v, sep))
     return out
-
-
-def _arrow_lists(series: pd.Series) -> bool:
-    """Whether a column holds Arrow lists (the overlap table's explanations)."""
-    import pyarrow as pa
-
-    return isinstance(series.dtype, pd.ArrowDtype) and (pa.types.is_list(series.dtype.pyarrow_dtype)
-                                                        or pa.types.is_large_list(series.dtype.pyarrow_dtype))
 
 
 def _csv_column(series: pd.Series, converted=None):
@@ -512,7 +505,7 @@ def to_arrow(df: pd.DataFrame) -> _Converted:
     # An Arrow list column without a single item becomes what a column of
     # empty Python lists converts to (list<null>, "list[empty]"), so the
     # file is the same however the table held its lists.
-    empty = [c for c in df.columns if _arrow_lists(df[c]) and len(df) and not len(pa.array(df[c]).flatten())]
+    empty = [c for c in df.columns if arrow_lists(df[c]) and len(df) and not len(pa.array(df[c]).flatten())]
     if empty:
         df = df.assign(**{str(c): pd.Series([[] for _ in range(len(df))], index=df.index, dtype=object)
                           for c in empty})

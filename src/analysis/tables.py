@@ -389,10 +389,17 @@ def _all_lists(s: pd.Series) -> bool:
     # …)`` into a set): on the overlap table's half a million rows a loop of
     # isinstance took a tenth of a second per column.
     if isinstance(s.dtype, pd.ArrowDtype):
-        import pyarrow as pa
-
-        return pa.types.is_list(s.dtype.pyarrow_dtype) and not s.isna().any()
+        return arrow_lists(s) and not s.isna().any()
     return s.dtype == object and set(map(type, s.to_numpy())) <= _LIST_TYPES
+
+
+def arrow_lists(series: pd.Series) -> bool:
+    """Whether a column holds Arrow lists (the overlap table's explanations)."""
+    if not isinstance(series.dtype, pd.ArrowDtype):
+        return False
+    import pyarrow as pa
+
+    return pa.types.is_list(series.dtype.pyarrow_dtype) or pa.types.is_large_list(series.dtype.pyarrow_dtype)
 
 
 _DTYPE_CHECKS = {
@@ -485,7 +492,7 @@ def list_cells(series: pd.Series, positions) -> list:
     ([['b', 'c'], ['a']], [['b', 'c'], ['a']])
     """
     positions = np.asarray(positions, dtype=np.int64)
-    if isinstance(series.dtype, pd.ArrowDtype):
+    if arrow_lists(series):
         import pyarrow as pa
 
         return pa.array(series).take(pa.array(positions)).to_pylist()
