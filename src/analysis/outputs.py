@@ -211,7 +211,7 @@ def _joined(arr):
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     if arr.offset:  # a slice (its offsets do not start at its values): laid out afresh
-        arr = pa.concat_arrays([arr.take(pa.array(np.arange(len(arr))))])
+        arr = arr.take(pa.array(np.arange(len(arr))))
     arr = arr.cast(pa.list_(arr.type.value_type)) if pa.types.is_large_list(arr.type) else arr
     vt = arr.type.value_type
     if pa.types.is_string(vt) or pa.types.is_null(vt) or pa.types.is_integer(vt):

@@ -287,9 +287,11 @@ def precedents(recs: pd.DataFrame, overlap: pd.DataFrame, settings: PrecedentSet
     # The explanations of the chosen pairs only, as lists (the overlap table
     # holds them as Arrow lists: making all half a million took seconds).
     chosen = sorted({k % m for k in earlier.values()})
-    at = ov_rows[ok_rows[chosen]] if chosen else np.zeros(0, np.int64)
-    terms = dict(zip(chosen, tables.list_cells(overlap["shared_terms"], at))) if chosen else {}
-    spans = dict(zip(chosen, tables.list_cells(overlap["shared_spans"], at))) if chosen else {}
+    terms, spans = {}, {}
+    if chosen:
+        at = ov_rows[ok_rows[chosen]]
+        terms = dict(zip(chosen, tables.list_cells(overlap["shared_terms"], at)))
+        spans = dict(zip(chosen, tables.list_cells(overlap["shared_spans"], at)))
     body_arr = np.array(bodies_, dtype=object)
     same_body = body_arr[x] == body_arr[y] if len(x) else np.zeros(0, bool)
     sb = np.flatnonzero(same_body)

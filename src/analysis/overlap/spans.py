@@ -267,7 +267,6 @@ class SpanSearch:
             out[k] = one_pair(self.texts[int(self.a[k])], self.texts[int(self.b[k])], self.min_len, self.max_spans)
         return out
 
-
     def arrow(self, count: np.ndarray, start: np.ndarray, length: np.ndarray,
               one_pair: Callable[[str, str, int, int], list[str]]):
         """The spans of all pairs as one Arrow array of lists of strings (the
@@ -281,7 +280,7 @@ class SpanSearch:
         joined = self.buf.joined if self.buf is not None else ""
         utf8 = np.frombuffer(joined.encode("utf-8", "surrogatepass"), dtype=np.uint8)
         # byte offset of every character of the buffer (and of its end)
-        cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        cp = self.buf.cp if self.buf is not None else np.zeros(0, dtype=np.uint32)
         char_bytes = 1 + (cp >= 0x80) + (cp >= 0x800) + (cp >= 0x10000)
         at = np.zeros(len(cp) + 1, dtype=np.int64)
         np.cumsum(char_bytes, out=at[1:])
