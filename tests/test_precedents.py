@@ -123,6 +123,38 @@ def test_word_changes_absorb_single_equal_characters():
     assert (added, removed) == (["吁请"], ["鼓励"])
 
 
+def test_the_compiled_matcher_gives_difflibs_opcodes():
+    """With the fast extra, word differences come from cydifflib: its
+    opcodes must be difflib's, on texts like the corpus's (a few characters
+    repeated, as clauses repeat words) and on edge cases."""
+    import difflib
+
+    from hypothesis import given, settings, strategies as st
+
+    cydifflib = pytest.importorskip("cydifflib")
+    import analysis.precedents as P
+
+    assert P.SequenceMatcher is cydifflib.SequenceMatcher  # the stage uses it where it is installed
+
+    def same(a: str, b: str) -> None:
+        want = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+        got = cydifflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+        assert [tuple(op) for op in got] == [tuple(op) for op in want], (a, b)
+
+    for a, b in [("", ""), ("", "各国"), ("各国", ""), ("鼓励各国合作", "吁请各国合作"), ("a" * 300, "a" * 299 + "b"),
+                 ("各国应" * 80, "缔约国应" * 70), ("\U0001f600各国", "各\U0001f600国")]:
+        same(a, b)
+
+    texts = st.text(alphabet="各国应鼓励合作；，、的和在（）a1 \U00020000", max_size=120)
+
+    @settings(max_examples=400, deadline=None)
+    @given(texts, texts)
+    def check(a, b):
+        same(a, b)
+
+    check()
+
+
 def test_a_rerun_with_nothing_new_reads_the_precedents_back(corpus, tmp_path, monkeypatch):
     import analysis.stages.precedents as P  # the stage that compares
 

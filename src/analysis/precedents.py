@@ -46,12 +46,16 @@ the precedent is simply the best earlier partner among those pairs. Word
 differences are computed on characters (Chinese has no spaces) and then
 cleaned up: an unchanged run of a single character between two changes is
 absorbed into them, so ``鼓励各国`` -> ``吁请各国`` reads as one replacement
-rather than as scattered letters.
+rather than as scattered letters. The differences are difflib's
+``SequenceMatcher`` (without its junk heuristic); where the ``fast`` extra
+is installed, cydifflib's, the same algorithm compiled, whose opcodes are
+difflib's exactly (``tests/test_precedents.py`` holds the two together)
+and which takes a third of the time: on the 23,059 pairs of the distinct
+benchmark corpus, 1.2 s against 3.6-4.6 s.
 """
 
 from __future__ import annotations
 
-import difflib
 import html
 import re
 from dataclasses import dataclass
@@ -61,6 +65,11 @@ import pandas as pd
 
 from .bodies import time_key
 from . import tables
+
+try:  # the fast extra: difflib's algorithm compiled, the same opcodes
+    from cydifflib import SequenceMatcher
+except ImportError:  # pragma: no cover - depends on the installation
+    from difflib import SequenceMatcher
 
 COLUMNS = tables.PRECEDENTS.names  # the contract is analysis.tables'
 LIST_COLUMNS = tables.PRECEDENTS.list_columns
@@ -128,7 +137,7 @@ def _ops(old: str, new: str) -> list[list]:
     """Character opcodes, with one-character equal runs between two changes
     absorbed into them ("鼓励各" vs "吁请各" is one edit, not two)."""
     merged: list[list] = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
         if (tag != "equal" and len(merged) > 1 and merged[-1][0] == "equal"
                 and merged[-1][2] - merged[-1][1] == 1 and merged[-2][0] != "equal"):
             merged.pop()
