@@ -432,3 +432,28 @@ def test_arrow_list_columns_are_written_as_python_lists_are(tmp_path, cells):
         assert (tmp_path / f"arrow{suffix}").read_bytes() == (tmp_path / f"lists{suffix}").read_bytes(), suffix
     assert (outputs.flatten_for_spreadsheet(as_arrow)["shared_spans"].tolist()
             == outputs.flatten_for_spreadsheet(as_lists)["shared_spans"].tolist())
+
+
+def test_a_tables_files_do_not_depend_on_how_it_was_put_together(tmp_path):
+    # A corpus table is the concatenation of its batches' (or cached
+    # files') frames, and pandas keeps their text columns as so many Arrow
+    # chunks; the Parquet writer encodes a chunk at a time. The same rows
+    # must give the same bytes whether the inputs were read in one batch,
+    # in six (two workers) or taken from the cache file by file.
+    import random
+
+    from analysis import outputs
+
+    rng = random.Random(7)
+    words = "各国应鼓励缔约国加强合作打击贩运人口偷运移民枪支腐败网络犯罪"
+    texts = ["".join(rng.choice(words) for _ in range(40)) + f"{k}" for k in range(30_000)]  # a dictionary over 1 MB
+    whole = pd.DataFrame({"rec_id": [f"r{k}" for k in range(len(texts))], "text": texts}).astype({"text": "str"})
+    cuts = [0, 3_000, 11_000, 17_500, 24_000, 30_000]
+    pieces = pd.concat([whole.iloc[a:b].copy() for a, b in zip(cuts, cuts[1:])], ignore_index=True)
+    assert pieces.equals(whole)
+    for name, df in (("whole", whole), ("pieces", pieces)):
+        converted = outputs.to_arrow(outputs.parquet_ready(df))
+        outputs.write_parquet(converted, tmp_path / f"{name}.parquet")
+        outputs.write_csv(df, tmp_path / f"{name}.csv", converted=converted.table, shown=converted.shown)
+    for suffix in (".parquet", ".csv"):
+        assert (tmp_path / f"pieces{suffix}").read_bytes() == (tmp_path / f"whole{suffix}").read_bytes(), suffix

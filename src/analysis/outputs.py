@@ -515,8 +515,14 @@ def to_arrow(df: pd.DataFrame) -> _Converted:
             hit = _shared_objects(df[col])
             if hit is not None:
                 found[col] = hit
+    # One chunk per column: a corpus table is the concatenation of its
+    # batches' or cached files' frames, whose text columns pandas keeps as
+    # so many Arrow chunks, and the Parquet writer encodes a chunk at a time
+    # (where its dictionary gives way to plain encoding, for one): without
+    # this the same rows were written as other bytes when read in other
+    # batches (--jobs) or partly from the cache.
     table = _object_lists_metadata(pa.Table.from_pandas(df.drop(columns=list(found)) if found else df,
-                                                        preserve_index=False))
+                                                        preserve_index=False).combine_chunks())
     if not found:
         return _Converted(table, table.schema, {}, {})
     meta = json.loads(table.schema.metadata[b"pandas"])
