@@ -457,3 +457,25 @@ def test_a_tables_files_do_not_depend_on_how_it_was_put_together(tmp_path):
         outputs.write_csv(df, tmp_path / f"{name}.csv", converted=converted.table, shown=converted.shown)
     for suffix in (".parquet", ".csv"):
         assert (tmp_path / f"pieces{suffix}").read_bytes() == (tmp_path / f"whole{suffix}").read_bytes(), suffix
+
+
+def test_a_list_column_too_large_to_join_keeps_its_chunks():
+    # Two chunks of a list<string> column holding 2.2 GB of text together
+    # cannot be joined (32-bit offsets); before the chunks were joined such a
+    # table was written, so it still must be. The text is one unfilled
+    # buffer shared by both chunks: little memory is touched.
+    import numpy as np
+    import pyarrow as pa
+
+    from analysis import outputs
+
+    n = 1_100_000_000
+    text = pa.StringArray.from_buffers(1, pa.py_buffer(np.array([0, n], dtype=np.int32)), pa.allocate_buffer(n))
+    spans = pa.ListArray.from_arrays(pa.array([0, 1], pa.int32()), text)
+    df = pd.DataFrame({"shared_spans": pd.arrays.ArrowExtensionArray(pa.chunked_array([spans, spans])),
+                       "rec_id": pd.Series(["r1", "r2"]).astype("str")})
+    with pytest.raises(pa.ArrowInvalid):
+        pa.Table.from_pandas(df).combine_chunks()
+    table = outputs.to_arrow(df).table
+    assert [c.num_chunks for c in table.columns] == [2, 1]  # the other columns are still joined
+    assert table.column("rec_id").to_pylist() == ["r1", "r2"]

@@ -493,6 +493,24 @@ def _object_lists_metadata(table):
     return table.replace_schema_metadata({**meta, b"pandas": json.dumps(info).encode()})
 
 
+def _one_chunk(table):
+    """``table`` with each column in one chunk where Arrow can join them: a
+    list column whose chunks hold more than 2 GiB of text together cannot
+    be (its offsets are 32-bit) and keeps its chunks."""
+    import pyarrow as pa
+
+    try:
+        return table.combine_chunks()
+    except (pa.ArrowInvalid, pa.ArrowCapacityError):
+        cols = []
+        for col in table.columns:
+            try:
+                cols.append(col.combine_chunks() if col.num_chunks > 1 else col)
+            except (pa.ArrowInvalid, pa.ArrowCapacityError):
+                cols.append(col)
+        return pa.Table.from_arrays(cols, schema=table.schema)
+
+
 def to_arrow(df: pd.DataFrame) -> _Converted:
     """``df`` converted for Parquet and CSV (see ``_Converted``).
 
@@ -521,8 +539,8 @@ def to_arrow(df: pd.DataFrame) -> _Converted:
     # (where its dictionary gives way to plain encoding, for one): without
     # this the same rows were written as other bytes when read in other
     # batches (--jobs) or partly from the cache.
-    table = _object_lists_metadata(pa.Table.from_pandas(df.drop(columns=list(found)) if found else df,
-                                                        preserve_index=False).combine_chunks())
+    table = _object_lists_metadata(_one_chunk(pa.Table.from_pandas(df.drop(columns=list(found)) if found else df,
+                                                                   preserve_index=False)))
     if not found:
         return _Converted(table, table.schema, {}, {})
     meta = json.loads(table.schema.metadata[b"pandas"])

@@ -51,7 +51,8 @@ rather than as scattered letters. The differences are difflib's
 is installed, cydifflib's, the same algorithm compiled, whose opcodes are
 difflib's exactly (``tests/test_precedents.py`` holds the two together)
 and which takes a third of the time: on the 23,059 pairs of the distinct
-benchmark corpus, 1.2 s against 3.6-4.6 s.
+benchmark corpus, 1.2 s against 3.6-4.6 s for the differences alone (the
+whole comparison, 3.4 s against 5.3-5.7 s).
 """
 
 from __future__ import annotations
