@@ -499,16 +499,13 @@ def _one_chunk(table):
     be (its offsets are 32-bit) and keeps its chunks."""
     import pyarrow as pa
 
-    try:
-        return table.combine_chunks()
-    except (pa.ArrowInvalid, pa.ArrowCapacityError):
-        cols = []
-        for col in table.columns:
-            try:
-                cols.append(col.combine_chunks() if col.num_chunks > 1 else col)
-            except (pa.ArrowInvalid, pa.ArrowCapacityError):
-                cols.append(col)
-        return pa.Table.from_arrays(cols, schema=table.schema)
+    cols = []
+    for col in table.columns:
+        try:
+            cols.append(col.combine_chunks() if col.num_chunks > 1 else col)
+        except (pa.ArrowInvalid, pa.ArrowCapacityError):
+            cols.append(col)
+    return pa.Table.from_arrays(cols, schema=table.schema)
 
 
 def to_arrow(df: pd.DataFrame) -> _Converted:
