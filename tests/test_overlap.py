@@ -931,6 +931,24 @@ def test_incremental_search_matches_the_full_search_when_resolutions_are_added(r
     assert calls and memo.search["new"] == 0.0
 
 
+def test_rescored_pairs_have_the_full_searchs_scores_to_the_last_bit():
+    """A rerun re-scores an old text's previous neighbours one pair at a time
+    (``_rowwise_dots``); the scores must be the full search's float32 sums
+    exactly, or a rerun and a cold run of the same corpus round some scores
+    differently. Rows share many features, so that an order of addition
+    other than the search's (pairwise, as ``sum(axis=1)`` adds) shows."""
+    rng = np.random.default_rng(11)
+    X = sp.random(400, 300, density=0.4, format="csr", dtype=np.float32, random_state=rng)
+    X.data = rng.random(X.nnz, dtype=np.float32)
+    X = sp.csr_matrix(sp.diags(1 / np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())) @ X, dtype=np.float32)
+    X.sort_indices()
+    best_v, best_i, _ = search.full_search(X, OverlapSettings(), 20, None)
+    rows = np.broadcast_to(np.arange(X.shape[0])[:, None], best_i.shape)
+    got = search._rowwise_dots(X, rows.ravel(), best_i.ravel(), chunk=1_000)
+    assert got.dtype == np.float32
+    assert np.array_equal(got.view(np.uint32), best_v.ravel().view(np.uint32))
+
+
 def test_memo_keeps_the_default_tokenisers_cuts(repeated_recs, tmp_path, monkeypatch):
     """A rerun tokenises only texts it has not seen; the table is the same."""
     settings = OverlapSettings()

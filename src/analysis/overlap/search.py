@@ -444,11 +444,19 @@ INCREMENTAL_MAX_NEW = 0.05
 
 
 def _rowwise_dots(X: sp.csr_matrix, us: np.ndarray, vs: np.ndarray, chunk: int = 50_000) -> np.ndarray:
-    """X[us[k]] . X[vs[k]] for every k, a chunk of pairs at a time."""
+    """X[us[k]] . X[vs[k]] for every k, a chunk of pairs at a time: the same
+    float32 sums as the full search's products (each pair's float32 products
+    added one after the other in feature order), so a re-scored pair has
+    the score a cold run gives it. The products' row sums are taken by a
+    product with a vector of ones, which adds in that order; ``sum(axis=1)``
+    adds by ``np.add.reduceat``, pairwise, and gave other last bits to 88%
+    of the distinct benchmark corpus's scores (877 of them other rounded
+    values)."""
     out = np.zeros(len(us), dtype=np.float32)
+    ones = np.ones(X.shape[1], dtype=np.float32)
     for lo in range(0, len(us), chunk):
         a, b = us[lo:lo + chunk], vs[lo:lo + chunk]
-        out[lo:lo + chunk] = np.asarray(X[a].multiply(X[b]).sum(axis=1)).ravel()
+        out[lo:lo + chunk] = X[a].multiply(X[b]).tocsr() @ ones
     return out
 
 
