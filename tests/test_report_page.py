@@ -86,6 +86,20 @@ def test_the_recommendations_table_sorts_and_filters_every_recommendation(two_un
     assert "http://" not in html and "https://" not in html
 
 
+def test_a_recommendation_without_a_strength_shows_a_dash_not_nan(two_units):
+    # A decision's paragraph often has no modal: its strength is missing,
+    # which a str column read back from Parquet holds as NaN.
+    from analysis.report import recommendations_table
+
+    recs = two_units.recommendations.copy()
+    recs["strength"] = recs["strength"].astype("str")
+    recs.loc[recs.index[0], ["strength", "strength_family"]] = [None, None]
+    assert pd.isna(recs["strength"].iloc[0])
+    html = recommendations_table(recs)
+    assert "nan（" not in html
+    assert "—（未分类）" in html
+
+
 def test_one_unit_without_precedents_still_gives_a_page(one_unit):
     tables = dict(one_unit.tables)
     tables["precedents"] = pd.DataFrame()

@@ -824,7 +824,8 @@ def recommendations_table(recs: pd.DataFrame) -> str:
         area_text = {lg: ("、" if lg == "zh" else "; ").join(findings.area_name(a, lg) for a in areas)
                      or findings.area_name(None, lg) for lg in ("zh", "en")}
         unit = {"zh": bodies_unit_name(str(r["resolution"])), "en": bodies_unit_name_en(str(r["resolution"]))}
-        strength = f"{r.get('strength') or '—'}（{family}）"
+        cue = r.get("strength")  # missing: None, or NaN in a str column read back
+        strength = f"{cue if isinstance(cue, str) and cue else '—'}（{family}）"
         rank = {"应": 0, "鼓励": 1, "不妨": 2, "其他": 3}.get(family, 4)
         rows.append([(r["rec_id"], "%06d" % order[r["rec_id"]]), unit, group, (strength, str(rank)),
             theme_text, area_text, r.get("text") or ""])
